@@ -1,0 +1,51 @@
+# The two commands a reader needs (see README.md): `make book` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+export TZ := UTC
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
+
+.PHONY: help book test verify bench lock clean
+
+help:
+	@echo "make book   build the site from an empty cache (creates .venv, verifies the data)"
+	@echo "make test   unit/known-answer tests of mktlib and nbval on every notebook"
+	@echo "make bench  load and build timings"
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	rm -f $(VENV)/.installed-*
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+verify: $(STAMP)
+	$(PY) -m mktlib data verify
+
+test: verify
+	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q $(NBVAL) notebooks/
+
+book: verify
+	rm -rf _build
+	$(VENV)/bin/jupyter-book build . -n -W --keep-going
+	@echo "The site is at file://$(CURDIR)/_build/html/index.html"
+
+bench: verify
+	$(PY) scripts/bench.py
+
+lock: $(STAMP)
+	{ echo "# Exact versions for a reproducible build (pip freeze of the project environment, Python 3.11)."; \
+	  echo "# Regenerate deliberately, in its own commit: make lock"; \
+	  $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > requirements.lock
+
+clean:
+	rm -rf _build .cache .pytest_cache

@@ -1,0 +1,206 @@
+"""The claims ledger: every claim of the four commentaries, its measures, and a verdict from a stated rule.
+
+The registry (``mktlib/claims_registry.yaml``) holds, per claim: ``id`` (e.g. ``D4``), ``article``,
+``title``, ``claim`` (paraphrase), ``quote`` (short, verbatim), ``chapter``, ``rule`` (the verdict rule
+in words) and ``measures`` (``id`` exactly as in the claims brief, ``unit``, ``description``).
+
+A chapter module fills a claim in by registering an *evaluator*: a function that computes every
+measure of the claim from the data and applies the rule::
+
+    @evaluator("D4")
+    def _d4() -> Evaluation:
+        low = ...                                       # from mktlib.data
+        return Evaluation({"D4.btc_low_21nov": low, ...},
+                          verdict=verdict_by_threshold(...), reason="...")
+
+Claims without an evaluator are ``pending``. :func:`ledger` returns one row per measure with the
+fields ``claim, measure, value, unit, verdict, chapter`` (plus ``article``, ``title``, ``reason``);
+:func:`export` writes it as JSON, CSV or Markdown (``python -m mktlib claims --format json``).
+
+>>> led = ledger()
+>>> list(led.columns[:6])
+['claim', 'measure', 'value', 'unit', 'verdict', 'chapter']
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+REGISTRY_PATH = Path(__file__).with_name("claims_registry.yaml")
+VERDICTS = ("supported", "partly supported", "contradicted", "not testable", "pending")
+CHAPTERS = {
+    "episode": "notebooks/01-episode",
+    "leverage": "notebooks/02-leverage",
+    "funding": "notebooks/03-funding",
+    "transmission": "notebooks/04-transmission",
+    "macro-flows": "notebooks/05-macro-flows",
+    "epilogue": "book/epilogue",
+}
+# Modules whose import registers evaluators (filled in by the chapter issues).
+EVALUATOR_MODULES: list[str] = []
+LEDGER_FIELDS = ["claim", "measure", "value", "unit", "verdict", "chapter", "article", "title", "reason"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    article: str
+    title: str
+    claim: str
+    quote: str
+    chapter: str
+    rule: str
+    measures: tuple[Measure, ...]
+
+
+Value = float | int | bool | str | date | None
+
+
+@dataclass
+class Evaluation:
+    """The measured values of one claim (measure id -> value; None = not measurable) and its verdict."""
+
+    values: dict[str, Value]
+    verdict: str
+    reason: str = ""
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def registry() -> dict[str, Claim]:
+    """All claims, by id, in the order of the claims brief."""
+    raw = yaml.safe_load(REGISTRY_PATH.read_text(encoding="utf-8"))
+    out: dict[str, Claim] = {}
+    for r in raw:
+        measures = tuple(Measure(str(m["id"]), str(m["unit"]), str(m["description"])) for m in r["measures"])
+        c = Claim(str(r["id"]), str(r["article"]), str(r["title"]), str(r["claim"]), str(r["quote"]),
+                  str(r["chapter"]), str(r.get("rule") or ""), measures)
+        if c.id in out:
+            raise ValueError(f"claims registry: duplicate claim {c.id}")
+        if c.chapter not in CHAPTERS:
+            raise ValueError(f"claims registry: {c.id} has unknown chapter {c.chapter!r}")
+        for m in measures:
+            if not m.id.startswith(c.id + "."):
+                raise ValueError(f"claims registry: measure {m.id} does not belong to {c.id}")
+        out[c.id] = c
+    return out
+
+
+EVALUATORS: dict[str, Callable[[], Evaluation]] = {}
+
+
+def evaluator(claim_id: str) -> Callable[[Callable[[], Evaluation]], Callable[[], Evaluation]]:
+    """Decorator registering the function that measures ``claim_id`` and applies its rule."""
+
+    def deco(fn: Callable[[], Evaluation]) -> Callable[[], Evaluation]:
+        if claim_id in EVALUATORS and EVALUATORS[claim_id] is not fn:
+            raise ValueError(f"claim {claim_id} already has an evaluator")
+        EVALUATORS[claim_id] = fn
+        return fn
+
+    return deco
+
+
+def _load_evaluators() -> None:
+    for mod in EVALUATOR_MODULES:
+        importlib.import_module(mod)
+
+
+def evaluate(claim_id: str) -> Evaluation:
+    """Run the claim's evaluator (``pending`` with empty values if it has none) and check its output."""
+    _load_evaluators()
+    claim = registry()[claim_id]
+    if claim_id not in EVALUATORS:
+        return Evaluation({m.id: None for m in claim.measures}, "pending", "not yet implemented")
+    ev = EVALUATORS[claim_id]()
+    expected = {m.id for m in claim.measures}
+    if set(ev.values) != expected:
+        raise ValueError(f"{claim_id}: evaluator returned measures {sorted(ev.values)}, "
+                         f"registry has {sorted(expected)}")
+    if ev.verdict not in VERDICTS:
+        raise ValueError(f"{claim_id}: verdict {ev.verdict!r} not in {VERDICTS}")
+    if ev.verdict != "pending" and not ev.reason:
+        raise ValueError(f"{claim_id}: a verdict needs the reason (how the rule applied)")
+    return ev
+
+
+def _plain(v: Value) -> Value:
+    if isinstance(v, (pd.Timestamp, datetime)):
+        return v.date().isoformat() if isinstance(v, pd.Timestamp) or v.tzinfo else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if hasattr(v, "item"):  # numpy scalars
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def ledger(claim_ids: list[str] | None = None) -> pd.DataFrame:
+    """One row per measure: ``claim, measure, value, unit, verdict, chapter, article, title, reason``.
+
+    ``value`` is a number, an ISO date string for date measures, a string for categories, or None.
+    """
+    rows = []
+    for cid, claim in registry().items():
+        if claim_ids and cid not in claim_ids:
+            continue
+        ev = evaluate(cid)
+        for m in claim.measures:
+            rows.append({"claim": cid, "measure": m.id, "value": _plain(ev.values[m.id]), "unit": m.unit,
+                         "verdict": ev.verdict, "chapter": claim.chapter, "article": claim.article,
+                         "title": claim.title, "reason": ev.reason})
+    return pd.DataFrame(rows, columns=LEDGER_FIELDS)
+
+
+def export(fmt: str = "json", claim_ids: list[str] | None = None) -> str:
+    """The ledger as ``json`` (a list of row objects), ``csv`` or ``markdown`` text."""
+    led = ledger(claim_ids)
+    if fmt == "json":
+        return json.dumps(led.astype(object).where(led.notna(), None).to_dict(orient="records"), indent=1,
+                          ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        led.to_csv(buf, index=False, lineterminator="\n")
+        return buf.getvalue()
+    if fmt == "markdown":
+        cols = ["claim", "measure", "value", "unit", "verdict", "chapter"]
+        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for r in led[cols].itertuples(index=False):
+            lines.append("| " + " | ".join("" if v is None or v != v else str(v) for v in r) + " |")
+        return "\n".join(lines) + "\n"
+    raise ValueError(f"unknown format {fmt!r}; use json, csv or markdown")
+
+
+def claims_table() -> pd.DataFrame:
+    """One row per claim (id, article, title, quote, chapter, verdict, reason) for the ledger page."""
+    rows = []
+    for cid, claim in registry().items():
+        ev = evaluate(cid)
+        rows.append({"claim": cid, "article": claim.article, "title": claim.title, "quote": claim.quote,
+                     "chapter": claim.chapter, "verdict": ev.verdict, "reason": ev.reason})
+    return pd.DataFrame(rows)
+
+
+def load_json(text: str) -> list[dict[str, Any]]:
+    """Parse an exported JSON ledger (for round-trip checks)."""
+    return json.loads(text)

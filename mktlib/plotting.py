@@ -1,0 +1,45 @@
+"""One figure style for the whole book (no side effects at import: call :func:`set_theme`).
+
+>>> STUDY_WINDOW
+('2025-09-01', '2026-01-31')
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+# The snapshot's target window (data/README.md): fixed before any result was looked at.
+STUDY_WINDOW = ("2025-09-01", "2026-01-31")
+PALETTE = {
+    "btc": "#f7931a", "eth": "#627eea", "ndx": "#1f4e79", "spx": "#4c72b0", "gold": "#b8860b",
+    "hsi": "#c44e52", "ssec": "#8c1c13", "nvda": "#76b900", "neutral": "#7f7f7f",
+}
+VERDICT_COLORS = {
+    "supported": "#2e7d32", "partly supported": "#f9a825", "contradicted": "#c62828",
+    "not testable": "#616161", "pending": "#9e9e9e",
+}
+
+
+def set_theme() -> None:
+    """Seaborn whitegrid, readable at the book's width (about 7.5 in), consistent fonts."""
+    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
+    plt.rcParams.update({
+        "figure.figsize": (8.0, 4.2), "figure.dpi": 110, "savefig.dpi": 110, "savefig.bbox": "tight",
+        "axes.titlesize": 12, "axes.titleweight": "bold", "axes.titlelocation": "left",
+        "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
+        "date.autoformatter.month": "%b %Y",
+    })
+
+
+def source_note(fig, text: str) -> None:
+    """A small source caption under the figure, e.g. ``source_note(fig, "Source: Binance spot (USDT).")``."""
+    fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=8, color="#555555")
+
+
+def shade_window(ax, start=STUDY_WINDOW[0], end=STUDY_WINDOW[1], label: str | None = "study window",
+                 color: str = "#f7931a", alpha: float = 0.12) -> None:
+    """Shade a time window (dates, UTC) on a time axis."""
+    ax.axvspan(pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC"), color=color, alpha=alpha,
+               lw=0, label=label)
