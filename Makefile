@@ -12,12 +12,13 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
-.PHONY: help book test verify bench lock clean
+.PHONY: help book test verify bench notebooks lock clean
 
 help:
 	@echo "make book   build the site from an empty cache (creates .venv, verifies the data)"
 	@echo "make test   unit/known-answer tests of mktlib and nbval on every notebook"
 	@echo "make bench  load and build timings"
+	@echo "make notebooks [NB=notebooks/x.ipynb]  re-execute notebooks in place (authors)"
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -38,6 +39,9 @@ book: verify
 	rm -rf _build
 	$(VENV)/bin/jupyter-book build . -n -W --keep-going
 	@echo "The site is at file://$(CURDIR)/_build/html/index.html"
+
+notebooks: verify
+	$(PY) scripts/run_notebooks.py $(NB)
 
 bench: verify
 	$(PY) scripts/bench.py

@@ -24,6 +24,7 @@ fields ``claim, measure, value, unit, verdict, chapter`` (plus ``article``, ``ti
 
 from __future__ import annotations
 
+import html
 import importlib
 import io
 import json
@@ -40,13 +41,14 @@ import yaml
 
 REGISTRY_PATH = Path(__file__).with_name("claims_registry.yaml")
 VERDICTS = ("supported", "partly supported", "contradicted", "not testable", "pending")
+# chapter key -> (title, document path in the book, without suffix). Chapter issues update the paths.
 CHAPTERS = {
-    "episode": "notebooks/01-episode",
-    "leverage": "notebooks/02-leverage",
-    "funding": "notebooks/03-funding",
-    "transmission": "notebooks/04-transmission",
-    "macro-flows": "notebooks/05-macro-flows",
-    "epilogue": "book/epilogue",
+    "episode": ("The episode", "book/episode"),
+    "leverage": ("Leverage", "book/leverage"),
+    "funding": ("Funding and basis", "book/funding"),
+    "transmission": ("Cross-asset transmission", "book/transmission"),
+    "macro-flows": ("Macro, flows and treasuries", "book/macro-flows"),
+    "epilogue": ("Epilogue", "book/epilogue"),
 }
 # Modules whose import registers evaluators (filled in by the chapter issues).
 EVALUATOR_MODULES: list[str] = []
@@ -199,6 +201,50 @@ def claims_table() -> pd.DataFrame:
         rows.append({"claim": cid, "article": claim.article, "title": claim.title, "quote": claim.quote,
                      "chapter": claim.chapter, "verdict": ev.verdict, "reason": ev.reason})
     return pd.DataFrame(rows)
+
+
+def _esc(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def render_html(page_dir: str = "notebooks") -> str:
+    """The ledger as an HTML table for the book: one row per claim with its measures, the verdict as a
+    coloured badge and a link to the chapter. ``page_dir`` is the folder of the page that shows it
+    (links are made relative to it)."""
+    from mktlib.plotting import VERDICT_COLORS
+
+    led = ledger()
+    depth = "../" * len([p for p in page_dir.split("/") if p])
+    out = ['<table class="mktlib-ledger"><thead><tr><th>claim</th><th>what was said</th>'
+           "<th>measured</th><th>verdict</th></tr></thead><tbody>"]
+    for cid, claim in registry().items():
+        rows = led[led["claim"] == cid]
+        verdict = rows["verdict"].iloc[0]
+        reason = rows["reason"].iloc[0]
+        title, doc = CHAPTERS[claim.chapter]
+        measured = "<br>".join(
+            f"<code>{_esc(r.measure)}</code> = {_esc(_fmt(r.value, r.unit))}" for r in rows.itertuples())
+        color = VERDICT_COLORS[verdict]
+        out.append(
+            f'<tr id="claim-{cid}"><td><b>{cid}</b><br><small>article {_esc(claim.article)}</small></td>'
+            f"<td><b>{_esc(claim.title)}</b><br><i>&ldquo;{_esc(claim.quote)}&rdquo;</i></td>"
+            f"<td><small>{measured}</small></td>"
+            f'<td><span class="verdict verdict-{verdict.replace(" ", "-")}" style="background:{color};'
+            f'color:white;padding:2px 6px;border-radius:4px;white-space:nowrap">{_esc(verdict)}</span>'
+            f'<br><small>{_esc(reason)}</small><br><small><a href="{depth}{doc}.html">{_esc(title)}</a>'
+            "</small></td></tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def _fmt(value: Value, unit: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "n/a"
+    if unit == "fraction" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.1%}"
+    if isinstance(value, float):
+        return f"{value:,.4g} {unit}" if abs(value) < 1000 else f"{value:,.0f} {unit}"
+    return f"{value} {unit}" if unit not in ("date", "category", "boolean", "none") else str(value)
 
 
 def load_json(text: str) -> list[dict[str, Any]]:

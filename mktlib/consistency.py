@@ -1,0 +1,68 @@
+"""Cross-checks between datasets that should agree (used by the data chapter and the tests).
+
+>>> import pandas as pd
+>>> idx = pd.date_range("2025-11-20", periods=4, freq="6h", tz="UTC")
+>>> bars = pd.DataFrame({"open": [1., 2, 3, 4], "high": [2., 5, 4, 6], "low": [.5, 1, 2, 3],
+...                      "close": [2., 3, 4, 5], "volume": [1., 1, 1, 2]}, index=idx)
+>>> resample_ohlcv(bars, "1D").iloc[0].tolist()
+[1.0, 6.0, 0.5, 5.0, 5.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+OHLCV_AGG = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+
+
+def resample_ohlcv(bars: pd.DataFrame, rule: str, *, complete_only: bool = True) -> pd.DataFrame:
+    """Aggregate OHLCV bars (indexed by bar open time) to a coarser bar length ``rule`` ("4h", "1D").
+
+    With ``complete_only``, output bars that are missing any input bar are dropped (a partial day is
+    not a daily bar).
+    """
+    cols = [c for c in OHLCV_AGG if c in bars.columns]
+    out = bars[cols].resample(rule, label="left", closed="left").agg({c: OHLCV_AGG[c] for c in cols})
+    if complete_only:
+        step = pd.Series(bars.index).diff().median()
+        expected = int(pd.Timedelta(rule) / step)
+        n = bars[cols[0]].resample(rule, label="left", closed="left").count()
+        out = out[n == expected]
+    return out.dropna(how="all")
+
+
+@dataclass
+class Agreement:
+    """How two series agree on their common timestamps."""
+
+    n_common: int
+    max_abs_diff: float
+    max_rel_diff: float
+    n_differ: int          # common points whose difference exceeds the tolerance
+    worst_at: pd.Timestamp | None
+
+    @property
+    def ok(self) -> bool:
+        return self.n_differ == 0
+
+
+def compare(a: pd.Series, b: pd.Series, *, atol: float = 0.0, rtol: float = 0.0) -> Agreement:
+    """Compare two series on their common index; a point differs when |a-b| > atol + rtol*|b|.
+
+    >>> import pandas as pd
+    >>> a = pd.Series([1.0, 2.0, 3.0], index=[1, 2, 3]); b = pd.Series([1.0, 2.2, 9.0], index=[2, 3, 4])
+    >>> r = compare(a, b, atol=0.25)
+    >>> (r.n_common, round(r.max_abs_diff, 6), r.n_differ)
+    (2, 1.0, 1)
+    """
+    j = pd.concat({"a": a, "b": b}, axis=1, join="inner").dropna()
+    if j.empty:
+        return Agreement(0, np.nan, np.nan, 0, None)
+    d = (j["a"] - j["b"]).abs()
+    rel = d / j["b"].abs().where(j["b"] != 0)
+    differ = d > atol + rtol * j["b"].abs()
+    return Agreement(len(j), float(d.max()), float(rel.max()), int(differ.sum()),
+                     d.idxmax() if len(d) else None)

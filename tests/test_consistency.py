@@ -1,0 +1,52 @@
+"""Known answers for the cross-check helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mktlib.consistency import compare, resample_ohlcv
+
+
+def _hourly(n, start="2025-11-20"):
+    idx = pd.date_range(start, periods=n, freq="h", tz="UTC")
+    rng = np.random.default_rng(0)
+    close = 100 + rng.normal(0, 1, n).cumsum()
+    open_ = np.r_[100.0, close[:-1]]
+    high = np.maximum(open_, close) + 0.5
+    low = np.minimum(open_, close) - 0.5
+    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": np.ones(n)}, index=idx)
+
+
+def test_resample_daily_known_values():
+    h = _hourly(48)
+    d = resample_ohlcv(h, "1D")
+    assert len(d) == 2
+    day1 = h.loc["2025-11-20"]
+    assert d.iloc[0]["open"] == day1["open"].iloc[0]
+    assert d.iloc[0]["close"] == day1["close"].iloc[-1]
+    assert d.iloc[0]["high"] == day1["high"].max()
+    assert d.iloc[0]["low"] == day1["low"].min()
+    assert d.iloc[0]["volume"] == 24.0
+
+
+def test_resample_drops_incomplete_periods():
+    h = _hourly(30)                      # 24 h of day 1, 6 h of day 2
+    assert len(resample_ohlcv(h, "1D")) == 1
+    assert len(resample_ohlcv(h, "1D", complete_only=False)) == 2
+    gappy = h.drop(h.index[5])           # day 1 now misses an hour
+    assert len(resample_ohlcv(gappy, "1D")) == 0
+
+
+def test_compare_counts_differences():
+    idx = pd.date_range("2025-01-01", periods=5, freq="D", tz="UTC")
+    a = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=idx)
+    b = pd.Series([1.0, 2.0, 3.03, 4.0], index=idx[:4])
+    r = compare(a, b, rtol=0.005)
+    assert r.n_common == 4
+    assert r.n_differ == 1
+    assert r.max_abs_diff == pytest.approx(0.03)
+    assert r.worst_at == idx[2]
+    assert not r.ok
+    assert compare(a, b, rtol=0.02).ok
