@@ -56,7 +56,7 @@ def compare(a: pd.Series, b: pd.Series, *, atol: float = 0.0, rtol: float = 0.0)
     >>> a = pd.Series([1.0, 2.0, 3.0], index=[1, 2, 3]); b = pd.Series([1.0, 2.2, 9.0], index=[2, 3, 4])
     >>> r = compare(a, b, atol=0.25)
     >>> (r.n_common, round(r.max_abs_diff, 6), r.n_differ)
-    (2, 1.0, 1)
+    (2, 1.0, 2)
     """
     j = pd.concat({"a": a, "b": b}, axis=1, join="inner").dropna()
     if j.empty:
@@ -66,3 +66,24 @@ def compare(a: pd.Series, b: pd.Series, *, atol: float = 0.0, rtol: float = 0.0)
     differ = d > atol + rtol * j["b"].abs()
     return Agreement(len(j), float(d.max()), float(rel.max()), int(differ.sum()),
                      d.idxmax() if len(d) else None)
+
+
+def coverage_segments(timestamps, max_gap) -> pd.DataFrame:
+    """Contiguous runs of observations: a new run starts after a gap longer than ``max_gap``.
+
+    Returns a DataFrame with ``start``, ``end`` and ``n`` (observations) per run.
+
+    >>> import pandas as pd
+    >>> t = pd.DatetimeIndex(["2025-01-01", "2025-01-02", "2025-01-10", "2025-01-11"], tz="UTC")
+    >>> coverage_segments(t, "3D")["n"].tolist()
+    [2, 2]
+    """
+    t = pd.DatetimeIndex(timestamps).unique().sort_values()
+    if len(t) == 0:
+        return pd.DataFrame(columns=["start", "end", "n"])
+    gaps = pd.Series(t).diff()
+    new_run = (gaps.isna() | (gaps > pd.Timedelta(max_gap))).to_numpy()
+    run_id = np.cumsum(new_run)
+    s = pd.Series(t, index=run_id)
+    g = s.groupby(level=0)
+    return pd.DataFrame({"start": g.min().to_numpy(), "end": g.max().to_numpy(), "n": g.size().to_numpy()})

@@ -50,3 +50,14 @@ def test_compare_counts_differences():
     assert r.worst_at == idx[2]
     assert not r.ok
     assert compare(a, b, rtol=0.02).ok
+
+
+def test_coverage_segments_split_on_gaps_any_resolution():
+    from mktlib.consistency import coverage_segments
+    t = pd.DatetimeIndex(["2025-01-01", "2025-01-02", "2025-01-10", "2025-01-11"], tz="UTC").as_unit("s")
+    seg = coverage_segments(t, "3D")
+    assert seg["n"].tolist() == [2, 2]
+    assert seg["end"].iloc[0] == pd.Timestamp("2025-01-02", tz="UTC")
+    hourly = pd.date_range("2025-01-01", periods=5, freq="h", tz="UTC").as_unit("us")
+    assert coverage_segments(hourly, "2h")["n"].tolist() == [5]
+    assert coverage_segments(hourly.delete(2), "90min")["n"].tolist() == [2, 2]

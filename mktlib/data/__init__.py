@@ -24,7 +24,7 @@ from mktlib.data.parse import PARSERS
 from mktlib.data.validate import validate
 from mktlib.errors import DataError
 
-__all__ = ["load", "catalog", "entry", "data_root", "verify", "coverage", "DataError", "Entry"]
+__all__ = ["load", "catalog", "entry", "data_root", "verify", "coverage", "provenance", "DataError", "Entry"]
 
 
 def parse(e: Entry) -> pd.DataFrame:
@@ -93,3 +93,18 @@ def coverage(ids: list[str] | None = None) -> pd.DataFrame:
         rows.append({"id": e.id, "group": e.group, "title": e.title, "frequency": e.frequency,
                      "first": df.index.min(), "last": df.index.max(), "rows": len(df)})
     return pd.DataFrame(rows).set_index("id")
+
+
+def provenance() -> pd.DataFrame:
+    """The catalog as a table for the book's data appendix (no data loaded).
+
+    Columns: ``id, group, title, path, frequency, upstream, commit, upstream_path, original_source,
+    license, sha256, caveats``.
+    """
+    rows = []
+    for e in catalog().values():
+        rows.append({"id": e.id, "group": e.group, "title": e.title, "path": e.path, "frequency": e.frequency,
+                     **{k: e.provenance[k] for k in ("upstream", "commit", "upstream_path", "original_source",
+                                                     "license")},
+                     "sha256": e.sha256, "caveats": e.caveats})
+    return pd.DataFrame(rows)
