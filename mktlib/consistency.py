@@ -87,3 +87,75 @@ def coverage_segments(timestamps, max_gap) -> pd.DataFrame:
     s = pd.Series(t, index=run_id)
     g = s.groupby(level=0)
     return pd.DataFrame({"start": g.min().to_numpy(), "end": g.max().to_numpy(), "n": g.size().to_numpy()})
+
+
+@dataclass
+class Check:
+    """One cross-check of the snapshot: what was compared, how closely it agrees, and the tolerance."""
+
+    name: str
+    description: str
+    agreement: Agreement
+    tolerance: str
+    unit: str
+
+    def row(self) -> dict:
+        a = self.agreement
+        return {"check": self.name, "description": self.description, "compared": a.n_common,
+                "max_abs_diff": a.max_abs_diff, "unit": self.unit, "tolerance": self.tolerance,
+                "differ": a.n_differ, "passed": a.ok and a.n_common > 0}
+
+
+PRICE_COLS = ["open", "high", "low", "close"]
+
+
+def _worst(a: pd.DataFrame, b: pd.DataFrame, cols: list[str], **tol) -> Agreement:
+    """The column comparison with the largest absolute difference (differences counted over all columns)."""
+    results = [compare(a[c], b[c], **tol) for c in cols]
+    worst = max(results, key=lambda r: r.max_abs_diff)
+    worst.n_differ = sum(r.n_differ for r in results)
+    return worst
+
+
+def _btc_daily_vs_hourly() -> Check:
+    from mktlib import data
+
+    daily = data.load("btc_spot_1d")
+    agg = resample_ohlcv(data.load("btc_spot_1h"), "1D")
+    return Check("btc_1d_vs_1h", "Binance BTCUSDT daily bars = hourly bars aggregated (open, high, low, close)",
+                 _worst(daily, agg, PRICE_COLS, atol=1e-6), "exact (1e-6 USDT)", "USDT")
+
+
+def _btc_daily_two_sources() -> Check:
+    from mktlib import data
+
+    a, b = data.load("btc_spot_1d"), data.load("btc_spot_1d_fullcols")
+    return Check("btc_1d_two_repos", "BTCUSDT daily bars from two independent upstream repositories",
+                 _worst(a, b, PRICE_COLS, atol=1e-6), "exact (1e-6 USDT)", "USDT")
+
+
+def _etf_funds_sum_to_total() -> Check:
+    from mktlib import data
+
+    by_fund = data.load("etf_flows_by_fund")
+    sums = by_fund.groupby(level=0)["flow"].sum()
+    totals = by_fund.groupby(level=0)["total"].first()
+    return Check("etf_funds_sum", "US spot-bitcoin ETF flows: per-fund flows sum to the daily total",
+                 compare(sums, totals, atol=0.05), "0.05 (rounding to 0.1)", "USD millions")
+
+
+def _etf_two_sources() -> Check:
+    from mktlib import data
+
+    farside = data.load("etf_flows_farside")["total"]
+    kitty = data.load("etf_flows_by_fund").groupby(level=0)["total"].first()
+    return Check("etf_totals_two_sources", "US spot-bitcoin ETF daily totals: Farside vs the per-fund file",
+                 compare(kitty, farside, atol=0.05), "0.05", "USD millions")
+
+
+CHECKS = [_btc_daily_vs_hourly, _btc_daily_two_sources, _etf_funds_sum_to_total, _etf_two_sources]
+
+
+def snapshot_checks() -> pd.DataFrame:
+    """Run every cross-check of the snapshot; one row per check (``passed`` must be True for all)."""
+    return pd.DataFrame([fn().row() for fn in CHECKS]).set_index("check")

@@ -61,3 +61,14 @@ def test_coverage_segments_split_on_gaps_any_resolution():
     hourly = pd.date_range("2025-01-01", periods=5, freq="h", tz="UTC").as_unit("us")
     assert coverage_segments(hourly, "2h")["n"].tolist() == [5]
     assert coverage_segments(hourly.delete(2), "90min")["n"].tolist() == [2, 2]
+
+
+def test_snapshot_cross_checks_pass_with_published_overlaps(snapshot):
+    from mktlib.consistency import snapshot_checks
+    checks = snapshot_checks()
+    assert checks["passed"].all(), checks[~checks["passed"]]
+    # overlaps published in SOURCES.md (1,888 common days of the two BTC archives; 495 Farside days)
+    assert checks.loc["btc_1d_two_repos", "compared"] == 1888
+    assert checks.loc["etf_totals_two_sources", "compared"] == 495
+    # complete UTC days of the 1h file (from 2024-04-03) up to the daily file's last bar (2026-03-03): 700
+    assert checks.loc["btc_1d_vs_1h", "compared"] == 700
