@@ -35,7 +35,7 @@ def set_theme() -> None:
 
 def source_note(fig, text: str) -> None:
     """A small source caption under the figure, e.g. ``source_note(fig, "Source: Binance spot (USDT).")``."""
-    fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=8, color="#555555")
+    fig.text(0.01, 0.0, text, ha="left", va="top", fontsize=8, color="#555555", wrap=True)
 
 
 def shade_window(ax, start=STUDY_WINDOW[0], end=STUDY_WINDOW[1], label: str | None = "study window",

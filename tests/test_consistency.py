@@ -72,3 +72,18 @@ def test_snapshot_cross_checks_pass_with_published_overlaps(snapshot):
     assert checks.loc["etf_totals_two_sources", "compared"] == 495
     # complete UTC days of the 1h file (from 2024-04-03) up to the daily file's last bar (2026-03-03): 700
     assert checks.loc["btc_1d_vs_1h", "compared"] == 700
+    # isolated days on which Yahoo's index close differs from FRED's (reported, within the pass rule)
+    assert checks.loc["ndx_yahoo_vs_fred", "differ"] == 1
+    assert checks.loc["ndx_yahoo_vs_fred", "worst_at"] == pd.Timestamp("2024-10-22", tz="UTC")
+    assert checks.loc["spx_yahoo_vs_fred", "worst_at"] == pd.Timestamp("2021-08-11", tz="UTC")
+    assert checks.loc["gold_fix_two_sources", "compared"] == 2165
+
+
+def test_pass_rule_tolerates_only_rare_small_differences():
+    from mktlib.consistency import Agreement, Check
+    ok = Check("x", "x", Agreement(1000, 5.0, 0.001, 4, None), "t", "u", max_share_differ=0.005, max_rel_diff=0.005)
+    assert ok.passed
+    assert not Check("x", "x", Agreement(1000, 5.0, 0.001, 6, None), "t", "u", 0.005, 0.005).passed
+    assert not Check("x", "x", Agreement(1000, 50.0, 0.01, 1, None), "t", "u", 0.005, 0.005).passed
+    assert not Check("x", "x", Agreement(1000, 0.1, 0.0, 1, None), "t", "u").passed
+    assert not Check("x", "x", Agreement(0, float("nan"), float("nan"), 0, None), "t", "u").passed
