@@ -44,3 +44,21 @@ def test_info_prints_provenance(snapshot, capsys):
 def test_unknown_id_is_a_clear_error(capsys):
     assert main(["data", "info", "no_such_id"]) == 2
     assert "unknown dataset id" in capsys.readouterr().err
+
+
+def test_data_tests_fail_rather_than_skip_under_ci(tmp_path):
+    """With CI set and no snapshot, a data test fails (it must not pass as skipped)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "CI": "true", "MKTLIB_DATA": str(tmp_path / "absent")}
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+            "tests/test_cli.py::test_info_prints_provenance"]
+    ci = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True)
+    assert ci.returncode == 1 and "CI is set but the data snapshot is missing" in ci.stdout
+    env.pop("CI")
+    local = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True)
+    assert local.returncode == 0 and "1 skipped" in local.stdout
