@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
+import warnings
 from functools import lru_cache
 
 import exchange_calendars as xcals
@@ -62,7 +63,15 @@ def _market(market: str) -> Market:
 
 @lru_cache(maxsize=None)
 def _calendar(code: str):
-    return xcals.get_calendar(code, start=CAL_START)
+    with warnings.catch_warnings():  # exchange_calendars' own pandas-4 deprecation noise
+        warnings.simplefilter("ignore", category=FutureWarning)
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        return xcals.get_calendar(code, start=CAL_START)
+
+
+def sessions(calendar_code: str) -> pd.DatetimeIndex:
+    """Trading sessions (naive date labels) of an ``exchange_calendars`` calendar, e.g. ``"XNYS"``."""
+    return pd.DatetimeIndex(_calendar(calendar_code).sessions)
 
 
 def closes(market: str, start=None, end=None) -> pd.DataFrame:

@@ -13,9 +13,7 @@ It also provides :func:`session_mask`, the exchange-calendar test the other dail
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -25,20 +23,15 @@ from mktlib.data.io import read_csv
 from mktlib.data.parse import check_order, frame, naive_to_utc, register, require_columns, to_float
 from mktlib.errors import DataError
 
-CAL_START = "2015-01-01"
 PRICES = ["open", "high", "low", "close", "adj_close"]
 ACTIONS = ["dividends", "stock_splits", "capital_gains"]
 DATE_FMT = "%Y-%m-%d"
 
 
-@lru_cache(maxsize=None)
 def _sessions(calendar: str) -> pd.DatetimeIndex:
-    import exchange_calendars as xcals
+    from mktlib.calendars import sessions
 
-    with warnings.catch_warnings():  # exchange_calendars' own pandas-4 deprecation noise
-        warnings.simplefilter("ignore", category=FutureWarning)
-        warnings.simplefilter("ignore", category=DeprecationWarning)
-        return pd.DatetimeIndex(xcals.get_calendar(calendar, start=CAL_START).sessions)
+    return sessions(calendar)
 
 
 def session_mask(dates: pd.DatetimeIndex, calendar: str, where: str,
