@@ -109,7 +109,7 @@ def test_hyperliquid_floors_to_the_hour_and_keeps_gaps(parse_text):
 
 
 @pytest.mark.parametrize("bad, match", [
-    (HL_GOOD.replace("2025-07-27T15:00:00.001Z", "2025-07-27T16:00:00.001Z"), "disagrees with time_ms"),
+    (HL_GOOD.replace("2025-07-27T15:00:00.001Z", "2025-07-27T16:00:00.001Z"), "disagrees with 'time_ms'"),
     (HL_GOOD.replace("1753628400001,2025-07-27T15:00:00.001Z", "1753628760000,2025-07-27T15:06:00.000Z"),
      "after the hour"),
 ])
@@ -476,7 +476,7 @@ def test_bitfinex_long_format(parse_text):
 
 @pytest.mark.parametrize("bad, match", [
     (BFX_GOOD.replace("btc,price", "btc,funding"), "unknown series"),
-    (BFX_GOOD.replace("2025-11-24T07:00:00Z", "2025-11-24T08:00:00Z"), "disagrees with timestamp_ms"),
+    (BFX_GOOD.replace("2025-11-24T07:00:00Z", "2025-11-24T08:00:00Z"), "disagrees with 'timestamp_ms'"),
     (BFX_GOOD + "btc,longs,1763964000000,2025-11-24T06:00:00Z,1\n", "not sorted|duplicate"),
 ])
 def test_bitfinex_bad_input(parse_text, bad, match):

@@ -274,7 +274,7 @@ def test_tradingview_epoch_known_values(parse_text):
 
 
 def test_tradingview_epoch_text_disagreement_raises(parse_text):
-    with raises_data_error(r"time 1763653080 .* disagrees with time_utc '2025-11-20 16:38:00' at data row 2"):
+    with raises_data_error(r"'time_utc' '2025-11-20 16:38:00' disagrees with 'time' '1763653080' at data row 2"):
         parse_text(TV.replace("2025-11-20 15:38:00", "2025-11-20 16:38:00"), parser="tradingview_epoch",
                    columns=TV_COLS)
 

@@ -19,7 +19,7 @@ import pandas as pd
 from mktlib.data import cache as _cache
 from mktlib.data import parsers as _parsers  # noqa: F401  (registers the parsers)
 from mktlib.data.catalog import Entry, catalog, entry
-from mktlib.data.io import data_root, sha256_file, verified_path
+from mktlib.data.io import data_root, verified_path
 from mktlib.data.parse import PARSERS
 from mktlib.data.validate import validate
 from mktlib.errors import DataError

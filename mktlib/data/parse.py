@@ -150,6 +150,16 @@ def check_order(times: pd.DatetimeIndex | pd.Series, where: str, *, groups: pd.S
                                    f"follows {sub.iloc[i - 1]}{label}")
 
 
+def check_same_times(a: pd.DatetimeIndex, b: pd.DatetimeIndex, where: str, *, a_col: str, a_raw: pd.Series,
+                     b_col: str, b_raw: pd.Series) -> None:
+    """Raise unless two columns that state the same instants agree (e.g. epoch ms and ISO text)."""
+    differ = np.asarray(pd.DatetimeIndex(a) != pd.DatetimeIndex(b))
+    if differ.any():
+        i = int(np.flatnonzero(differ)[0])
+        raise DataError(where, f"{b_col!r} {b_raw.iloc[i]!r} disagrees with {a_col!r} {a_raw.iloc[i]!r} "
+                               f"at data row {i + 1} ({int(differ.sum())} such rows)")
+
+
 def frame(index: pd.DatetimeIndex, columns: dict[str, Any]) -> pd.DataFrame:
     """Assemble the output frame with a UTC index named ``timestamp``."""
     idx = pd.DatetimeIndex(index, name="timestamp")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from mktlib.data.io import read_csv
-from mktlib.data.parse import (check_order, epoch_to_utc, frame, naive_to_utc, offset_to_utc, register,
+from mktlib.data.parse import (check_order, check_same_times, epoch_to_utc, frame, naive_to_utc, offset_to_utc, register,
                                require_columns, to_float)
 from mktlib.data.parsers.funding import sort_long
 from mktlib.errors import DataError
@@ -108,11 +108,8 @@ def bitfinex_margin_long(path: Path, where: str) -> pd.DataFrame:
         raise DataError(where, f"unknown series {raw['series'].iloc[i]!r} at data row {i + 1}")
     idx = epoch_to_utc(raw["timestamp_ms"], where, "timestamp_ms", unit="ms")
     stated = offset_to_utc(raw["timestamp_utc"], where, "timestamp_utc", expect_offset="Z")
-    differ = np.asarray(idx != stated)
-    if differ.any():
-        i = int(np.flatnonzero(differ)[0])
-        raise DataError(where, f"timestamp_utc {raw['timestamp_utc'].iloc[i]!r} disagrees with timestamp_ms "
-                               f"{raw['timestamp_ms'].iloc[i]!r} at data row {i + 1}")
+    check_same_times(idx, stated, where, a_col="timestamp_ms", a_raw=raw["timestamp_ms"],
+                     b_col="timestamp_utc", b_raw=raw["timestamp_utc"])
     coin = raw["coin"].str.strip()
     check_order(idx, where, groups=coin + "/" + series)
     out = frame(idx, {"coin": coin, "series": series, "value": to_float(raw["value"], where, "value")})

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mktlib.data.io import read_csv
-from mktlib.data.parse import (check_order, epoch_to_utc, frame, naive_to_utc, offset_to_utc, register,
+from mktlib.data.parse import (check_order, check_same_times, epoch_to_utc, frame, naive_to_utc, offset_to_utc, register,
                                require_columns, to_float)
 from mktlib.errors import DataError
 
@@ -149,11 +149,8 @@ def hyperliquid_funding(path: Path, where: str, max_lag: str = "5min") -> pd.Dat
     require_columns(raw, ["coin", "time_ms", "time_utc", "funding_rate", "premium"], where)
     exact = epoch_to_utc(raw["time_ms"], where, "time_ms", unit="ms")
     stated = offset_to_utc(raw["time_utc"], where, "time_utc", expect_offset="Z")
-    differ = np.asarray(exact != stated)
-    if differ.any():
-        i = int(np.flatnonzero(differ)[0])
-        raise DataError(where, f"time_utc {raw['time_utc'].iloc[i]!r} disagrees with time_ms "
-                               f"{raw['time_ms'].iloc[i]!r} at data row {i + 1}")
+    check_same_times(exact, stated, where, a_col="time_ms", a_raw=raw["time_ms"], b_col="time_utc",
+                     b_raw=raw["time_utc"])
     idx = settlement_hours(raw["time_ms"], where, "time_ms", max_lag=max_lag)
     coin = raw["coin"].str.strip()
     check_order(idx, where, groups=coin)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from mktlib.data.io import read_csv
-from mktlib.data.parse import (check_order, epoch_to_utc, frame, naive_to_utc, offset_to_utc, register,
+from mktlib.data.parse import (check_order, check_same_times, epoch_to_utc, frame, naive_to_utc, offset_to_utc, register,
                                require_columns, to_float)
 from mktlib.errors import DataError
 
@@ -47,11 +47,7 @@ def tradingview_epoch(path: Path, where: str) -> pd.DataFrame:
     require_columns(raw, ["time", "time_utc", *OHLC], where)
     idx = epoch_to_utc(raw["time"], where, "time", unit="s")
     text = naive_to_utc(raw["time_utc"], where, "time_utc", fmt="%Y-%m-%d %H:%M:%S")
-    bad = np.flatnonzero(idx != text)
-    if len(bad):
-        i = int(bad[0])
-        raise DataError(where, f"time {raw['time'].iloc[i]} ({idx[i]}) disagrees with time_utc "
-                               f"{raw['time_utc'].iloc[i]!r} at data row {i + 1} ({len(bad)} such rows)")
+    check_same_times(idx, text, where, a_col="time", a_raw=raw["time"], b_col="time_utc", b_raw=raw["time_utc"])
     check_order(idx, where)
     return frame(idx, {c: to_float(raw[c], where, c) for c in OHLC})
 

@@ -19,6 +19,7 @@ import pandas as pd
 from mktlib.data.io import read_csv
 from mktlib.data.parse import (
     check_order,
+    check_same_times,
     epoch_to_utc,
     frame,
     naive_to_utc,
@@ -92,12 +93,8 @@ def _check_close_time(open_idx: pd.DatetimeIndex, close_idx: pd.DatetimeIndex, w
 def _check_same_time(epoch_idx: pd.DatetimeIndex, text: pd.Series, where: str, epoch_col: str,
                      text_col: str) -> None:
     """Raise unless the naive UTC text column renders exactly the epoch column."""
-    rendered = naive_to_utc(text, where, text_col)
-    differ = np.asarray(rendered != epoch_idx)
-    if differ.any():
-        i = int(np.flatnonzero(differ)[0])
-        raise DataError(where, f"{text_col!r} {text.iloc[i]!r} disagrees with {epoch_col!r} ({epoch_idx[i]}) "
-                               f"at data row {i + 1} ({int(differ.sum())} such rows)")
+    check_same_times(epoch_idx, naive_to_utc(text, where, text_col), where, a_col=epoch_col,
+                     a_raw=pd.Series(epoch_idx.astype(str)), b_col=text_col, b_raw=text)
 
 
 # --- Binance layouts ------------------------------------------------------------------------------
