@@ -234,3 +234,13 @@ def test_verify_reports_every_file_ok(snapshot):
     results = mdata.verify()
     assert len(results) == len(catalog())
     assert [r.id for r in results if not r.ok] == []
+
+
+def test_check_order_allow_repeats_still_rejects_going_back():
+    from mktlib.data.parse import check_order
+    t = pd.DatetimeIndex(["2025-10-10", "2025-10-10", "2025-10-11"], tz="UTC")
+    check_order(t, "f.csv", allow_repeats=True)
+    with raises_data_error("duplicate timestamp"):
+        check_order(t, "f.csv")
+    with raises_data_error(r"f\.csv: trade times not sorted"):
+        check_order(t[::-1], "f.csv", allow_repeats=True, what="trade times")

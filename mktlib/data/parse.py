@@ -125,17 +125,19 @@ def offset_to_utc(values: pd.Series, where: str, column: str, *, expect_offset: 
 
 
 def check_order(times: pd.DatetimeIndex | pd.Series, where: str, *, groups: pd.Series | None = None,
-                descending: bool = False) -> None:
+                descending: bool = False, allow_repeats: bool = False, what: str = "timestamps") -> None:
     """Raise on duplicate or out-of-order timestamps in the file's own row order (per group).
 
     ``descending`` accepts files written newest first (the parser then reverses them).
+    ``allow_repeats`` accepts equal consecutive timestamps (panels or trades that share a time; their
+    uniqueness is then checked on other keys). ``what`` names the timestamps in the error message.
     """
     t = pd.DatetimeIndex(times)
     keys = np.zeros(len(t), dtype=int) if groups is None else pd.factorize(pd.Series(groups).to_numpy())[0]
     labels = None if groups is None else pd.Series(groups).to_numpy()
     df = pd.DataFrame({"g": keys, "t": t})
     dup = df.duplicated()
-    if dup.any():
+    if dup.any() and not allow_repeats:
         i = int(np.flatnonzero(dup.to_numpy())[0])
         label = "" if labels is None else f" (for {labels[i]})"
         raise DataError(where, f"duplicate timestamp {t[i]}{label}")
@@ -146,7 +148,7 @@ def check_order(times: pd.DatetimeIndex | pd.Series, where: str, *, groups: pd.S
             i = int(np.flatnonzero(bad.to_numpy())[0]) + 1
             label = "" if labels is None else f" (for {labels[sub.index[i]]})"
             order = "newest-first" if descending else "oldest-first"
-            raise DataError(where, f"timestamps not sorted ({order} expected): {sub.iloc[i]} "
+            raise DataError(where, f"{what} not sorted ({order} expected): {sub.iloc[i]} "
                                    f"follows {sub.iloc[i - 1]}{label}")
 
 

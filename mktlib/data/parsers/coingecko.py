@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from mktlib.data.io import read_csv
-from mktlib.data.parse import frame, naive_to_utc, offset_to_utc, register, require_columns, to_float
+from mktlib.data.parse import check_order, frame, naive_to_utc, offset_to_utc, register, require_columns, to_float
 from mktlib.errors import DataError
 
 MARKETS_COLUMNS = ["id", "symbol", "name", "date", "current_price", "market_cap", "total_volume",
@@ -87,10 +87,7 @@ def coingecko_top100_snapshots(path: Path, where: str) -> pd.DataFrame:
         if blank.any():
             raise DataError(where, f"column {c!r} has a blank value at data row {int(np.flatnonzero(blank)[0]) + 1}")
     idx = naive_to_utc(raw["snapshot_date"], where, "snapshot_date", fmt="%Y-%m-%d")
-    back = np.flatnonzero(np.diff(idx.asi8) < 0)
-    if len(back):
-        i = int(back[0]) + 1
-        raise DataError(where, f"snapshot dates not sorted: {idx[i]} follows {idx[i - 1]} at data row {i + 1}")
+    check_order(idx, where, allow_repeats=True, what="snapshot dates")
     rank = to_float(raw["rank"], where, "rank")
     invalid = ((rank != np.floor(rank)) | (rank < 1)).to_numpy()
     if invalid.any():

@@ -64,9 +64,7 @@ def bitbo_holdings(path: Path, where: str, totals_tol: float = 1.0) -> pd.DataFr
     is_total = (raw["Filings & Sources"].astype("string").str.strip() == BITBO_TOTALS).to_numpy()
     if (entity[is_total] != "").any() or (symbol[is_total] != "").any():
         raise DataError(where, "a totals row names a company")
-    if (np.diff(idx.asi8) < 0).any():
-        i = int(np.flatnonzero(np.diff(idx.asi8) < 0)[0]) + 1
-        raise DataError(where, f"scrape dates not sorted at data row {i + 1}")
+    check_order(idx, where, allow_repeats=True, what="scrape dates")
     last_of_date = np.append(idx.asi8[1:] != idx.asi8[:-1], True)
     misplaced = is_total != last_of_date
     if misplaced.any():

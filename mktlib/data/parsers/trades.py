@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from mktlib.data.io import read_csv
-from mktlib.data.parse import epoch_to_utc, frame, register, require_columns, to_float
+from mktlib.data.parse import check_order, epoch_to_utc, frame, register, require_columns, to_float
 from mktlib.errors import DataError
 
 TARDIS_COLUMNS = ["exchange", "symbol", "timestamp", "local_timestamp", "id", "side", "price", "amount"]
@@ -46,10 +46,7 @@ def tardis_trades(path: Path, where: str, exchange: str, symbol: str) -> pd.Data
             i = int(np.flatnonzero(other)[0])
             raise DataError(where, f"column {col!r} is {raw[col].iloc[i]!r} at data row {i + 1}, expected {want!r}")
     idx = epoch_to_utc(raw["timestamp"], where, "timestamp", unit="us")
-    back = np.flatnonzero(np.diff(idx.asi8) < 0)
-    if len(back):
-        i = int(back[0]) + 1
-        raise DataError(where, f"timestamps not sorted: {idx[i]} follows {idx[i - 1]} at data row {i + 1}")
+    check_order(idx, where, allow_repeats=True)
     ids = _trade_ids(raw["id"], where)
     dup = pd.Series(ids).duplicated(keep=False).to_numpy()
     if dup.any():
