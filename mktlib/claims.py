@@ -7,7 +7,7 @@ in words) and ``measures`` (``id`` exactly as in the claims brief, ``unit``, ``d
 A chapter module fills a claim in by registering an *evaluator*: a function that computes every
 measure of the claim from the data and applies the rule::
 
-    @evaluator("D4")
+    @evaluator("D4", rule="supported if the 1h low on 21 Nov is below 86,000 ...")
     def _d4() -> Evaluation:
         low = ...                                       # from mktlib.data
         return Evaluation({"D4.btc_low_21nov": low, ...},
@@ -41,18 +41,21 @@ import yaml
 
 REGISTRY_PATH = Path(__file__).with_name("claims_registry.yaml")
 VERDICTS = ("supported", "partly supported", "contradicted", "not testable", "pending")
-# chapter key -> (title, document path in the book, without suffix). Chapter issues update the paths.
+# chapter key -> (title, document path in the book, without suffix).
 CHAPTERS = {
     "episode": ("The episode", "book/episode"),
     "leverage": ("Leverage", "book/leverage"),
     "funding": ("Funding and basis", "book/funding"),
     "transmission": ("Cross-asset transmission", "book/transmission"),
-    "macro-flows": ("Macro, flows and treasuries", "book/macro-flows"),
+    "macro": ("Rate cuts and the AI trade", "book/macro-flows"),
+    "flows": ("ETF flows and treasury companies", "book/macro-flows"),
     "epilogue": ("Epilogue", "book/epilogue"),
 }
-# Modules whose import registers evaluators (filled in by the chapter issues).
-EVALUATOR_MODULES: list[str] = []
-LEDGER_FIELDS = ["claim", "measure", "value", "unit", "verdict", "chapter", "article", "title", "reason"]
+# Modules whose import registers evaluators: one per chapter, in mktlib/verdicts/.
+EVALUATOR_MODULES: list[str] = [f"mktlib.verdicts.{m}" for m in
+                                ("episode", "leverage", "funding", "transmission", "macro", "flows")]
+LEDGER_FIELDS = ["claim", "measure", "value", "unit", "verdict", "chapter", "article", "title", "rule",
+                 "reason"]
 
 
 @dataclass(frozen=True)
@@ -108,18 +111,32 @@ def registry() -> dict[str, Claim]:
 
 
 EVALUATORS: dict[str, Callable[[], Evaluation]] = {}
+RULES: dict[str, str] = {}
 
 
-def evaluator(claim_id: str) -> Callable[[Callable[[], Evaluation]], Callable[[], Evaluation]]:
-    """Decorator registering the function that measures ``claim_id`` and applies its rule."""
+def evaluator(claim_id: str, rule: str) -> Callable[[Callable[[], Evaluation]], Callable[[], Evaluation]]:
+    """Decorator registering the function that measures ``claim_id`` and applies ``rule``.
+
+    ``rule`` states the verdict rule in words (thresholds, tests, comparisons); it is shown in the
+    ledger next to the verdict, so the rule is written once, beside the code that applies it.
+    """
+    if not rule.strip():
+        raise ValueError(f"claim {claim_id}: an evaluator needs its verdict rule in words")
 
     def deco(fn: Callable[[], Evaluation]) -> Callable[[], Evaluation]:
         if claim_id in EVALUATORS and EVALUATORS[claim_id] is not fn:
             raise ValueError(f"claim {claim_id} already has an evaluator")
         EVALUATORS[claim_id] = fn
+        RULES[claim_id] = rule.strip()
         return fn
 
     return deco
+
+
+def rule_of(claim_id: str) -> str:
+    """The verdict rule of a claim: the registry's ``rule`` if set, else the evaluator's."""
+    _load_evaluators()
+    return registry()[claim_id].rule or RULES.get(claim_id, "")
 
 
 def _load_evaluators() -> None:
@@ -158,7 +175,7 @@ def _plain(v: Value) -> Value:
 
 
 def ledger(claim_ids: list[str] | None = None) -> pd.DataFrame:
-    """One row per measure: ``claim, measure, value, unit, verdict, chapter, article, title, reason``.
+    """One row per measure: ``claim, measure, value, unit, verdict, chapter, article, title, rule, reason``.
 
     ``value`` is a number, an ISO date string for date measures, a string for categories, or None.
     """
@@ -170,7 +187,7 @@ def ledger(claim_ids: list[str] | None = None) -> pd.DataFrame:
         for m in claim.measures:
             rows.append({"claim": cid, "measure": m.id, "value": _plain(ev.values[m.id]), "unit": m.unit,
                          "verdict": ev.verdict, "chapter": claim.chapter, "article": claim.article,
-                         "title": claim.title, "reason": ev.reason})
+                         "title": claim.title, "rule": rule_of(cid), "reason": ev.reason})
     return pd.DataFrame(rows, columns=LEDGER_FIELDS)
 
 
@@ -199,7 +216,8 @@ def claims_table() -> pd.DataFrame:
     for cid, claim in registry().items():
         ev = evaluate(cid)
         rows.append({"claim": cid, "article": claim.article, "title": claim.title, "quote": claim.quote,
-                     "chapter": claim.chapter, "verdict": ev.verdict, "reason": ev.reason})
+                     "chapter": claim.chapter, "verdict": ev.verdict, "rule": rule_of(cid),
+                     "reason": ev.reason})
     return pd.DataFrame(rows)
 
 

@@ -58,10 +58,11 @@ def test_unimplemented_claims_are_pending():
 
 @pytest.fixture
 def fake_d4(monkeypatch):
+    claims._load_evaluators()  # real evaluators register at import; import them before swapping the dict
     monkeypatch.setattr(claims, "EVALUATORS", {})
     measures = [m.id for m in claims.registry()["D4"].measures]
 
-    @claims.evaluator("D4")
+    @claims.evaluator("D4", rule="supported if both lows are below the quoted levels")
     def _d4():
         return claims.Evaluation({m: (80600.0 if "btc" in m else 2623.0) for m in measures},
                                  "supported", "both lows below the quoted levels")
@@ -77,19 +78,34 @@ def test_evaluator_values_reach_the_ledger(fake_d4):
 
 
 def test_evaluator_contract_is_enforced(monkeypatch):
+    claims._load_evaluators()
     monkeypatch.setattr(claims, "EVALUATORS", {})
-    claims.evaluator("D4")(lambda: claims.Evaluation({"D4.wrong": 1.0}, "supported", "x"))
+    claims.evaluator("D4", rule="r")(lambda: claims.Evaluation({"D4.wrong": 1.0}, "supported", "x"))
     with pytest.raises(ValueError, match="evaluator returned measures"):
         claims.evaluate("D4")
     monkeypatch.setattr(claims, "EVALUATORS", {})
     ms = [m.id for m in claims.registry()["D4"].measures]
-    claims.evaluator("D4")(lambda: claims.Evaluation(dict.fromkeys(ms, 1.0), "probably true", "x"))
+    claims.evaluator("D4", rule="r")(lambda: claims.Evaluation(dict.fromkeys(ms, 1.0), "probably true", "x"))
     with pytest.raises(ValueError, match="not in"):
         claims.evaluate("D4")
     monkeypatch.setattr(claims, "EVALUATORS", {})
-    claims.evaluator("D4")(lambda: claims.Evaluation(dict.fromkeys(ms, 1.0), "supported"))
+    claims.evaluator("D4", rule="r")(lambda: claims.Evaluation(dict.fromkeys(ms, 1.0), "supported"))
     with pytest.raises(ValueError, match="needs the reason"):
         claims.evaluate("D4")
+    with pytest.raises(ValueError, match="verdict rule in words"):
+        claims.evaluator("D4", rule="  ")
+
+
+def test_rule_is_exported_with_the_verdict(fake_d4):
+    led = claims.ledger(["D4"])
+    assert set(led["rule"]) == {"supported if both lows are below the quoted levels"}
+    assert "rule" in claims.claims_table().columns
+
+
+def test_every_claim_with_an_evaluator_states_its_rule():
+    claims._load_evaluators()
+    for cid in claims.EVALUATORS:
+        assert len(claims.rule_of(cid)) > 20, cid
 
 
 def test_exports_round_trip(fake_d4):
