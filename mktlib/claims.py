@@ -227,7 +227,7 @@ def _esc(text: str) -> str:
 
 def render_html(page_dir: str = "notebooks") -> str:
     """The ledger as an HTML table for the book: one row per claim with its measures, the verdict as a
-    coloured badge and a link to the chapter. ``page_dir`` is the folder of the page that shows it
+    coloured badge, its rule (collapsed) and a link to the claim's section (``#claim-<id>``) of its chapter. ``page_dir`` is the folder of the page that shows it
     (links are made relative to it)."""
     from mktlib.plotting import VERDICT_COLORS
 
@@ -249,8 +249,9 @@ def render_html(page_dir: str = "notebooks") -> str:
             f"<td><small>{measured}</small></td>"
             f'<td><span class="verdict verdict-{verdict.replace(" ", "-")}" style="background:{color};'
             f'color:white;padding:2px 6px;border-radius:4px;white-space:nowrap">{_esc(verdict)}</span>'
-            f'<br><small>{_esc(reason)}</small><br><small><a href="{depth}{doc}.html">{_esc(title)}</a>'
-            "</small></td></tr>")
+            f'<br><small>{_esc(reason)}</small>'
+            f"<details><summary><small>rule</small></summary><small>{_esc(rule_of(cid))}</small></details>"
+            f'<small><a href="{depth}{doc}.html#claim-{cid.lower()}">{_esc(title)}</a></small></td></tr>')
     out.append("</tbody></table>")
     return "\n".join(out)
 

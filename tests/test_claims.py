@@ -132,3 +132,13 @@ def test_cli_claims_json(capsys):
     assert main(["claims", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["verdict"] for r in rows} <= set(claims.VERDICTS)
+
+
+def test_html_ledger_links_each_claim_to_its_section(fake_d4):
+    page = claims.render_html(page_dir="notebooks")
+    assert page.count('<tr id="claim-') == len(claims.registry())
+    title, doc = claims.CHAPTERS[claims.registry()["D4"].chapter]
+    assert f'href="../{doc}.html#claim-d4"' in page
+    assert "supported if both lows are below the quoted levels" in page
+    assert "80,600 USDT" in page or "80600" in page.replace(",", "")
+    assert 'class="verdict verdict-supported"' in page
