@@ -1,4 +1,5 @@
-"""Benchmark: time to load every catalogued dataset (cold and warm cache) and a full book build.
+"""Benchmark: time to load every catalogued dataset (cold and warm cache), rolling spillovers (batched
+versus a statsmodels VAR refit per window, ``scripts/bench_spillover.py``) and a full book build.
 
 Usage: ``python scripts/bench.py [--runs 5] [--build-runs 3] [--skip-build]`` (``make bench``).
 Each load measurement runs in a fresh Python process (so no in-process memo helps) and times only the
@@ -66,6 +67,14 @@ def main() -> None:
             warm.append(load_all(d)[0])
     res = {"datasets": n_ids, "rows": n_rows, "cold_load_s": summary(cold), "warm_load_s": summary(warm),
            "cpus": os.cpu_count()}
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_spillover  # noqa: E402  (asserts identical results to 1e-8 and a speed-up >= 5x)
+
+    spill = [bench_spillover.main([]) for _ in range(3)]
+    res["spillover"] = spill
+    res["spillover_statsmodels_s"] = summary([r["statsmodels_s"] for r in spill])
+    res["spillover_batched_s"] = summary([r["batched_s"] for r in spill])
+    res["spillover_ratio"] = summary([r["ratio"] for r in spill])
     if not args.skip_build:
         res["book_build_s"] = summary([book_build() for _ in range(args.build_runs)])
 
@@ -77,6 +86,9 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for key, label in [("cold_load_s", "load everything, cold cache (s)"),
                        ("warm_load_s", "load everything, warm cache (s)"),
+                       ("spillover_statsmodels_s", "rolling spillovers, statsmodels VAR refit per window (s)"),
+                       ("spillover_batched_s", "rolling spillovers, mktlib batched (s)"),
+                       ("spillover_ratio", "rolling spillovers, speed-up (x)"),
                        ("book_build_s", "full book build, empty cache (s)")]:
         if key in res:
             s = res[key]
