@@ -1,0 +1,375 @@
+"""Digital-asset treasury (DAT) companies against their coins: drawdowns, betas, premium proxies, mNAV.
+
+Stocks are sampled at the NY close (official adjusted closes, indexed by session date); coins are
+sampled at the same instants with :func:`coin_at_closes`, so a stock return and its coin return
+cover exactly the same interval (a weekend accumulates into Monday for both).
+
+mNAV (market-cap definition) = market capitalisation / (coins held x coin price). The data snapshot
+has BTC holdings (Bitbo, daily) but **no share counts or market capitalisations**, so mNAV cannot be
+computed from it. Two price-based premium proxies, each exact under a stated assumption, replace it:
+
+- ``per_coin``: (S_t / S_0) / (P_t / P_0) = mNAV_t / mNAV_0 **if coins per share are constant**
+  (purchases financed by issuing shares at NAV);
+- ``const_shares``: (S_t / S_0) / (H_t P_t / H_0 P_0) = mNAV_t / mNAV_0 **if the share count is
+  constant** (holdings H_t from the file; buying coins with debt or cash).
+
+Strategy funds purchases mostly with at-the-market share sales above NAV, which raise BTC per share
+a little, so its true mNAV ratio lies between the two (both are reported).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from mktlib import calendars
+from mktlib.errors import DataError
+from mktlib.events import event_study, placebo, placebo_pvalue
+
+__all__ = ["close_panel_wide", "coin_at_closes", "max_drawdown", "beta_hac", "rolling_beta",
+           "relative_return", "premium_proxy", "mnav", "holdings", "holdings_change", "dat_table",
+           "event_table", "MSCI_EVENTS", "DAT_START", "DAT_COIN", "coins_at_ny_close", "dat_closes", "event_shifts"]
+
+def _utc(t) -> pd.Timestamp:
+    """A date or instant as a tz-aware UTC Timestamp (naive input is read as UTC)."""
+    t = pd.Timestamp(t)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+# The 2025 treasury businesses: earlier rows of several tickers belong to predecessor companies
+# (ticker reuse, reverse-split shells). Analyses of DAT stocks start here.
+DAT_START = "2025-08-01"
+
+# MSCI index-exclusion channel. Day 0 = the first NY session in which the news could be traded.
+# 10 Oct 2025 (Fri): consultation on excluding companies with >= 50% of assets in digital assets;
+# the time of day is not in the data, so day 0 = 10 Oct and the window starts at day -1.
+# 6 Jan 2026 (Tue): MSCI keeps DATs for now, announced after the US close (MSTR rose after hours),
+# so day 0 = 7 Jan and day -1 = 6 Jan.
+MSCI_EVENTS = {"MSCI consultation (10 Oct 2025)": "2025-10-10",
+               "MSCI reprieve (6 Jan 2026, after the close)": "2026-01-07"}
+
+
+def close_panel_wide(panel: pd.DataFrame, tickers, start=None, end=None) -> pd.DataFrame:
+    """Wide adjusted closes (one column per ticker) from the long ``us_close_panel`` table.
+
+    Raises :class:`DataError` for an unknown ticker or a NaN close inside [start, end].
+    """
+    for col in ("ticker", "close"):
+        if col not in panel.columns:
+            raise DataError("close_panel_wide", f"missing column {col!r}")
+    tickers = list(tickers)
+    known = set(panel["ticker"].unique())
+    missing = [t for t in tickers if t not in known]
+    if missing:
+        raise DataError("close_panel_wide", f"ticker(s) not in the panel: {missing}")
+    sub = panel[panel["ticker"].isin(tickers)]
+    wide = sub.pivot_table(index=sub.index, columns="ticker", values="close", aggfunc="first")[tickers]
+    wide.index.name = "session"
+    lo = _utc(start) if start is not None else wide.index[0]
+    hi = _utc(end) if end is not None else wide.index[-1]
+    wide = wide.loc[lo:hi]
+    if wide.isna().any().any():
+        col = wide.columns[wide.isna().any()][0]
+        raise DataError("close_panel_wide", f"{col}: NaN close on {wide.index[wide[col].isna()][0].date()}")
+    return wide
+
+
+def coin_at_closes(sources, market: str = "NY", start=None, end=None) -> pd.DataFrame:
+    """A coin sampled at each close of ``market``, from one or more bar sources in order of preference.
+
+    ``sources``: list of ``(bars, max_staleness)`` (bars indexed by open time, UTC, with ``close``). Each
+    close instant takes its price from the first source whose bars cover it (see
+    :func:`mktlib.calendars.price_at`: the last bar that has ended, no look-ahead). E.g. ETH from 15m
+    bars where they exist, else 4h bars (at most 1h stale at a 21:00 UTC close).
+    Returns ``close_utc``, ``price``, ``source`` (position in ``sources``), ``ret``, ``days``.
+    """
+    c = calendars.closes(market, start, end)
+    price = pd.Series(np.nan, index=c.index)
+    src = pd.Series(-1, index=c.index)
+    for k, (bars, stale) in enumerate(sources):
+        length = pd.Series(bars.index).diff().median()
+        first_end, last_end = bars.index[0] + length, bars.index[-1] + length
+        todo = price.isna() & (c["close_utc"] >= first_end) & (c["close_utc"] <= last_end + pd.Timedelta(stale))
+        if todo.any():
+            p = calendars.price_at(bars, c.loc[todo, "close_utc"], bar_length=length, max_staleness=stale)
+            price.loc[todo] = p["price"].to_numpy()
+            src.loc[todo] = k
+    if price.isna().any():
+        raise DataError("coin_at_closes", f"no source covers the close of {price.index[price.isna()][0].date()}")
+    out = c.copy()
+    out["price"] = price
+    out["source"] = src
+    out["ret"] = price.pct_change()
+    out["days"] = out.index.to_series().diff().dt.days.astype("float64").to_numpy()
+    return out
+
+
+def max_drawdown(prices: pd.Series, start=None, end=None) -> pd.Series:
+    """Maximum peak-to-trough drawdown of ``prices`` within [start, end] (the peak precedes the trough).
+
+    Returns ``drawdown`` (fraction, <= 0), ``peak_date``, ``peak``, ``trough_date``, ``trough``.
+
+    >>> import pandas as pd
+    >>> p = pd.Series([10, 12, 9, 11, 6, 8.0], index=pd.date_range("2025-10-01", periods=6, tz="UTC"))
+    >>> dd = max_drawdown(p)
+    >>> float(dd["drawdown"]), dd["peak_date"].day, dd["trough_date"].day
+    (-0.5, 2, 5)
+    """
+    s = prices.loc[_utc(start) if start is not None else None:
+                   _utc(end) if end is not None else None].astype("float64")
+    if s.empty:
+        raise DataError("max_drawdown", "no prices in the window")
+    if s.isna().any() or (s <= 0).any():
+        raise DataError("max_drawdown", "prices must be positive and not NaN")
+    run_max = s.cummax()
+    dd = s / run_max - 1
+    trough = dd.idxmin()
+    peak = s.loc[:trough].idxmax()
+    return pd.Series({"drawdown": float(dd.loc[trough]), "peak_date": peak, "peak": float(s.loc[peak]),
+                      "trough_date": trough, "trough": float(s.loc[trough])}, dtype=object)
+
+
+def beta_hac(y: pd.Series, x: pd.Series, *, maxlags: int = 5) -> pd.Series:
+    """OLS beta of ``y`` on ``x`` (with a constant), Newey-West (HAC) errors, rows aligned on the index.
+
+    Returns ``beta``, ``se``, ``t``, ``p`` (H0: beta = 0), ``t1`` / ``p1`` (H0: beta = 1), ``alpha``,
+    ``r2``, ``n``. Raises on NaN inside the common dates or fewer than 10 rows.
+    """
+    d = pd.concat([y.rename("y"), x.rename("x")], axis=1, join="inner")
+    if d.isna().any().any():
+        raise DataError("beta_hac", f"NaN on {d.index[d.isna().any(axis=1)][0].date()}")
+    if len(d) < 10:
+        raise DataError("beta_hac", f"only {len(d)} common rows")
+    res = sm.OLS(d["y"], sm.add_constant(d["x"])).fit(cov_type="HAC",
+                                                         cov_kwds={"maxlags": maxlags, "use_correction": True})
+    t1 = (res.params["x"] - 1) / res.bse["x"]
+    return pd.Series({"beta": res.params["x"], "se": res.bse["x"], "t": res.tvalues["x"],
+                      "p": res.pvalues["x"], "t1": t1, "p1": float(2 * stats.norm.sf(abs(t1))),
+                      "alpha": res.params["const"], "r2": res.rsquared, "n": int(res.nobs)})
+
+
+def rolling_beta(y: pd.Series, x: pd.Series, window: int) -> pd.Series:
+    """Rolling OLS beta cov(y, x) / var(x) over ``window`` rows, labelled at the window's last row.
+
+    >>> import pandas as pd
+    >>> x = pd.Series([0.01, -0.02, 0.03, 0.0, 0.01])
+    >>> rolling_beta(2 * x, x, 3).round(6).tolist()
+    [nan, nan, 2.0, 2.0, 2.0]
+    """
+    d = pd.concat([y.rename("y"), x.rename("x")], axis=1, join="inner")
+    if d.isna().any().any():
+        raise DataError("rolling_beta", "NaN in the inputs")
+    return (d["y"].rolling(window).cov(d["x"]) / d["x"].rolling(window).var()).rename("beta")
+
+
+def relative_return(stock: pd.Series, coin: pd.Series, start, end) -> pd.Series:
+    """Stock and coin simple returns from the value at ``start`` to the value at ``end`` (labels that
+    must exist in both), and ``excess`` = stock - coin.
+
+    >>> import pandas as pd
+    >>> i = pd.date_range("2025-09-30", periods=3, tz="UTC")
+    >>> r = relative_return(pd.Series([100, 80, 50.0], i), pd.Series([10, 9, 8.0], i), i[0], i[2])
+    >>> round(float(r["excess"]), 3)
+    -0.3
+    """
+    s0, s1 = _utc(start), _utc(end)
+    for name, ser in (("stock", stock), ("coin", coin)):
+        for t in (s0, s1):
+            if t not in ser.index:
+                raise DataError("relative_return", f"{name} has no value on {t.date()}")
+    rs = float(stock.loc[s1] / stock.loc[s0] - 1)
+    rc = float(coin.loc[s1] / coin.loc[s0] - 1)
+    return pd.Series({"stock": rs, "coin": rc, "excess": rs - rc})
+
+
+def premium_proxy(stock: pd.Series, coin: pd.Series, holdings_: pd.Series | None = None, base=None) -> pd.DataFrame:
+    """Price-based mNAV proxies relative to ``base`` (default: the first common date), see module docstring.
+
+    ``stock`` and ``coin`` share the index (NY sessions); ``holdings_`` (coins held, any daily index) is
+    taken as of each session (the last value on or before it). Columns ``per_coin`` and, with
+    holdings, ``const_shares``; both equal 1 at ``base``.
+
+    >>> import pandas as pd
+    >>> i = pd.date_range("2025-10-01", periods=2, tz="UTC")
+    >>> pp = premium_proxy(pd.Series([100, 90.0], i), pd.Series([10, 10.0], i), pd.Series([1000, 1100.0], i))
+    >>> pp.round(4).iloc[-1].tolist()
+    [0.9, 0.8182]
+    """
+    d = pd.concat([stock.rename("S"), coin.rename("P")], axis=1, join="inner")
+    if d.isna().any().any():
+        raise DataError("premium_proxy", "NaN in stock or coin prices")
+    b = d.index[0] if base is None else _utc(base)
+    if b not in d.index:
+        raise DataError("premium_proxy", f"base date {b.date()} not in the data")
+    d = d.loc[b:]
+    out = pd.DataFrame({"per_coin": (d["S"] / d.loc[b, "S"]) / (d["P"] / d.loc[b, "P"])})
+    if holdings_ is not None:
+        h = holdings_.sort_index()
+        ha = h.reindex(h.index.union(d.index)).ffill().reindex(d.index)
+        if ha.isna().any():
+            raise DataError("premium_proxy", f"no holdings on or before {ha.index[ha.isna()][0].date()}")
+        nav = ha * d["P"]
+        out["const_shares"] = (d["S"] / d.loc[b, "S"]) / (nav / nav.loc[b])
+    return out
+
+
+def mnav(market_cap: float, coins: float, price: float) -> float:
+    """Market-cap mNAV = market cap / (coins x price).
+
+    >>> mnav(59e9, 650_000, 95_000)
+    0.9554655870445344
+    """
+    if coins <= 0 or price <= 0:
+        raise ValueError("coins and price must be positive")
+    return market_cap / (coins * price)
+
+
+def holdings(table: pd.DataFrame, symbol: str) -> pd.Series:
+    """Coins held by one company per scrape date, from ``treasury_btc_holdings_1d`` (key ``symbol``,
+    e.g. ``"MSTR:NADQ"``). Raises :class:`DataError` if the symbol is absent."""
+    sub = table[table["symbol"] == symbol]
+    if sub.empty:
+        raise DataError("holdings", f"symbol {symbol!r} not in the holdings table")
+    s = sub["btc"].astype("float64")
+    if s.index.has_duplicates:
+        raise DataError("holdings", f"{symbol}: several rows on {s.index[s.index.duplicated()][0].date()}")
+    return s.rename(symbol)
+
+
+def holdings_change(h: pd.Series, start, end) -> float:
+    """Holdings on the last scrape on or before ``end`` minus those on or before ``start``.
+
+    >>> import pandas as pd
+    >>> h = pd.Series([10.0, 12.0, 9.0], index=pd.DatetimeIndex(["2025-10-01", "2025-10-05", "2025-11-30"], tz="UTC"))
+    >>> holdings_change(h, "2025-10-02", "2025-11-30")
+    -1.0
+    """
+    t0, t1 = _utc(start), _utc(end)
+    a, b = h.loc[:t0], h.loc[:t1]
+    if a.empty:
+        raise DataError("holdings_change", f"no holdings on or before {t0.date()}")
+    return float(b.iloc[-1] - a.iloc[-1])
+
+
+def dat_table(closes: pd.DataFrame, coins: dict[str, pd.Series], coin_of: dict[str, str], start, end, *,
+              maxlags: int = 5) -> pd.DataFrame:
+    """One row per DAT ticker against its coin, over the sessions in [start, end]:
+
+    - ``drawdown`` (and ``peak_date``, ``trough_date``): max drawdown of the stock's closes in [start, end];
+      ``coin_drawdown``: the same for the coin sampled at the NY close;
+    - ``beta`` (``beta_se``, ``p_beta_eq_1``, ``r2``): HAC OLS beta of the stock's daily returns labelled
+      in [start, end] (the first one from the previous close) on the coin's returns over the same intervals;
+    - ``stock_return``, ``coin_return``, ``excess`` (stock - coin): from the last close before ``start``
+      to the last close on or before ``end``.
+
+    ``closes``: wide NY closes (sessions); ``coins``: coin name -> price at the NY close (same sessions);
+    ``coin_of``: ticker -> coin name.
+    """
+    rows = []
+    lo, hi = _utc(start), _utc(end)
+    for tk, coin in coin_of.items():
+        s, p = closes[tk], coins[coin]
+        dd, cdd = max_drawdown(s, lo, hi), max_drawdown(p, lo, hi)
+        rs, rc = s.pct_change().loc[lo:hi], p.pct_change().reindex(s.index).loc[lo:hi]
+        b = beta_hac(rs, rc, maxlags=maxlags)
+        before = s.loc[:lo].index[s.loc[:lo].index < lo]
+        if len(before) == 0:
+            raise DataError("dat_table", f"{tk}: no close before {lo.date()}")
+        rel = relative_return(s, p, before[-1], s.loc[lo:hi].index[-1])
+        rows.append({"ticker": tk, "coin": coin, "drawdown": dd["drawdown"], "peak_date": dd["peak_date"],
+                     "trough_date": dd["trough_date"], "coin_drawdown": cdd["drawdown"], "beta": b["beta"],
+                     "beta_se": b["se"], "p_beta_eq_1": b["p1"], "r2": b["r2"], "stock_return": rel["stock"],
+                     "coin_return": rel["coin"], "excess": rel["excess"]})
+    return pd.DataFrame(rows).set_index("ticker")
+
+
+def event_table(asset: pd.Series, markets: dict[str, pd.Series | None], events: dict[str, str], *,
+                estimation: int = 120, gap: int = 10, window: tuple[int, int] = (-1, 5),
+                placebo_start=None, seed: int = 0) -> pd.DataFrame:
+    """Event studies of one asset for each (event, market model), with a placebo p-value.
+
+    ``markets``: model name -> market return series (None = constant mean); each pair is aligned on
+    common dates. The placebo distribution uses every same-length window of the asset from
+    ``placebo_start`` on, excluding all event windows. Columns: ``event``, ``model``, ``event_date``,
+    ``car``, ``car_se``, ``t``, ``p`` (Student t), ``p_placebo``, ``n_placebo``, ``beta``, ``sigma``.
+    """
+    rows = []
+    L = window[1] - window[0] + 1
+    for mname, m in markets.items():
+        if m is None:
+            a, mm = asset.dropna(), None
+        else:
+            d = pd.concat([asset.rename("a"), m.rename("m")], axis=1, join="inner").dropna()
+            a, mm = d["a"], d["m"]
+        res = {ev: event_study(a, mm, date, estimation=estimation, gap=gap, window=window)
+               for ev, date in events.items()}
+        excl = [(r.table["date"].iloc[0], r.table["date"].iloc[-1]) for r in res.values()]
+        ps = slice(_utc(placebo_start), None) if placebo_start is not None else slice(None)
+        # the placebo windows need their own estimation rows: keep estimation + gap rows before the start
+        if placebo_start is not None:
+            k = max(0, int(a.index.searchsorted(ps.start)) - estimation - gap)
+            a_p = a.iloc[k:]
+            mm_p = None if mm is None else mm.iloc[k:]
+        else:
+            a_p, mm_p = a, mm
+        pl = placebo(a_p, mm_p, window_len=L, estimation=estimation, gap=gap, exclude=excl, seed=seed)
+        for ev, r in res.items():
+            rows.append({"event": ev, "model": mname, "event_date": r.event_date, "car": r.car,
+                         "car_se": r.car_se, "t": r.t, "p": r.p, "p_placebo": placebo_pvalue(r.t, pl["t"]),
+                         "n_placebo": len(pl), "beta": r.beta, "sigma": r.sigma})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Snapshot loaders (used by the verdicts and the chapter)
+
+DAT_COIN = {"MSTR": "BTC", "SQNS": "BTC", "BMNR": "ETH", "FGNX": "ETH", "SBET": "ETH", "NAKA": "BTC",
+            "ASST": "BTC", "BTCS": "ETH", "COIN": "BTC", "IBIT": "BTC"}
+"""Ticker -> the coin it is measured against (the four named in K4 first; COIN and IBIT are non-DAT
+references: an exchange and a spot-bitcoin ETF)."""
+
+
+def coins_at_ny_close(start: str = "2024-01-11", end: str = "2026-03-03",
+                      coins=("BTC", "ETH")) -> dict[str, pd.DataFrame]:
+    """BTC and ETH (Binance spot, USDT) sampled at each NY close, from the snapshot.
+
+    BTC: 1h bars (2024-04-02 to 2026-04-02: exact at 20:00/21:00 UTC and at early closes), else 4h bars
+    (at most 1h stale at a 21:00 UTC close, 2h at an early close). ETH: 15m bars where they exist
+    (2025-09-04 to 2025-12-03), else 4h bars (same staleness). 4h data end 2026-03-03 (ETH) and
+    2026-08-13 (BTC). Returns coin -> ``coin_at_closes`` frame (``price``, ``ret``, ``source``...).
+    """
+    from mktlib import data
+
+    sources = {"BTC": lambda: [(data.load("btc_spot_1h"), "1h"), (data.load("btc_spot_4h"), "2h"),
+                               (data.load("btc_spot_4h_fullcols"), "2h")],
+               "ETH": lambda: [(data.load("eth_spot_15m"), "15min"), (data.load("eth_spot_4h"), "2h")]}
+    unknown = [c for c in coins if c not in sources]
+    if unknown:
+        raise ValueError(f"coins_at_ny_close: unknown coin(s) {unknown}; choose from {sorted(sources)}")
+    return {c: coin_at_closes(sources[c](), "NY", start, end) for c in coins}
+
+
+def dat_closes(tickers=None, start: str = DAT_START, end: str = "2026-03-03") -> pd.DataFrame:
+    """Adjusted NY closes of the DAT tickers (default: :data:`DAT_COIN`) from ``us_close_panel``."""
+    from mktlib import data
+
+    return close_panel_wide(data.load("us_close_panel"), list(tickers or DAT_COIN), start, end)
+
+
+def event_shifts(asset: pd.Series, market: pd.Series | None, event, shifts=range(-2, 3), *,
+                 estimation: int = 120, gap: int = 10, window: tuple[int, int] = (-1, 5)) -> pd.DataFrame:
+    """The event study with day 0 moved by each number of rows in ``shifts`` (robustness to the
+    event-date choice). Columns: ``shift``, ``event_date``, ``car``, ``car_se``, ``t``, ``p``."""
+    if market is not None:
+        d = pd.concat([asset.rename("a"), market.rename("m")], axis=1, join="inner").dropna()
+        a, m = d["a"], d["m"]
+    else:
+        a, m = asset.dropna(), None
+    e = int(a.index.searchsorted(_utc(event)))
+    rows = []
+    for k in shifts:
+        r = event_study(a, m, a.index[e + k], estimation=estimation, gap=gap, window=window)
+        rows.append({"shift": k, "event_date": r.event_date, "car": r.car, "car_se": r.car_se, "t": r.t, "p": r.p})
+    return pd.DataFrame(rows)

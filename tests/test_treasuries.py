@@ -1,0 +1,196 @@
+"""mktlib.treasuries: drawdown, betas, premium proxies vs a simulated mNAV, coin sampling, holdings,
+event table, the K4 verdict rule, and the snapshot values reported in the chapter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from statsmodels.regression.rolling import RollingOLS
+
+from mktlib import treasuries as tr
+from mktlib.errors import DataError
+from mktlib.verdicts.flows import k4_verdict
+
+
+def _idx(n, start="2025-01-01"):
+    return pd.date_range(start, periods=n, freq="D", tz="UTC")
+
+
+def test_max_drawdown_hand():
+    # a new high after the trough must not be used as the peak of the max drawdown
+    p = pd.Series([10, 12, 6, 13, 11, 12.0], index=_idx(6))
+    dd = tr.max_drawdown(p)
+    assert dd["drawdown"] == pytest.approx(-0.5)
+    assert dd["peak_date"] == p.index[1] and dd["trough_date"] == p.index[2]
+    assert tr.max_drawdown(p, p.index[3], p.index[5])["drawdown"] == pytest.approx(11 / 13 - 1)
+    assert tr.max_drawdown(pd.Series([1.0, 2, 3], index=_idx(3)))["drawdown"] == 0.0
+    with pytest.raises(DataError, match="positive"):
+        tr.max_drawdown(pd.Series([1.0, np.nan], index=_idx(2)))
+    with pytest.raises(DataError, match="no prices"):
+        tr.max_drawdown(p, "2030-01-01", "2030-02-01")
+
+
+def test_beta_hac_matches_statsmodels_and_truth():
+    rng = np.random.default_rng(4)
+    x = pd.Series(rng.normal(0, 0.03, 300), index=_idx(300))
+    y = 0.001 + 1.5 * x + pd.Series(rng.normal(0, 0.02, 300), index=_idx(300))
+    b = tr.beta_hac(y, x, maxlags=3)
+    ref = sm.OLS(y, sm.add_constant(x.rename("x"))).fit(cov_type="HAC", cov_kwds={"maxlags": 3, "use_correction": True})
+    assert b["beta"] == pytest.approx(ref.params["x"]) and b["se"] == pytest.approx(ref.bse["x"])
+    assert b["beta"] == pytest.approx(1.5, abs=0.15)
+    assert b["t1"] == pytest.approx((b["beta"] - 1) / b["se"])
+    assert b["p1"] < 0.001 and b["n"] == 300
+    with pytest.raises(DataError, match="NaN"):
+        tr.beta_hac(y.where(y.index != y.index[5]), x)
+    with pytest.raises(DataError, match="common rows"):
+        tr.beta_hac(y.iloc[:5], x.iloc[:5])
+
+
+def test_rolling_beta_matches_rolling_ols():
+    rng = np.random.default_rng(5)
+    x = pd.Series(rng.normal(0, 0.03, 80), index=_idx(80))
+    y = 1.2 * x + pd.Series(rng.normal(0, 0.02, 80), index=_idx(80))
+    rb = tr.rolling_beta(y, x, 20)
+    ref = RollingOLS(y, sm.add_constant(x.rename("x")), window=20).fit().params["x"]
+    assert rb.iloc[19:].to_numpy() == pytest.approx(ref.iloc[19:].to_numpy())
+    assert rb.iloc[:19].isna().all()
+
+
+def test_premium_proxies_recover_simulated_mnav():
+    # true mNAV_t = N_t S_t / (H_t P_t). Case 1: constant share count N, holdings rising.
+    rng = np.random.default_rng(6)
+    n = 50
+    idx = _idx(n, "2025-10-01")
+    P = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.03, n))), index=idx)
+    H = pd.Series(1000 + 5.0 * np.arange(n), index=idx)
+    mn = pd.Series(np.linspace(1.8, 0.9, n), index=idx)
+    N = 50.0
+    S = mn * H * P / N
+    pp = tr.premium_proxy(S, P, H)
+    assert pp["const_shares"].to_numpy() == pytest.approx((mn / mn.iloc[0]).to_numpy())
+    # Case 2: constant coins per share (shares issued to buy coins) -> per_coin is exact
+    N2 = H / 20.0
+    S2 = mn * H * P / N2
+    assert tr.premium_proxy(S2, P)["per_coin"].to_numpy() == pytest.approx((mn / mn.iloc[0]).to_numpy())
+    # holdings on a different (sparser) calendar are taken as of each session
+    Hs = H.iloc[::7]
+    pp3 = tr.premium_proxy(S, P, Hs)
+    assert pp3["const_shares"].iloc[8] == pytest.approx((S.iloc[8] / S.iloc[0]) / (Hs.iloc[1] * P.iloc[8] / (Hs.iloc[0] * P.iloc[0])))
+    with pytest.raises(DataError, match="base date"):
+        tr.premium_proxy(S, P, base="2024-01-01")
+    with pytest.raises(DataError, match="no holdings"):
+        tr.premium_proxy(S, P, H.iloc[3:])
+    assert tr.mnav(59e9, 650_000, 95_000) == pytest.approx(59e9 / 61.75e9)
+    with pytest.raises(ValueError):
+        tr.mnav(1e9, 0, 1.0)
+
+
+def test_relative_return_and_holdings():
+    i = _idx(3, "2025-09-30")
+    r = tr.relative_return(pd.Series([100, 80, 50.0], i), pd.Series([10, 9, 8.0], i), i[0], i[2])
+    assert (r["stock"], r["coin"], r["excess"]) == pytest.approx((-0.5, -0.2, -0.3))
+    with pytest.raises(DataError, match="no value"):
+        tr.relative_return(pd.Series([100, 80, 50.0], i), pd.Series([10, 9, 8.0], i), "2025-09-01", i[2])
+    tab = pd.DataFrame({"symbol": ["A:X", "B:Y", "A:X"], "btc": [10.0, 5.0, 7.0]},
+                       index=pd.DatetimeIndex(["2025-10-01", "2025-10-01", "2025-11-05"], tz="UTC"))
+    h = tr.holdings(tab, "A:X")
+    assert tr.holdings_change(h, "2025-10-01", "2025-11-30") == -3.0
+    assert tr.holdings_change(h, "2025-10-15", "2025-10-31") == 0.0
+    with pytest.raises(DataError, match="not in the holdings"):
+        tr.holdings(tab, "C:Z")
+    with pytest.raises(DataError, match="no holdings on or before"):
+        tr.holdings_change(h, "2025-09-01", "2025-11-30")
+
+
+def test_coin_at_closes_prefers_the_first_source():
+    # coarse 4h bars everywhere (close = 1000 + hour), fine 1h bars (close = 2000 + hour) only on 3-4 Nov
+    t4 = pd.date_range("2025-10-30", "2025-11-07", freq="4h", tz="UTC")
+    coarse = pd.DataFrame({"close": 1000.0 + (t4 - t4[0]) / pd.Timedelta("1h")}, index=t4)
+    t1 = pd.date_range("2025-11-03", "2025-11-04 23:00", freq="h", tz="UTC")
+    fine = pd.DataFrame({"close": 2000.0 + (t1 - t4[0]) / pd.Timedelta("1h")}, index=t1)
+    out = tr.coin_at_closes([(fine, "15min"), (coarse, "1h")], "NY", "2025-10-31", "2025-11-05")
+    # 31 Oct close 20:00 UTC (EDT): the coarse bar 16-20 UTC on 31 Oct (hour 24 + 16) ends exactly then
+    assert out.loc["2025-10-31", "price"] == 1000.0 + 40 and out.loc["2025-10-31", "source"] == 1
+    # 3 Nov close 21:00 UTC (EST): fine bar 20:00-21:00 -> 2000 + 4*24 + 20 = 2116
+    assert out.loc["2025-11-03", "price"] == 2116.0 and out.loc["2025-11-03", "source"] == 0
+    # 5 Nov 21:00 UTC: no fine bars; coarse bar 16-20 UTC ended 1h before -> 1000 + 6*24 + 16
+    assert out.loc["2025-11-05", "price"] == 1000.0 + 160 and out.loc["2025-11-05", "source"] == 1
+    assert out.loc["2025-11-03", "ret"] == pytest.approx(2116.0 / 1040.0 - 1)
+    with pytest.raises(DataError):
+        tr.coin_at_closes([(coarse, "30min")], "NY", "2025-11-03", "2025-11-05")   # 1h stale > 30 min
+
+
+def test_dat_table_toy():
+    idx = pd.bdate_range("2025-09-25", "2025-11-25", tz="UTC")
+    rng = np.random.default_rng(8)
+    coin = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.03, len(idx)))), index=idx)
+    stock = pd.Series(50 * np.exp(np.cumsum(2.0 * np.log(coin).diff().fillna(0).to_numpy())), index=idx)
+    t = tr.dat_table(pd.DataFrame({"X": stock}), {"C": coin}, {"X": "C"}, "2025-10-01", "2025-11-21")
+    row = t.loc["X"]
+    assert row["beta"] == pytest.approx(2.0, abs=0.1)
+    s0, s1 = pd.Timestamp("2025-09-30", tz="UTC"), pd.Timestamp("2025-11-21", tz="UTC")
+    assert row["excess"] == pytest.approx(stock[s1] / stock[s0] - coin[s1] / coin[s0])
+    assert row["drawdown"] == pytest.approx(tr.max_drawdown(stock, "2025-10-01", "2025-11-21")["drawdown"])
+
+
+def test_event_table_planted_effect():
+    rng = np.random.default_rng(9)
+    idx = pd.bdate_range("2024-01-01", periods=600, tz="UTC")
+    m = pd.Series(rng.normal(0, 0.02, 600), index=idx)
+    a = 1.4 * m + pd.Series(rng.normal(0, 0.005, 600), index=idx)
+    ev = idx[500]
+    a.loc[ev] += 0.08
+    out = tr.event_table(a, {"mkt": m, "cm": None}, {"E": ev.date().isoformat()}, window=(-1, 1),
+                         placebo_start=idx[200])
+    mm = out.set_index("model")
+    assert abs(mm.loc["mkt", "car"] - 0.08) < 3 * mm.loc["mkt", "car_se"]   # car_se about 0.009
+    assert mm.loc["mkt", "t"] > 3 and mm.loc["mkt", "p_placebo"] < 0.02
+    assert mm.loc["mkt", "beta"] == pytest.approx(1.4, abs=0.1)
+    # 3-day windows starting at idx[200]..idx[597], minus the 5 that touch the event window idx[499..501]
+    assert mm.loc["mkt", "n_placebo"] == 398 - 5
+
+
+def test_k4_verdict_rule():
+    ex = {"A": -0.2, "B": -0.1, "C": -0.06, "D": 0.02}
+    dd = {"A": -0.5, "B": -0.5, "C": -0.5, "D": -0.2}
+    cd = {"A": -0.3, "B": -0.3, "C": -0.3, "D": -0.3}
+    assert k4_verdict(ex, dd, cd, -100)[0] == "supported"
+    v, _, stressed = k4_verdict(ex, dd, cd, 500)
+    assert v == "partly supported" and stressed == ["A", "B", "C"]
+    assert k4_verdict({**ex, "C": -0.04}, dd, cd, -100)[0] == "partly supported"       # only 2 stressed
+    assert k4_verdict({**ex, "B": 0.0, "C": -0.04}, dd, cd, -100)[0] == "contradicted"
+    # premium compression without a deeper drawdown does not count
+    assert k4_verdict(ex, {**dd, "A": -0.2, "B": -0.2}, cd, -100)[0] == "contradicted"
+
+
+def test_snapshot_k4(snapshot):
+    from mktlib import claims
+    from mktlib.verdicts.flows import k4_measures
+
+    m = k4_measures()
+    t = m["table"]
+    assert t.loc["MSTR", "drawdown"] == pytest.approx(-0.526, abs=0.001)
+    assert t.loc["MSTR", "excess"] == pytest.approx(-0.210, abs=0.001)
+    assert t.loc["MSTR", "beta"] == pytest.approx(1.330, abs=0.001)
+    assert t.loc["BMNR", "excess"] == pytest.approx(-0.157, abs=0.001)
+    assert m["coin_dd_utc"]["BTC"] == pytest.approx(-0.317, abs=0.001)
+    assert m["coin_dd_utc"]["ETH"] == pytest.approx(-0.410, abs=0.001)
+    assert m["mstr_change"] == 9839.0
+    assert m["sqns_change"] == -937.0
+    ev = claims.evaluate("K4")
+    assert ev.verdict == "partly supported"
+    assert ev.values["K4.mstr_mnav_21nov"] is None
+
+
+def test_event_shifts_match_event_study():
+    from mktlib.events import event_study
+
+    rng = np.random.default_rng(10)
+    idx = pd.bdate_range("2024-01-01", periods=300, tz="UTC")
+    m = pd.Series(rng.normal(0, 0.02, 300), index=idx)
+    a = 0.9 * m + pd.Series(rng.normal(0, 0.01, 300), index=idx)
+    out = tr.event_shifts(a, m, idx[250].date().isoformat(), shifts=[-2, 0, 1])
+    assert list(out["event_date"]) == [idx[248], idx[250], idx[251]]
+    assert out["t"].iloc[2] == pytest.approx(event_study(a, m, idx[251]).t)
