@@ -1,0 +1,779 @@
+r"""Perpetual funding, futures basis and a rule-based "what drove this move" classifier.
+
+Funding, annualised by each record's own interval
+-------------------------------------------------
+A funding rate is a fraction *per funding interval*. The annualised rate is simple (not compounded)::
+
+    annualised = rate x (24 / interval_hours) x 365
+
+so 0.01% per 8h (Binance's built-in interest leg, the "neutral" rate) is 0.0001 x 3 x 365 = 10.95% a
+year, and Hyperliquid's hourly 0.00125% is the same 10.95%. The interval is read per record
+(``interval_hours`` column), never assumed: Binance shortens some symbols' intervals. A record with
+a missing, zero, negative or NaN interval raises :class:`mktlib.DataError` naming the series.
+Averages over a period weight each settlement by its interval (time-weighted), so mixed intervals
+average correctly; with equal intervals this is the plain mean.
+
+Day convention: a settlement belongs to the UTC day of its settlement time (Binance settles at
+00/08/16 UTC, so a "day" holds the 00:00, 08:00 and 16:00 settlements), the same convention as the
+claims registry's G2 window (settlements 2026-01-01 00:00 to 2026-01-05 16:00 UTC).
+
+OKX snapshots. The OKX file holds hourly snapshots of OKX's *current-period* BTC-USD-SWAP rate
+(per 8h), not settled rates. :func:`okx_settlements` keeps, for each 8h settlement T (00/08/16 UTC),
+the last snapshot labelled in [T - 8h, T - 1h] (a snapshot labelled h was taken inside [h, h+1h)),
+so each settlement is counted once; it is an estimate of the settled rate.
+
+Basis
+-----
+- CME: annualised basis = (F / S - 1) x 365 / tau, with tau the days from the futures price to the
+  front contract's last trading day. CME bitcoin futures stop trading at 16:00 London time on the
+  last Friday of the contract month; if that is not both a London and a U.S. business day, on the
+  preceding day that is (CME contract specifications). London and U.S. business days are taken as
+  ``exchange_calendars`` XLON and XNYS sessions. The futures close in the snapshot is CME's daily
+  settlement (15:00 Chicago time); the spot is the Binance BTCUSDT 1h close at that instant (see
+  :func:`cme_basis`). Days with tau < ``min_days`` (default 7) are dropped: the front month's basis
+  divided by a few days is noise, and the continuous series' roll date is not documented.
+- OKX perp: ``basis_pct`` = (swap - spot) / spot x 100 of the inverse BTC-USD swap against BTC-USDT
+  spot (includes the USDT/USD premium). A perpetual has no expiry, so it is shown as a fraction,
+  not annualised.
+
+Regime classifier (fixed before looking at any result)
+------------------------------------------------------
+Inputs for a window of UTC days [D1, D2]:
+
+- ``price_return``: Binance spot BTCUSDT close of D2 / close of (D1 - 1 day), minus 1;
+- ``oi_change``: open interest, last reading of (D1 - 1 day) to last reading of D2, minus 1. The
+  claims registry fixes OKX BTC-USD-SWAP coin OI (the only OI covering January 2026; the leverage
+  chapter's G3). That swap is *inverse* (100 USD a contract), so its coin OI moves against price at
+  unchanged positions; the contract count is the price-neutral alternative (see :func:`oi_sources`);
+- ``funding_ann``: time-weighted mean annualised Binance BTCUSDT funding over the settlements from
+  D1 00:00 to D2 16:00 UTC;
+- ``spot_net_buy``: Binance spot (sum taker-buy base - sum taker-sell base) / sum base volume over
+  the days D1..D2 (taker-sell = volume - taker-buy), in [-1, 1]; > 0 = aggressive spot buying.
+
+Rules (``band`` = 2% for price and for OI; neutral funding 10.95%; checked in this order):
+
+==========================  ===============================================================
+regime                      rule
+==========================  ===============================================================
+``spot-led rally``          price up (> +2%), OI not up (<= +2%), funding <= neutral, spot net buy > 0
+``short-covering rally``    price up, OI down (< -2%), spot net buy <= 0
+``leverage-led rally``      price up, OI up (> +2%), funding > neutral
+``deleveraging selloff``    price down (< -2%), OI down (< -2%)
+``leveraged selloff``       price down, OI up (> +2%)
+``mixed/unclassified``      anything else (price within +/-2%, OI flat in a selloff, OI up with
+                            funding <= neutral in a rally, ...)
+==========================  ===============================================================
+
+A spot-led rally with falling OI cannot be told apart from a short squeeze that spot buyers joined
+without liquidation data by side (missing after 2025-11-14); the label says what the four inputs
+show, nothing more.
+
+K33-style regime
+----------------
+K33 (mid-November 2025) flagged weeks when open interest rose with rising funding while price fell.
+:func:`k33_signals` marks UTC day t when, over the 7 days to t: the price fell (close_t / close_t-7
+< 1), open interest (counted in positions) rose by more than ``oi_min`` (default 0), and the 7-day
+mean annualised funding (days t-6..t) exceeded the previous 7-day mean (days t-13..t-7).
+:func:`decluster` keeps the first day of each run (a new episode needs ``gap`` days without a
+signal); :func:`forward_returns` gives the close-to-close return over the next 7 and 30 days.
+
+>>> round(annualise_rate(0.0001, 8), 4)
+0.1095
+>>> classify(0.07, -0.03, 0.04, 0.02)
+'spot-led rally'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from mktlib.errors import DataError
+
+__all__ = [
+    "NEUTRAL_ANNUAL",
+    "NEUTRAL_RATE_8H",
+    "REGIMES",
+    "WindowInputs",
+    "annualise",
+    "annualise_rate",
+    "classify",
+    "classify_phases",
+    "classify_window",
+    "cme_basis",
+    "cme_front_expiry",
+    "cme_last_trade_date",
+    "daily_funding",
+    "decluster",
+    "expanding_percentile",
+    "forward_returns",
+    "k33_signals",
+    "k33_summary",
+    "last_per_day",
+    "load_inputs",
+    "mean_annualised",
+    "oi_sources",
+    "oi_weighted",
+    "okx_basis_daily",
+    "okx_settlements",
+    "rolling_funding",
+    "shifted_windows",
+    "spot_net_buy",
+    "spread_summary",
+    "usd_to_coin",
+    "venue_panel",
+    "window_inputs",
+]
+
+NEUTRAL_RATE_8H = 0.0001            # Binance interest leg, 0.01% per 8h
+DAYS_PER_YEAR = 365
+NEUTRAL_ANNUAL = 0.1095             # = NEUTRAL_RATE_8H x 3 x 365 (written out: no float residue)
+REGIMES = ("spot-led rally", "short-covering rally", "leverage-led rally", "deleveraging selloff",
+           "leveraged selloff", "mixed/unclassified")
+BAND = 0.02
+
+
+# --------------------------------------------------------------------------------------- checks
+def _name(obj, name: str | None) -> str:
+    if name:
+        return name
+    ds = getattr(obj, "attrs", {}).get("dataset")
+    if ds:
+        return str(ds)
+    n = getattr(obj, "name", None)
+    return str(n) if n is not None else "funding series"
+
+
+def _check_index(obj: pd.Series | pd.DataFrame, name: str, *, unique: bool = True) -> None:
+    idx = obj.index
+    if not isinstance(idx, pd.DatetimeIndex):
+        raise DataError(name, "index is not a DatetimeIndex")
+    if idx.tz is None:
+        raise DataError(name, "index has no time zone (expected tz-aware UTC)")
+    if str(idx.tz) != "UTC":
+        raise DataError(name, f"index time zone is {idx.tz}, expected UTC")
+    if not idx.is_monotonic_increasing:
+        raise DataError(name, "index is not sorted")
+    if unique and idx.has_duplicates:
+        raise DataError(name, f"duplicate timestamps, first {idx[idx.duplicated()][0]}")
+
+
+def _utc(t) -> pd.Timestamp:
+    t = pd.Timestamp(t)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def _day(t) -> pd.Timestamp:
+    return _utc(t).normalize()
+
+
+# ------------------------------------------------------------------------------- annualisation
+def annualise_rate(rate: float, interval_hours: float) -> float:
+    """Simple annualised funding of one rate per ``interval_hours``: rate x 24/interval x 365.
+
+    >>> round(annualise_rate(0.0000125, 1), 4)
+    0.1095
+    """
+    if interval_hours is None or not np.isfinite(interval_hours) or interval_hours <= 0:
+        raise ValueError(f"interval_hours must be a positive number, got {interval_hours!r}")
+    return float(rate) * (24.0 / float(interval_hours)) * DAYS_PER_YEAR
+
+
+def _rate_and_interval(funding, interval_hours, name) -> tuple[pd.Series, pd.Series, str]:
+    name = _name(funding, name)
+    if isinstance(funding, pd.DataFrame):
+        if "funding_rate" not in funding.columns:
+            raise DataError(name, "missing column funding_rate")
+        rate = funding["funding_rate"]
+        if interval_hours is None:
+            if "interval_hours" not in funding.columns:
+                raise DataError(name, "missing column interval_hours (and no interval given)")
+            iv = funding["interval_hours"].astype(float)
+        else:
+            iv = pd.Series(float(interval_hours), index=funding.index)
+    elif isinstance(funding, pd.Series):
+        rate = funding
+        if interval_hours is None:
+            raise DataError(name, "a bare rate series needs interval_hours")
+        iv = (interval_hours.reindex(rate.index).astype(float) if isinstance(interval_hours, pd.Series)
+              else pd.Series(float(interval_hours), index=rate.index))
+    else:
+        raise TypeError(f"{name}: expected a DataFrame or Series, got {type(funding).__name__}")
+    _check_index(rate, name, unique=isinstance(funding, pd.Series) or "coin" not in funding.columns
+                 and "symbol" not in funding.columns)
+    bad = iv.isna() | ~np.isfinite(iv.fillna(0.0)) | (iv <= 0)
+    if bad.any():
+        raise DataError(name, f"interval_hours missing, zero, negative or NaN in {int(bad.sum())} "
+                              f"record(s), first at {iv.index[bad.to_numpy()][0]}")
+    if rate.isna().any():
+        raise DataError(name, f"funding_rate is NaN in {int(rate.isna().sum())} record(s), "
+                              f"first at {rate.index[rate.isna().to_numpy()][0]}")
+    return rate.astype(float), iv, name
+
+
+def annualise(funding: pd.DataFrame | pd.Series, interval_hours: float | pd.Series | None = None, *,
+              name: str | None = None) -> pd.Series:
+    """Annualised funding per record (a fraction a year), from each record's own interval.
+
+    ``funding``: a DataFrame with ``funding_rate`` (fraction per interval) and ``interval_hours``
+    columns (as :func:`mktlib.data.load` returns them), or a rate Series plus ``interval_hours``
+    (scalar or per-record Series). Bad intervals or NaN rates raise DataError naming the series.
+
+    >>> idx = pd.date_range("2026-01-01", periods=2, freq="8h", tz="UTC")
+    >>> f = pd.DataFrame({"funding_rate": [0.0001, 0.00005], "interval_hours": [8.0, 8.0]}, index=idx)
+    >>> annualise(f).round(5).tolist()
+    [0.1095, 0.05475]
+    """
+    rate, iv, name = _rate_and_interval(funding, interval_hours, name)
+    out = rate * (24.0 / iv) * DAYS_PER_YEAR
+    return out.rename("funding_ann")
+
+
+def _ann_and_weight(funding, name):
+    if isinstance(funding, pd.DataFrame):
+        for key in ("coin", "symbol"):
+            if key in funding.columns and funding[key].nunique() > 1:
+                raise DataError(_name(funding, name), f"several {key}s in one series: select one first")
+    rate, iv, name = _rate_and_interval(funding, None, name)
+    return rate * (24.0 / iv) * DAYS_PER_YEAR, iv, name
+
+
+def mean_annualised(funding: pd.DataFrame, start=None, end=None, *, name: str | None = None) -> float:
+    """Time-weighted mean annualised funding over the settlements with ``start <= t <= end`` (UTC).
+
+    >>> idx = pd.date_range("2026-01-01", periods=3, freq="8h", tz="UTC")
+    >>> f = pd.DataFrame({"funding_rate": [0.0001, 0.0, 0.00005], "interval_hours": 8.0}, index=idx)
+    >>> round(mean_annualised(f, "2026-01-01 00:00", "2026-01-01 08:00"), 5)
+    0.05475
+    """
+    ann, iv, name = _ann_and_weight(funding, name)
+    sel = pd.Series(True, index=ann.index)
+    if start is not None:
+        sel &= ann.index >= _utc(start)
+    if end is not None:
+        sel &= ann.index <= _utc(end)
+    if not sel.any():
+        raise DataError(name, f"no settlements between {start} and {end}")
+    a, w = ann[sel], iv[sel]
+    return float((a * w).sum() / w.sum())
+
+
+def daily_funding(funding: pd.DataFrame, *, name: str | None = None, complete: bool = True) -> pd.Series:
+    """Time-weighted mean annualised funding per UTC day (settlement-time day), a Series named
+    ``funding_ann`` indexed by the day (00:00 UTC). With ``complete`` a day counts only when its
+    settlements' intervals add up to 24 hours (other days are dropped, not filled)."""
+    ann, iv, name = _ann_and_weight(funding, name)
+    day = ann.index.normalize()
+    df = pd.DataFrame({"aw": ann * iv, "w": iv}, index=ann.index)
+    g = df.groupby(day).sum()
+    out = (g["aw"] / g["w"]).rename("funding_ann")
+    if complete:
+        out = out[np.isclose(g["w"], 24.0)]
+    out.index = pd.DatetimeIndex(out.index, name="timestamp")
+    return out
+
+
+def rolling_funding(funding: pd.DataFrame, window: str = "7D", *, name: str | None = None) -> pd.Series:
+    """Trailing time-weighted mean of annualised funding over ``(t - window, t]`` at each settlement.
+
+    The first ``window`` of the series is dropped (incomplete windows are not reported).
+    """
+    ann, iv, name = _ann_and_weight(funding, name)
+    aw = (ann * iv).rolling(window).sum()
+    w = iv.rolling(window).sum()
+    out = (aw / w).rename(f"funding_ann_{window}")
+    return out[out.index >= out.index[0] + pd.Timedelta(window)]
+
+
+def expanding_percentile(x: pd.Series, *, min_periods: int = 1) -> pd.Series:
+    """Percentile rank of each value among all values up to and including it (no look-ahead):
+    the share of observations ``<= x_t`` so far, in (0, 1]. NaN are skipped.
+
+    >>> expanding_percentile(pd.Series([3.0, 1.0, 2.0, 5.0])).tolist()
+    [1.0, 0.5, 0.6666666666666666, 1.0]
+    """
+    import bisect
+
+    v = x.dropna()
+    seen: list[float] = []
+    out = np.empty(len(v))
+    for i, val in enumerate(v.to_numpy(dtype=float)):
+        bisect.insort(seen, val)
+        out[i] = bisect.bisect_right(seen, val) / len(seen)
+    res = pd.Series(out, index=v.index, name="percentile")
+    res[np.arange(len(res)) < min_periods - 1] = np.nan
+    return res.reindex(x.index)
+
+
+# ------------------------------------------------------------------------------------- venues
+def okx_settlements(okx: pd.DataFrame, *, name: str = "btc_okx_swap_1h") -> pd.DataFrame:
+    """One row per OKX 8h settlement from hourly snapshots of the current-period rate.
+
+    Settlement T (00/08/16 UTC) takes the last snapshot labelled in [T - 8h, T - 1h]. Returns
+    ``funding_rate`` (fraction per 8h), ``interval_hours``, ``snapshot`` (label of the snapshot
+    used) and ``n_snapshots`` (how many fell in the period), indexed by T.
+
+    >>> idx = pd.DatetimeIndex(["2026-01-01 14:00", "2026-01-01 15:00", "2026-01-01 16:00"], tz="UTC")
+    >>> snap = pd.DataFrame({"funding_rate": [1e-4, 2e-4, 3e-4], "interval_hours": 8.0}, index=idx)
+    >>> s = okx_settlements(snap)
+    >>> [t.strftime("%d %H:%M") for t in s.index], s["funding_rate"].tolist(), s["n_snapshots"].tolist()
+    (['01 16:00', '02 00:00'], [0.0002, 0.0003], [2, 1])
+    """
+    rate, iv, name = _rate_and_interval(okx, None, name)
+    if not np.allclose(iv, 8.0):
+        raise DataError(name, "okx_settlements expects 8h intervals on every snapshot")
+    settle = (rate.index + pd.Timedelta(hours=1)).ceil("8h")
+    df = pd.DataFrame({"funding_rate": rate.to_numpy(), "snapshot": rate.index, "settle": settle})
+    g = df.groupby("settle")
+    out = g.last()
+    out["n_snapshots"] = g.size()
+    out["interval_hours"] = 8.0
+    out.index = pd.DatetimeIndex(out.index, name="timestamp")
+    out.attrs = {"dataset": f"{name} (settlements)"}
+    return out[["funding_rate", "interval_hours", "snapshot", "n_snapshots"]]
+
+
+def venue_panel(series: Mapping[str, pd.DataFrame], *, complete: bool = True) -> pd.DataFrame:
+    """Daily annualised funding per venue (columns = the mapping's keys), outer-joined on UTC day."""
+    cols = {k: daily_funding(v, name=k, complete=complete) for k, v in series.items()}
+    return pd.concat(cols, axis=1, sort=True)
+
+
+def spread_summary(panel: pd.DataFrame, base: str) -> pd.DataFrame:
+    """Per venue: daily annualised spread to ``base`` (venue - base) over the days both have.
+
+    Columns: ``first``, ``last``, ``days``, ``mean``, ``median``, ``std``, ``mean_abs`` (all in
+    annualised fractions; 0.01 = 1 percentage point a year).
+    """
+    if base not in panel.columns:
+        raise ValueError(f"base venue {base!r} not in panel columns {list(panel.columns)}")
+    rows = {}
+    for c in panel.columns:
+        if c == base:
+            continue
+        s = (panel[c] - panel[base]).dropna()
+        if s.empty:
+            continue
+        rows[c] = {"first": s.index[0].date(), "last": s.index[-1].date(), "days": len(s),
+                   "mean": s.mean(), "median": s.median(), "std": s.std(), "mean_abs": s.abs().mean()}
+    return pd.DataFrame(rows).T
+
+
+def oi_weighted(funding: pd.DataFrame, oi: pd.DataFrame, *, name: str = "oi_weighted") -> pd.DataFrame:
+    """Open-interest-weighted funding across venues at each timestamp.
+
+    ``funding`` and ``oi``: wide frames (time x venue) on the same index, funding annualised, OI in
+    a common unit (USD or coin). Only venues with both values at a time enter that time's weights.
+    Returns ``funding_ann`` and ``venues`` (the count) and ``oi_covered`` (sum of OI used).
+
+    >>> idx = pd.DatetimeIndex(["2025-11-10"], tz="UTC")
+    >>> f = pd.DataFrame({"A": [0.10], "B": [0.02]}, index=idx)
+    >>> w = pd.DataFrame({"A": [3.0], "B": [1.0]}, index=idx)
+    >>> round(float(oi_weighted(f, w)["funding_ann"].iloc[0]), 3)
+    0.08
+    """
+    common = [c for c in funding.columns if c in oi.columns]
+    if not common:
+        raise DataError(name, "funding and OI have no venue in common")
+    f = funding[common]
+    w = oi[common].reindex(f.index)
+    if (w < 0).any().any():
+        raise DataError(name, "negative open interest")
+    ok = f.notna() & w.notna()
+    ww = w.where(ok, 0.0)
+    tot = ww.sum(axis=1)
+    out = pd.DataFrame({"funding_ann": (f.where(ok, 0.0) * ww).sum(axis=1) / tot.where(tot > 0),
+                        "venues": ok.sum(axis=1), "oi_covered": tot}, index=f.index)
+    return out
+
+
+# -------------------------------------------------------------------------------- coin OI
+def last_per_day(x: pd.Series) -> pd.Series:
+    """The last reading of each UTC day (label = the day, 00:00 UTC)."""
+    _check_index(x, _name(x, None))
+    v = x.dropna()
+    return v.groupby(v.index.normalize()).last()
+
+
+def usd_to_coin(oi_usd: pd.Series, price: pd.Series, *, name: str = "open interest") -> pd.Series:
+    """Coin-denominated OI = USD OI / price, matched on exactly the same timestamps (no filling).
+
+    Raises if a timestamp of ``oi_usd`` has no price.
+    """
+    p = price.reindex(oi_usd.index)
+    if p.isna().any():
+        raise DataError(name, f"no price for {int(p.isna().sum())} OI timestamp(s), first "
+                              f"{p.index[p.isna().to_numpy()][0]}")
+    return (oi_usd / p).rename("oi_coin")
+
+
+# ---------------------------------------------------------------------------------- K33 regime
+def k33_signals(close: pd.Series, oi: pd.Series, funding_daily: pd.Series, *, lookback: int = 7,
+                oi_min: float = 0.0) -> pd.DataFrame:
+    """Daily K33-style "OI up, funding up, price down" flags (definition in the module docstring).
+
+    All inputs are daily on UTC-day labels; ``oi`` in a unit that counts positions (coins for linear
+    contracts, contracts or USD face value for inverse ones: :func:`oi_sources`). Only days on which
+    all inputs and their lookback values exist are returned. Columns: ``ret``, ``oi_chg``,
+    ``fund_now``, ``fund_prev``, ``signal``.
+    """
+    for s, n in ((close, "close"), (oi, "oi"), (funding_daily, "funding")):
+        _check_index(s, n)
+    days = pd.date_range(max(close.index[0], oi.index[0], funding_daily.index[0]),
+                         min(close.index[-1], oi.index[-1], funding_daily.index[-1]), freq="D")
+    c = close.reindex(days)
+    o = oi.reindex(days)
+    f = funding_daily.reindex(days)
+    fund_now = f.rolling(lookback, min_periods=lookback).mean()
+    df = pd.DataFrame({"ret": c / c.shift(lookback) - 1, "oi_chg": o / o.shift(lookback) - 1,
+                       "fund_now": fund_now, "fund_prev": fund_now.shift(lookback)}, index=days)
+    df = df.dropna()
+    df["signal"] = (df["ret"] < 0) & (df["oi_chg"] > oi_min) & (df["fund_now"] > df["fund_prev"])
+    df.index.name = "timestamp"
+    return df
+
+
+def decluster(signal: pd.Series, gap: int = 7) -> pd.DatetimeIndex:
+    """First day of each run of True: a signal starts a new episode when no signal fell in the
+    previous ``gap`` days.
+
+    >>> idx = pd.date_range("2025-01-01", periods=12, freq="D", tz="UTC")
+    >>> s = pd.Series([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0], index=idx).astype(bool)
+    >>> [d.day for d in decluster(s, gap=7)]
+    [1, 11]
+    """
+    days = signal.index[signal.to_numpy(dtype=bool)]
+    out, last = [], None
+    for d in days:
+        if last is None or (d - last) > pd.Timedelta(days=gap):
+            out.append(d)
+        last = d
+    return pd.DatetimeIndex(out, name="timestamp")
+
+
+def forward_returns(close: pd.Series, dates: Iterable, horizons: Iterable[int] = (7, 30)) -> pd.DataFrame:
+    """Close-to-close return from each date's close to the close ``h`` calendar days later
+    (NaN when the later close is beyond the data). Columns ``fwd_<h>d``."""
+    _check_index(close, _name(close, "close"))
+    dates = pd.DatetimeIndex(list(dates))
+    out = {}
+    for h in horizons:
+        c0 = close.reindex(dates).to_numpy()
+        c1 = close.reindex(dates + pd.Timedelta(days=h)).to_numpy()
+        out[f"fwd_{h}d"] = c1 / c0 - 1
+    return pd.DataFrame(out, index=dates)
+
+
+def k33_summary(close: pd.Series, signals: pd.DataFrame, *, gap: int = 7,
+                horizons: Iterable[int] = (7, 30)) -> pd.DataFrame:
+    """Forward returns after K33 episodes against all days of the same sample.
+
+    Rows ``episodes`` (declustered signal days) and ``all days``; columns per horizon: ``n``,
+    ``mean``, ``median``, ``share_down``.
+    """
+    ep = decluster(signals["signal"], gap=gap)
+    rows = {}
+    for label, dates in (("episodes", ep), ("all days", signals.index)):
+        fr = forward_returns(close, dates, horizons)
+        r = {}
+        for h in horizons:
+            v = fr[f"fwd_{h}d"].dropna()
+            r[(f"{h}d", "n")] = len(v)
+            r[(f"{h}d", "mean")] = v.mean() if len(v) else np.nan
+            r[(f"{h}d", "median")] = v.median() if len(v) else np.nan
+            r[(f"{h}d", "share_down")] = (v < 0).mean() if len(v) else np.nan
+        rows[label] = r
+    out = pd.DataFrame(rows).T
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out
+
+
+# ---------------------------------------------------------------------------------------- CME
+@cache
+def _business_days() -> pd.DatetimeIndex:
+    from mktlib.calendars import sessions
+
+    return sessions("XLON").intersection(sessions("XNYS"))
+
+
+def cme_last_trade_date(year: int, month: int) -> pd.Timestamp:
+    """Last trading day of the CME bitcoin futures contract for ``year``-``month`` (naive date).
+
+    The last Friday of the month; if that is not both a London and a U.S. business day (XLON and
+    XNYS sessions), the preceding day that is.
+
+    >>> cme_last_trade_date(2018, 3).date()      # Good Friday 30 Mar 2018 -> Thursday
+    datetime.date(2018, 3, 29)
+    >>> cme_last_trade_date(2025, 12).date()     # 26 Dec 2025 is a London holiday (Boxing Day)
+    datetime.date(2025, 12, 24)
+    """
+    last = pd.Timestamp(year=year, month=month, day=1) + pd.offsets.MonthEnd(0)
+    d = last - pd.Timedelta(days=(last.weekday() - 4) % 7)
+    bdays = _business_days()
+    if d < bdays[0] or d > bdays[-1]:
+        raise ValueError(f"{year}-{month:02d}: outside the calendars' range "
+                         f"{bdays[0].date()}..{bdays[-1].date()}")
+    while d not in bdays:
+        d -= pd.Timedelta(days=1)
+    return d
+
+
+def cme_front_expiry(dates) -> pd.Series:
+    """For each session date, the last trading day of the front contract: the first contract month
+    whose last trading day is on or after the date (on its last trading day the expiring contract is
+    still the front month: the snapshot's futures close there is its final settlement, within 0.02%
+    of spot on 26 Sep 2025). Naive dates, indexed like ``dates``.
+
+    >>> [d.date().isoformat() for d in cme_front_expiry(["2025-12-24", "2025-12-26"])]
+    ['2025-12-24', '2026-01-30']
+    """
+    idx = pd.DatetimeIndex(dates)
+    naive = idx.tz_convert("UTC").tz_localize(None) if idx.tz is not None else idx
+    out = []
+    for d in naive.normalize():
+        y, m = d.year, d.month
+        ltd = cme_last_trade_date(y, m)
+        if ltd < d:
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+            ltd = cme_last_trade_date(y, m)
+        out.append(ltd)
+    return pd.Series(pd.DatetimeIndex(out), index=idx, name="last_trade_date")
+
+
+def cme_basis(cme: pd.DataFrame, spot_1h: pd.DataFrame, *, min_days: float = 7.0,
+              settle_local: str = "15:00") -> pd.DataFrame:
+    """CME front-month basis against spot sampled at CME's daily settlement, annualised by days to
+    the front contract's last trading day.
+
+    ``cme``: ``futures_close`` per session date (``btc_cme_basis_1d``; NaN days are skipped).
+    ``spot_1h``: hourly bars (index = bar open, UTC) with ``close``; the spot is the close of the
+    bar ending at ``settle_local`` Chicago time on the session date (15:00 CT = 20:00 UTC in CDT,
+    21:00 UTC in CST). ``tau`` = days from that instant to 16:00 London time on the last trading
+    day. Columns: ``futures``, ``spot``, ``settle_utc``, ``expiry``, ``tau``, ``basis`` (F/S - 1),
+    ``basis_ann`` (basis x 365 / tau); rows with tau < ``min_days`` or no spot bar are dropped.
+    """
+    name = _name(cme, "cme")
+    if "futures_close" not in cme.columns:
+        raise DataError(name, "missing column futures_close")
+    _check_index(cme, name)
+    _check_index(spot_1h, _name(spot_1h, "spot_1h"))
+    f = cme["futures_close"].dropna()
+    hh, mm = (int(x) for x in settle_local.split(":"))
+    local = f.index.tz_localize(None).normalize() + pd.Timedelta(hours=hh, minutes=mm)
+    settle = pd.DatetimeIndex(local).tz_localize("America/Chicago").tz_convert("UTC")
+    spot = spot_1h["close"].reindex(settle - pd.Timedelta(hours=1)).to_numpy()
+    expiry = cme_front_expiry(f.index)
+    exp_utc = (pd.DatetimeIndex(expiry.to_numpy()) + pd.Timedelta(hours=16)).tz_localize(
+        "Europe/London").tz_convert("UTC")
+    tau = (exp_utc - settle) / pd.Timedelta(days=1)
+    out = pd.DataFrame({"futures": f.to_numpy(), "spot": spot, "settle_utc": settle,
+                        "expiry": expiry.to_numpy(), "tau": np.asarray(tau, dtype=float)}, index=f.index)
+    out["basis"] = out["futures"] / out["spot"] - 1
+    out["basis_ann"] = out["basis"] * DAYS_PER_YEAR / out["tau"]
+    return out[(out["tau"] >= min_days) & out["spot"].notna()]
+
+
+def okx_basis_daily(okx: pd.DataFrame) -> pd.Series:
+    """Daily mean of the OKX perp basis (swap / spot - 1, a fraction; not annualised), UTC days."""
+    name = _name(okx, "btc_okx_swap_1h")
+    if "basis_pct" not in okx.columns:
+        raise DataError(name, "missing column basis_pct")
+    _check_index(okx, name)
+    b = okx["basis_pct"].dropna() / 100.0
+    return b.groupby(b.index.normalize()).mean().rename("okx_basis")
+
+
+# ----------------------------------------------------------------------------- classifier
+def spot_net_buy(spot_daily: pd.DataFrame, start, end) -> float:
+    """(taker-buy - taker-sell) / volume of base volume summed over UTC days ``start..end``.
+
+    >>> idx = pd.date_range("2026-01-01", periods=2, freq="D", tz="UTC")
+    >>> d = pd.DataFrame({"volume": [10.0, 30.0], "taker_buy_base": [6.0, 15.0]}, index=idx)
+    >>> round(spot_net_buy(d, "2026-01-01", "2026-01-02"), 3)   # (21 - 19) / 40
+    0.05
+    """
+    name = _name(spot_daily, "spot")
+    for c in ("volume", "taker_buy_base"):
+        if c not in spot_daily.columns:
+            raise DataError(name, f"missing column {c}")
+    days = pd.date_range(_day(start), _day(end), freq="D")
+    sub = spot_daily.reindex(days)[["volume", "taker_buy_base"]]
+    if sub.isna().any().any():
+        raise DataError(name, f"missing daily bars in {days[0].date()}..{days[-1].date()}")
+    vol, buy = sub["volume"].sum(), sub["taker_buy_base"].sum()
+    return float((2 * buy - vol) / vol)
+
+
+@dataclass(frozen=True)
+class WindowInputs:
+    """The four classifier inputs of a window of UTC days [start, end] (see the module docstring)."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    price_return: float
+    oi_change: float
+    funding_ann: float
+    spot_net_buy: float
+
+    def classify(self, **kw) -> str:
+        return classify(self.price_return, self.oi_change, self.funding_ann, self.spot_net_buy, **kw)
+
+
+def window_inputs(start, end, *, spot_daily: pd.DataFrame, oi: pd.Series,
+                  funding: pd.DataFrame) -> WindowInputs:
+    """Measure the classifier inputs over UTC days ``start..end`` (inclusive).
+
+    ``oi``: open-interest readings (any frequency; the last reading of each UTC day is used) in a
+    unit that measures positions: coin amount for linear (USDT-margined) contracts, contracts or
+    USD face value for inverse ones (see :func:`oi_sources`).
+    """
+    d1, d2 = _day(start), _day(end)
+    if d2 < d1:
+        raise ValueError(f"window end {d2.date()} before start {d1.date()}")
+    prev = d1 - pd.Timedelta(days=1)
+    close = spot_daily["close"]
+    for d in (prev, d2):
+        if d not in close.index or pd.isna(close.loc[d]):
+            raise DataError(_name(spot_daily, "spot"), f"no daily close on {d.date()}")
+    ret = float(close.loc[d2] / close.loc[prev] - 1)
+    oi_day = last_per_day(oi)
+    for d in (prev, d2):
+        if d not in oi_day.index:
+            raise DataError(_name(oi, "oi"), f"no OI reading on {d.date()}")
+    oi_chg = float(oi_day.loc[d2] / oi_day.loc[prev] - 1)
+    fund = mean_annualised(funding, d1, d2 + pd.Timedelta(hours=16))
+    snb = spot_net_buy(spot_daily, d1, d2)
+    return WindowInputs(d1, d2, ret, oi_chg, fund, snb)
+
+
+def classify(price_return: float, oi_change: float, funding_ann: float, spot_net_buy: float, *,
+             price_band: float = BAND, oi_band: float = BAND, neutral: float = NEUTRAL_ANNUAL) -> str:
+    """The regime label of one window from its four inputs (rules in the module docstring).
+
+    >>> classify(0.07, 0.05, 0.20, -0.01)
+    'leverage-led rally'
+    >>> classify(-0.10, -0.08, 0.02, -0.03)
+    'deleveraging selloff'
+    """
+    vals = (price_return, oi_change, funding_ann, spot_net_buy)
+    if any(v is None or not np.isfinite(v) for v in vals):
+        raise ValueError(f"classify needs four finite inputs, got {vals}")
+    up, down = price_return > price_band, price_return < -price_band
+    oi_up, oi_down = oi_change > oi_band, oi_change < -oi_band
+    hot = funding_ann > neutral
+    if up:
+        if not oi_up and not hot and spot_net_buy > 0:
+            return "spot-led rally"
+        if oi_down and spot_net_buy <= 0:
+            return "short-covering rally"
+        if oi_up and hot:
+            return "leverage-led rally"
+    if down:
+        if oi_down:
+            return "deleveraging selloff"
+        if oi_up:
+            return "leveraged selloff"
+    return "mixed/unclassified"
+
+
+def classify_window(start, end, **inputs) -> tuple[str, WindowInputs]:
+    """``(label, WindowInputs)`` for UTC days ``start..end``; ``inputs`` as :func:`window_inputs`."""
+    w = window_inputs(start, end, **inputs)
+    return w.classify(), w
+
+
+def shifted_windows(start, end, *, shift: int = 2, **inputs) -> pd.DataFrame:
+    """The classification of every window with start and end each moved by -shift..+shift days.
+
+    Columns: ``start``, ``end``, the four inputs and ``regime``; one row per (ds, de).
+    """
+    rows = []
+    for ds in range(-shift, shift + 1):
+        for de in range(-shift, shift + 1):
+            s = _day(start) + pd.Timedelta(days=ds)
+            e = _day(end) + pd.Timedelta(days=de)
+            if e < s:
+                continue
+            w = window_inputs(s, e, **inputs)
+            rows.append({"shift_start": ds, "shift_end": de, "start": s.date(), "end": e.date(),
+                         "price_return": w.price_return, "oi_change": w.oi_change,
+                         "funding_ann": w.funding_ann, "spot_net_buy": w.spot_net_buy,
+                         "regime": w.classify()})
+    return pd.DataFrame(rows)
+
+
+def classify_phases(phases: Mapping[str, tuple], **inputs) -> pd.DataFrame:
+    """One row per named window ``name -> (start, end)``: the four inputs and the regime label.
+    Windows whose data are missing get NaN inputs and the label ``"no data"`` (with the reason)."""
+    rows = []
+    for name, (s, e) in phases.items():
+        try:
+            w = window_inputs(s, e, **inputs)
+            rows.append({"phase": name, "start": w.start.date(), "end": w.end.date(),
+                         "price_return": w.price_return, "oi_change": w.oi_change,
+                         "funding_ann": w.funding_ann, "spot_net_buy": w.spot_net_buy,
+                         "regime": w.classify(), "note": ""})
+        except DataError as exc:
+            rows.append({"phase": name, "start": _day(s).date(), "end": _day(e).date(),
+                         "price_return": np.nan, "oi_change": np.nan, "funding_ann": np.nan,
+                         "spot_net_buy": np.nan, "regime": "no data", "note": str(exc)})
+    return pd.DataFrame(rows).set_index("phase")
+
+
+# ------------------------------------------------------------------------------------- loaders
+def oi_sources() -> dict[str, pd.Series]:
+    """End-of-day BTC perpetual open interest per source (UTC day labels), from the snapshot.
+
+    Units matter. A linear (USDT-margined) contract is sized in coins, so its coin OI counts
+    positions and its USD OI moves with price. An *inverse* contract (OKX BTC-USD-SWAP, Binance
+    COIN-M BTCUSD_PERP) is sized in USD (100 USD a contract), so its contract count (or USD face
+    value) counts positions and its coin equivalent, contracts x 100 / price, moves *against* price:
+    a 7% rally cuts the coin OI of unchanged positions by 6.5%.
+
+    - ``OKX inverse, coin``: OKX BTC-USD-SWAP ``oi_coin`` (last hourly snapshot of each day),
+      2025-03 to 2026-01-21: the claims registry's G3 measure;
+    - ``OKX inverse, contracts``: the same snapshots' ``oi_contracts`` (positions);
+    - ``Binance COIN-M inverse, USD face (Coinalyze)``: BTCUSD_PERP daily close in USD, i.e. the
+      contracts' face value (positions), 2021-09-15 to 2025-10-26, the longest OI history here;
+    - ``All venues, coin-equivalent (CoinGlass)``: aggregate USD OI (close of the 4h bar opened
+      20:00 UTC) / Binance spot 4h close of the same bar, 2025-05-18 to 2025-11-13 (full days; mostly
+      linear contracts, so close to positions; the inverse share moves against price).
+    """
+    from mktlib import data
+
+    spot_4h = data.load("btc_spot_4h_fullcols")["close"]
+    okx = data.load("btc_okx_swap_1h")
+    ca = data.load("oi_coinalyze_1d")
+    ca = ca.loc[ca["symbol"] == "BTCUSD_PERP.A", "close"]
+    agg = data.load("coinglass_oi_agg_btc_4h")["close"]
+    agg = agg[agg.index < agg.index[-1]]                     # drop the partial last bar
+    agg_coin = last_per_day(usd_to_coin(agg, spot_4h, name="coinglass_oi_agg_btc_4h"))
+    agg_coin = agg_coin[agg_coin.index + pd.Timedelta(hours=20) <= agg.index[-1]]   # full days only
+    out = {"OKX inverse, coin": last_per_day(okx["oi_coin"]),
+           "OKX inverse, contracts": last_per_day(okx["oi_contracts"]),
+           "Binance COIN-M inverse, USD face (Coinalyze)": ca.copy(),
+           "All venues, coin-equivalent (CoinGlass)": agg_coin}
+    for k, v in out.items():
+        v.attrs = {"dataset": k}
+        v.name = "oi"
+        v.index.name = "timestamp"
+    return out
+
+
+def load_inputs(oi_column: str = "oi_coin") -> dict[str, pd.DataFrame | pd.Series]:
+    """The classifier's default inputs from the snapshot: ``spot_daily`` (Binance spot BTCUSDT daily
+    bars with taker volumes), ``oi`` (OKX BTC-USD-SWAP hourly snapshots, column ``oi_column``:
+    ``oi_coin`` as the registry's G1/G3, or ``oi_contracts``, the inverse swap's positions) and
+    ``funding`` (Binance BTCUSDT settled funding)."""
+    from mktlib import data
+
+    if oi_column not in ("oi_coin", "oi_contracts"):
+        raise ValueError(f"oi_column must be oi_coin or oi_contracts, got {oi_column!r}")
+    oi = data.load("btc_okx_swap_1h")[oi_column].dropna()
+    oi.attrs = {"dataset": f"btc_okx_swap_1h {oi_column}"}
+    return {"spot_daily": data.load("btc_spot_1d_fullcols"), "oi": oi,
+            "funding": data.load("btc_funding_binance_8h")}

@@ -1,0 +1,406 @@
+"""Known-answer, bad-input and snapshot tests for mktlib.funding and the G1/G2 evaluators."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mktlib import DataError
+from mktlib import funding as fu
+from mktlib.verdicts.funding import g1_verdict, g2_verdict
+
+
+def _f(rates, intervals, start="2026-01-01", freq=None, name=None):
+    if freq is None:
+        idx, t = [], pd.Timestamp(start, tz="UTC")
+        for iv in intervals:
+            idx.append(t)
+            t = t + pd.Timedelta(hours=iv)
+        idx = pd.DatetimeIndex(idx)
+    else:
+        idx = pd.date_range(start, periods=len(rates), freq=freq, tz="UTC")
+    df = pd.DataFrame({"funding_rate": rates, "interval_hours": [float(i) for i in intervals]}, index=idx)
+    if name:
+        df.attrs = {"dataset": name}
+    return df
+
+
+# ------------------------------------------------------------------------------ annualisation
+def test_neutral_constant():
+    assert fu.NEUTRAL_ANNUAL == pytest.approx(fu.NEUTRAL_RATE_8H * 3 * 365, abs=1e-15)
+    assert fu.annualise_rate(fu.NEUTRAL_RATE_8H, 8) == pytest.approx(fu.NEUTRAL_ANNUAL, abs=1e-15)
+
+
+def test_annualise_known_answers():
+    assert fu.annualise_rate(0.0001, 8) == pytest.approx(0.1095, abs=1e-12)
+    assert fu.annualise_rate(0.0000125, 1) == pytest.approx(0.1095, abs=1e-12)
+    assert fu.annualise_rate(0.0001, 4) == pytest.approx(0.219, abs=1e-12)    # x2190
+    f = _f([0.0001, 0.0000125, 0.0001, -0.0002], [8, 1, 4, 8])
+    np.testing.assert_allclose(fu.annualise(f).to_numpy(), [0.1095, 0.1095, 0.219, -0.219], atol=1e-12)
+
+
+def test_annualise_series_needs_interval():
+    s = pd.Series([0.0001], index=pd.DatetimeIndex(["2026-01-01"], tz="UTC"), name="x")
+    assert fu.annualise(s, 8).iloc[0] == pytest.approx(0.1095)
+    with pytest.raises(DataError, match="x: a bare rate series needs interval_hours"):
+        fu.annualise(s)
+
+
+@pytest.mark.parametrize("bad", [np.nan, 0.0, -8.0])
+def test_bad_interval_raises_naming_series(bad):
+    f = _f([0.0001, 0.0001], [8, 8], name="btc_funding_test")
+    f.iloc[1, 1] = bad
+    with pytest.raises(DataError, match="btc_funding_test: interval_hours missing, zero"):
+        fu.annualise(f)
+    with pytest.raises(DataError, match="btc_funding_test"):
+        fu.mean_annualised(f)
+
+
+def test_missing_interval_column_and_nan_rate():
+    f = _f([0.0001, 0.0001], [8, 8], name="venue_x").drop(columns="interval_hours")
+    with pytest.raises(DataError, match="venue_x: missing column interval_hours"):
+        fu.annualise(f)
+    g = _f([0.0001, np.nan], [8, 8], name="venue_y")
+    with pytest.raises(DataError, match="venue_y: funding_rate is NaN"):
+        fu.annualise(g)
+
+
+def test_bad_index_raises():
+    f = _f([0.0001, 0.0001], [8, 8], name="naive")
+    with pytest.raises(DataError, match="no time zone"):
+        fu.annualise(f.tz_localize(None))
+    with pytest.raises(DataError, match="not sorted"):
+        fu.annualise(f.iloc[::-1])
+    with pytest.raises(DataError, match="Asia/Almaty|expected UTC"):
+        fu.annualise(f.tz_convert("Asia/Almaty"))
+
+
+def test_mean_annualised_is_time_weighted():
+    # 8h at 0.0001 (10.95%/yr) then 8 hourly records at 0 -> half the time at 10.95%, half at 0
+    f = _f([0.0001] + [0.0] * 8, [8] + [1] * 8)
+    assert fu.mean_annualised(f) == pytest.approx(0.1095 / 2)
+    assert fu.mean_annualised(f, "2026-01-01 00:00", "2026-01-01 00:00") == pytest.approx(0.1095)
+    with pytest.raises(DataError, match="no settlements"):
+        fu.mean_annualised(f, "2027-01-01", "2027-01-02")
+
+
+def test_several_keys_rejected():
+    f = _f([0.0001, 0.0001], [8, 8]).assign(coin=["BTC", "ETH"])
+    f.index = pd.DatetimeIndex([f.index[0]] * 2)
+    with pytest.raises(DataError, match="several coins"):
+        fu.daily_funding(f)
+
+
+def test_daily_funding_and_completeness():
+    f = _f([0.0001, 0.0002, 0.0003, 0.0001, 0.0001], [8] * 5, freq="8h")   # day 1 full, day 2 partial
+    d = fu.daily_funding(f)
+    assert list(d.index) == [pd.Timestamp("2026-01-01", tz="UTC")]
+    assert d.iloc[0] == pytest.approx(0.0002 * 1095)
+    assert len(fu.daily_funding(f, complete=False)) == 2
+
+
+def test_rolling_funding_trailing_window():
+    f = _f([0.0001] * 3 + [0.0004] * 3, [8] * 6, freq="8h")
+    r = fu.rolling_funding(f, "1D")
+    # the first full window ends at 2026-01-02 00:00: settlements 08:00, 16:00, 00:00 -> (1+1+4)/3
+    assert r.index[0] == pd.Timestamp("2026-01-02 00:00", tz="UTC")
+    assert r.iloc[0] == pytest.approx(2 * 0.0001 * 1095)
+    assert r.iloc[-1] == pytest.approx(0.0004 * 1095)
+
+
+def test_expanding_percentile_matches_brute_force():
+    rng = np.random.default_rng(7)
+    x = pd.Series(rng.normal(size=300))
+    p = fu.expanding_percentile(x)
+    brute = [(x.iloc[: i + 1] <= x.iloc[i]).mean() for i in range(len(x))]
+    np.testing.assert_allclose(p.to_numpy(), brute)
+
+
+# ------------------------------------------------------------------------------------ venues
+def test_okx_settlements_assignment():
+    idx = pd.DatetimeIndex(["2026-01-01 00:00", "2026-01-01 07:00", "2026-01-01 08:00",
+                            "2026-01-01 15:00"], tz="UTC")
+    snap = pd.DataFrame({"funding_rate": [1e-4, 2e-4, 3e-4, 4e-4], "interval_hours": 8.0}, index=idx)
+    s = fu.okx_settlements(snap)
+    assert list(s.index.strftime("%H:%M")) == ["08:00", "16:00"]
+    assert s["funding_rate"].tolist() == [2e-4, 4e-4]       # the last snapshot before each settlement
+    assert s["n_snapshots"].tolist() == [2, 2]
+    with pytest.raises(DataError, match="8h intervals"):
+        fu.okx_settlements(snap.assign(interval_hours=1.0))
+
+
+def test_oi_weighted_hand_value_and_missing_venue():
+    idx = pd.DatetimeIndex(["2025-11-10", "2025-11-11"], tz="UTC")
+    f = pd.DataFrame({"A": [0.10, 0.10], "B": [0.02, np.nan], "C": [0.05, 0.05]}, index=idx)
+    w = pd.DataFrame({"A": [2.0, 2.0], "B": [1.0, 1.0], "C": [1.0, 2.0]}, index=idx)
+    out = fu.oi_weighted(f, w)
+    assert out["funding_ann"].iloc[0] == pytest.approx((0.2 + 0.02 + 0.05) / 4)
+    assert out["funding_ann"].iloc[1] == pytest.approx((0.2 + 0.10) / 4)   # B has no funding: out
+    assert out["venues"].tolist() == [3, 2]
+    with pytest.raises(DataError, match="no venue in common"):
+        fu.oi_weighted(f, w.rename(columns=str.lower))
+
+
+def test_spread_summary():
+    idx = pd.date_range("2025-01-01", periods=4, freq="D", tz="UTC")
+    p = pd.DataFrame({"base": [0.1, 0.1, 0.1, 0.1], "x": [0.12, 0.08, 0.14, np.nan]}, index=idx)
+    s = fu.spread_summary(p, "base")
+    assert s.loc["x", "days"] == 3
+    assert s.loc["x", "mean"] == pytest.approx(0.04 / 3)
+    assert s.loc["x", "mean_abs"] == pytest.approx(0.08 / 3)
+
+
+def test_usd_to_coin_and_last_per_day():
+    idx = pd.DatetimeIndex(["2025-01-01 10:00", "2025-01-01 23:00", "2025-01-02 05:00"], tz="UTC")
+    oi = pd.Series([100.0, 200.0, 300.0], index=idx)
+    assert fu.last_per_day(oi).tolist() == [200.0, 300.0]
+    price = pd.Series([10.0, 20.0], index=idx[:2])
+    with pytest.raises(DataError, match="no price for 1 OI timestamp"):
+        fu.usd_to_coin(oi, price)
+    assert fu.usd_to_coin(oi.iloc[:2], price).tolist() == [10.0, 10.0]
+
+
+# -------------------------------------------------------------------------------------- K33
+def _k33_data(n=80, signal_day=40):
+    idx = pd.date_range("2025-01-01", periods=n, freq="D", tz="UTC")
+    close = pd.Series(100.0 * 1.001 ** np.arange(n), index=idx)          # steady rise
+    oi = pd.Series(1000.0, index=idx)
+    fund = pd.Series(0.05, index=idx)
+    # around the signal day: price -5% over the week, OI +10%, funding up in the last week
+    close.iloc[signal_day] = close.iloc[signal_day - 7] * 0.95
+    oi.iloc[signal_day] = 1100.0
+    fund.iloc[signal_day - 6: signal_day + 1] = 0.15
+    return close, oi, fund
+
+
+def test_k33_signal_planted():
+    close, oi, fund = _k33_data()
+    sig = fu.k33_signals(close, oi, fund)
+    assert sig.index[sig["signal"]].tolist() == [close.index[40]]
+    row = sig.loc[close.index[40]]
+    assert row["ret"] == pytest.approx(-0.05)
+    assert row["oi_chg"] == pytest.approx(0.10)
+    assert row["fund_now"] == pytest.approx(0.15) and row["fund_prev"] == pytest.approx(0.05)
+    assert not fu.k33_signals(close, oi, fund, oi_min=0.2)["signal"].any()
+
+
+def test_forward_returns_and_summary():
+    close, oi, fund = _k33_data()
+    d = close.index[40]
+    fr = fu.forward_returns(close, [d], (7, 30))
+    assert fr.loc[d, "fwd_7d"] == pytest.approx(close.iloc[47] / close.iloc[40] - 1)
+    assert np.isnan(fu.forward_returns(close, [close.index[-3]], (7,)).iloc[0, 0])
+    sig = fu.k33_signals(close, oi, fund)
+    summ = fu.k33_summary(close, sig)
+    assert summ.loc["episodes", ("7d", "n")] == 1
+    assert summ.loc["episodes", ("30d", "mean")] == pytest.approx(close.iloc[70] / close.iloc[40] - 1)
+
+
+def test_decluster_gap():
+    idx = pd.date_range("2025-01-01", periods=20, freq="D", tz="UTC")
+    s = pd.Series(False, index=idx)
+    s.iloc[[0, 5, 13, 19]] = True          # 0 and 5 one run (gap 5); 13 new (gap 8); 19 same run as 13
+    assert [d.day for d in fu.decluster(s, gap=7)] == [1, 14]
+
+
+# -------------------------------------------------------------------------------------- CME
+@pytest.mark.parametrize("ym, expected", [
+    ((2018, 1), "2018-01-26"), ((2018, 2), "2018-02-23"), ((2018, 3), "2018-03-29"),   # CME calendar
+    ((2018, 6), "2018-06-29"),
+    ((2020, 12), "2020-12-24"),     # last Friday 25 Dec 2020 = Christmas
+    ((2025, 9), "2025-09-26"), ((2025, 10), "2025-10-31"), ((2025, 11), "2025-11-28"),
+    ((2025, 12), "2025-12-24"),     # last Friday 26 Dec 2025 = Boxing Day, not a London business day
+    ((2026, 1), "2026-01-30"),
+])
+def test_cme_last_trade_date(ym, expected):
+    assert fu.cme_last_trade_date(*ym) == pd.Timestamp(expected)
+
+
+def test_cme_front_expiry_rolls_after_last_trading_day():
+    e = fu.cme_front_expiry(pd.DatetimeIndex(["2025-12-23", "2025-12-24", "2025-12-26", "2025-12-31"], tz="UTC"))
+    assert [d.date().isoformat() for d in e] == ["2025-12-24", "2025-12-24", "2026-01-30", "2026-01-30"]
+
+
+def test_cme_basis_synthetic():
+    days = pd.DatetimeIndex(["2025-12-01", "2025-12-22"], tz="UTC")
+    cme = pd.DataFrame({"spot_close": [1.0, 1.0], "futures_close": [101.0, 101.0]}, index=days)
+    hours = pd.date_range("2025-11-30", "2025-12-23", freq="h", tz="UTC")
+    spot = pd.DataFrame({"close": 100.0}, index=hours)
+    out = fu.cme_basis(cme, spot)
+    # 1 Dec: settlement 15:00 CST = 21:00 UTC; expiry 24 Dec 16:00 GMT -> tau = 22 d 19 h
+    assert list(out.index) == [days[0]]                       # 22 Dec: tau < 7 days, dropped
+    assert out["settle_utc"].iloc[0] == pd.Timestamp("2025-12-01 21:00", tz="UTC")
+    assert out["tau"].iloc[0] == pytest.approx(22 + 19 / 24)
+    assert out["basis_ann"].iloc[0] == pytest.approx(0.01 * 365 / (22 + 19 / 24))
+    # in summer time the settlement is 20:00 UTC
+    summer = fu.cme_basis(cme.set_axis(pd.DatetimeIndex(["2025-09-02", "2025-09-03"], tz="UTC")),
+                          pd.DataFrame({"close": 100.0}, index=pd.date_range("2025-09-01", periods=100,
+                                                                                freq="h", tz="UTC")))
+    assert summer["settle_utc"].iloc[0] == pd.Timestamp("2025-09-02 20:00", tz="UTC")
+
+
+def test_okx_basis_daily():
+    idx = pd.DatetimeIndex(["2025-01-01 01:00", "2025-01-01 02:00", "2025-01-02 01:00"], tz="UTC")
+    okx = pd.DataFrame({"basis_pct": [0.1, 0.3, -0.2]}, index=idx)
+    assert fu.okx_basis_daily(okx).tolist() == pytest.approx([0.002, -0.002])
+
+
+# ------------------------------------------------------------------------------- classifier
+@pytest.mark.parametrize("inputs, expected", [
+    ((0.07, -0.05, 0.05, 0.03), "spot-led rally"),
+    ((0.07, 0.01, 0.10, 0.01), "spot-led rally"),               # OI flat counts as "not up"
+    ((0.07, -0.05, 0.05, -0.02), "short-covering rally"),
+    ((0.07, 0.06, 0.20, 0.02), "leverage-led rally"),
+    ((-0.10, -0.08, 0.02, -0.03), "deleveraging selloff"),
+    ((-0.10, 0.06, 0.15, -0.03), "leveraged selloff"),
+    ((0.01, -0.05, 0.05, 0.03), "mixed/unclassified"),          # price within +/-2%
+    ((0.07, 0.06, 0.05, 0.03), "mixed/unclassified"),           # OI up, funding sub-neutral
+    ((0.07, -0.01, 0.15, 0.03), "mixed/unclassified"),          # funding above neutral, OI flat
+    ((-0.10, 0.0, 0.05, 0.0), "mixed/unclassified"),            # selloff with flat OI
+])
+def test_classify_each_class(inputs, expected):
+    assert fu.classify(*inputs) == expected
+
+
+def test_classify_thresholds_and_bad_input():
+    assert fu.classify(0.0201, 0.02, 0.1095, 1e-9) == "spot-led rally"    # bands are strict/inclusive as documented
+    assert fu.classify(0.02, -0.05, 0.05, 0.03) == "mixed/unclassified"
+    assert fu.classify(0.05, 0.0, 0.1096, 0.03) == "mixed/unclassified"
+    with pytest.raises(ValueError, match="finite"):
+        fu.classify(0.05, np.nan, 0.05, 0.03)
+
+
+def _window_data():
+    days = pd.date_range("2025-12-25", "2026-01-12", freq="D", tz="UTC")
+    close = pd.Series(100.0, index=days)
+    close.loc["2026-01-01":"2026-01-05"] = [101.0, 103.0, 104.0, 106.0, 110.0]
+    spot = pd.DataFrame({"close": close, "volume": 100.0, "taker_buy_base": 55.0}, index=days)
+    hours = pd.date_range("2025-12-25", "2026-01-12 23:00", freq="h", tz="UTC")
+    oi = pd.Series(1000.0, index=hours)
+    oi.loc["2025-12-31 23:00"] = 1000.0
+    oi.loc["2026-01-05 12:00":] = 900.0
+    fund = _f([0.00005] * 57, [8] * 57, start="2025-12-25", freq="8h")
+    return {"spot_daily": spot, "oi": oi, "funding": fund}
+
+
+def test_window_inputs_known_answer():
+    w = fu.window_inputs("2026-01-01", "2026-01-05", **_window_data())
+    assert w.price_return == pytest.approx(0.10)
+    assert w.oi_change == pytest.approx(-0.10)
+    assert w.funding_ann == pytest.approx(0.00005 * 1095)
+    assert w.spot_net_buy == pytest.approx(0.10)
+    assert w.classify() == "spot-led rally"
+    sh = fu.shifted_windows("2026-01-01", "2026-01-05", **_window_data())
+    assert len(sh) == 25 and set(sh["shift_start"]) == {-2, -1, 0, 1, 2}
+
+
+def test_window_inputs_missing_data():
+    d = _window_data()
+    d["spot_daily"] = d["spot_daily"].drop(pd.Timestamp("2026-01-03", tz="UTC"))
+    with pytest.raises(DataError, match="missing daily bars"):
+        fu.window_inputs("2026-01-01", "2026-01-05", **d)
+    with pytest.raises(DataError, match="no daily close"):
+        fu.window_inputs("2026-01-14", "2026-01-15", **_window_data())
+
+
+# --------------------------------------------------------------------------------- verdicts
+@pytest.mark.parametrize("f, expected", [
+    (0.04, "supported"), (0.02, "supported"), (0.06, "supported"), (0.0601, "partly supported"),
+    (0.065, "partly supported"), (0.01, "partly supported"), (0.1095, "contradicted"),
+    (0.15, "contradicted"), (0.0, "contradicted"), (-0.02, "contradicted"),
+])
+def test_g2_verdict(f, expected):
+    assert g2_verdict(f) == expected
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("spot-led rally", 0.07, -0.06), "supported"),
+    (("short-covering rally", 0.07, -0.06), "partly supported"),
+    (("mixed/unclassified", 0.07, -0.01), "partly supported"),
+    (("leverage-led rally", 0.07, 0.05), "contradicted"),
+    (("mixed/unclassified", 0.07, 0.05), "contradicted"),
+    (("mixed/unclassified", 0.01, -0.05), "contradicted"),
+])
+def test_g1_verdict(args, expected):
+    assert g1_verdict(*args) == expected
+
+
+# --------------------------------------------------------------------------------- snapshot
+def test_g2_on_snapshot(snapshot):
+    from mktlib import claims
+
+    ev = claims.evaluate("G2")
+    assert ev.values["G2.funding_ann_1_5jan"] == pytest.approx(0.0649970, abs=1e-6)
+    assert ev.values["G2.funding_ann_okx_1_5jan"] == pytest.approx(0.0795392, abs=1e-6)
+    assert ev.verdict == "partly supported"
+
+
+def test_g1_on_snapshot(snapshot):
+    from mktlib import claims
+
+    ev = claims.evaluate("G1")
+    assert ev.values["G1.btc_return_1_5jan"] == pytest.approx(0.070868, abs=1e-5)
+    assert ev.values["G1.spot_taker_net_buy_1_5jan"] == pytest.approx(0.036925, abs=1e-5)
+    assert ev.values["G1.regime"] == "spot-led rally"
+    assert ev.verdict == "supported"
+    w = fu.window_inputs("2026-01-01", "2026-01-05", **fu.load_inputs())
+    assert w.oi_change == pytest.approx(-0.065140, abs=1e-5)
+
+
+def test_snapshot_cme_expiry_day_converges(snapshot):
+    """On a last trading day the snapshot's front-month close is the expiring contract's final
+    settlement (basis ~0), which is why cme_front_expiry keeps the expiring contract on that day."""
+    from mktlib import data
+
+    c = data.load("btc_cme_basis_1d")
+    h = data.load("btc_spot_1h")
+    b = fu.cme_basis(c, h, min_days=-1.0)
+    assert abs(b.loc["2025-09-26", "basis"]) < 0.001
+    assert b.loc["2025-09-26", "tau"] < 0
+
+
+def test_snapshot_okx_settlements_cover_window(snapshot):
+    from mktlib import data
+
+    s = fu.okx_settlements(data.load("btc_okx_swap_1h")).loc["2026-01-01":"2026-01-05 16:00"]
+    assert len(s) == 15 and (s["n_snapshots"] >= 1).all()
+
+
+def test_classify_phases_marks_missing_data():
+    out = fu.classify_phases({"in": ("2026-01-01", "2026-01-05"), "out": ("2027-01-01", "2027-01-02")},
+                             **_window_data())
+    assert out.loc["in", "regime"] == "spot-led rally"
+    assert out.loc["out", "regime"] == "no data" and "no daily close" in out.loc["out", "note"]
+    assert np.isnan(out.loc["out", "price_return"])
+
+
+def test_load_inputs_rejects_unknown_column():
+    with pytest.raises(ValueError, match="oi_coin or oi_contracts"):
+        fu.load_inputs("oi_usd")
+
+
+def test_snapshot_okx_inverse_units(snapshot):
+    """OKX BTC-USD-SWAP is inverse (100 USD a contract): coin OI = contracts x 100 / price, so over
+    1-5 Jan 2026 the coin OI fall is the price rise, with contracts about flat."""
+    from mktlib import data
+
+    okx = data.load("btc_okx_swap_1h")
+    day = lambda c: fu.last_per_day(okx[c])
+    a, z = pd.Timestamp("2025-12-31", tz="UTC"), pd.Timestamp("2026-01-05", tz="UTC")
+    ch = {c: day(c).loc[z] / day(c).loc[a] - 1 for c in ("oi_coin", "oi_contracts", "swap_price")}
+    assert ch["oi_contracts"] == pytest.approx(0.0030, abs=5e-4)
+    assert 1 + ch["oi_coin"] == pytest.approx((1 + ch["oi_contracts"]) / (1 + ch["swap_price"]), rel=1e-9)
+    src = fu.oi_sources()
+    assert src["OKX inverse, contracts"].loc[z] == day("oi_contracts").loc[z]
+    assert src["Binance COIN-M inverse, USD face (Coinalyze)"].index[-1] == pd.Timestamp("2025-10-26", tz="UTC")
+    assert src["All venues, coin-equivalent (CoinGlass)"].index[-1] == pd.Timestamp("2025-11-13", tz="UTC")
+
+
+def test_snapshot_g_reasons_report_robustness(snapshot):
+    from mktlib import claims
+
+    assert "the verdict is the same in 5 of 25 windows" in claims.evaluate("G2").reason
+    r1 = claims.evaluate("G1").reason
+    assert "13 of 15 windows ending by 2026-01-05" in r1 and "'leverage-led' in 0 of 25" in r1
+    assert "in contracts (positions) OI changed +0.3%" in r1
