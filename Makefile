@@ -8,7 +8,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 export TZ := UTC
-export MPLBACKEND := Agg
+# Notebook kernels (make notebooks, nbval, the book) must use Jupyter's inline backend, or plt.show()
+# saves no figure in the outputs: drop any MPLBACKEND from the caller. The unit tests use Agg.
+unexport MPLBACKEND
 export PYTHONHASHSEED := 0
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
@@ -32,7 +34,7 @@ verify: $(STAMP)
 	$(PY) -m mktlib data verify
 
 test: verify
-	$(PY) -m pytest -q -n 2 tests
+	MPLBACKEND=Agg $(PY) -m pytest -q -n 2 tests
 	$(PY) -m pytest -q $(NBVAL) notebooks/
 
 book: verify
