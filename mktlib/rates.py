@@ -1,0 +1,608 @@
+"""Rate-cut expectations and the BTC "horse race" (methods M10, M16; claims D8, A2, A5).
+
+Three pieces:
+
+1. **Cut probabilities.** :func:`cut_probability` turns a CME FedWatch bucket history (one row per
+   date and target range) into P(target range after the meeting at or below a given range);
+   :func:`kalshi_cut_probability` turns Kalshi's "no change" contract into 1 - P(no change) on US
+   Eastern dates. :func:`fedwatch_probability` is the CME fed-funds-futures formula (M16), and
+   :func:`implied_futures_rate` its inverse.
+2. **The horse race.** :func:`horse_race` is OLS with Newey-West (HAC) errors plus, for each
+   regressor, its partial R2 and its LMG (Shapley) share of the R2.
+   :func:`lmg` is the decomposition on its own.
+3. **Loaders** that assemble the real series: :func:`policy_path` (FedWatch, Kalshi, 2-year yield
+   on one daily grid) and :func:`horse_race_frame` (BTC at the NY close and its regressors on US
+   trading days).
+4. **Event windows** (method M7): :data:`RATE_EVENTS` with announcement instants,
+   :func:`first_reaction` (the first observation of a market that can react to an instant),
+   :func:`event_windows` (constant-mean CARs of BTC, NDX and gold via :mod:`mktlib.events`, each on
+   its own clock, with placebo p-values), :func:`window_change` (odds/yield change over a window) and
+   :func:`fed_2pm_windows` (NQ futures and BTC from 13:45 to 15:30 ET on Fed announcement days
+   against the same clock window on other days).
+
+The CME worked example (methods M16): EFFR 5.33%, futures-implied 5.21%, 13 of 30 days before the
+meeting. The post-meeting rate is 5.1182%, CME prints it rounded to 5.118 and then gets 84.8%:
+
+>>> round(fedwatch_probability(5.21, 5.33, days_before=13, days_in_month=30, round_post=3), 3)
+0.848
+>>> round(fedwatch_probability(5.21, 5.33, days_before=13, days_in_month=30), 4)   # unrounded
+0.8471
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from mktlib.errors import DataError
+
+__all__ = [
+    "cut_probability", "kalshi_cut_probability", "post_meeting_rate", "fedwatch_probability",
+    "implied_futures_rate", "newey_west_lags", "HorseRace", "horse_race", "lmg", "partial_r2",
+    "policy_path", "horse_race_frame", "aligned_change", "alignment_check", "first_reaction",
+    "event_windows", "event_returns", "EVENT_CLOCK", "window_change", "RATE_EVENTS", "FED_2PM",
+    "clock_window_returns", "fed_2pm_windows",
+]
+
+_BUCKET = re.compile(r"^(\d+)-(\d+)$")
+
+
+# ----------------------------------------------------------------------------- cut probabilities
+
+def cut_probability(buckets: pd.DataFrame, at_or_below: str = "350-375", *, sum_tol: float = 1e-3) -> pd.Series:
+    """P(target range after the meeting is at or below ``at_or_below``), per date.
+
+    ``buckets``: a FedWatch history in long form (e.g. ``data.load("fedwatch_dec2025")``): index
+    ``timestamp`` (date label, UTC), columns ``bucket`` (target range in bp, ``"350-375"``) and
+    ``probability`` (0-1). Buckets CME did not show may be absent. Every date's probabilities must
+    sum to 1 within ``sum_tol``. Returns a float Series named ``cut_prob`` indexed by date.
+
+    >>> idx = pd.DatetimeIndex(["2025-11-20"] * 3, tz="UTC", name="timestamp")
+    >>> fw = pd.DataFrame({"bucket": ["325-350", "350-375", "375-400"],
+    ...                    "probability": [0.05, 0.35, 0.60]}, index=idx)
+    >>> round(float(cut_probability(fw).iloc[0]), 10)
+    0.4
+    """
+    for col in ("bucket", "probability"):
+        if col not in buckets.columns:
+            raise DataError("cut_probability", f"missing column {col!r}")
+    idx = buckets.index
+    if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None:
+        raise DataError("cut_probability", "index must be a tz-aware DatetimeIndex (UTC date labels)")
+    m = _BUCKET.match(at_or_below)
+    if not m:
+        raise ValueError(f"at_or_below must look like '350-375', got {at_or_below!r}")
+    upper = int(m.group(2))
+    parsed = buckets["bucket"].astype(str).str.extract(_BUCKET.pattern)
+    if parsed.isna().any().any():
+        bad = buckets["bucket"][parsed.isna().any(axis=1).to_numpy()].iloc[0]
+        raise DataError("cut_probability", f"bucket {bad!r} is not a range in bp like '350-375'")
+    p = pd.to_numeric(buckets["probability"], errors="coerce")
+    if p.isna().any():
+        raise DataError("cut_probability", f"{int(p.isna().sum())} NaN probabilities")
+    if ((p < -1e-9) | (p > 1 + 1e-9)).any():
+        raise DataError("cut_probability", "probabilities outside [0, 1]")
+    dup = pd.Series(list(zip(idx, buckets["bucket"]))).duplicated()
+    if dup.any():
+        raise DataError("cut_probability", f"duplicate (date, bucket) row, first {idx[dup.to_numpy()][0].date()}")
+    tot = p.groupby(idx).sum()
+    off = (tot - 1).abs() > sum_tol
+    if off.any():
+        raise DataError("cut_probability", f"probabilities of {off.index[off.to_numpy()][0].date()} sum to "
+                                           f"{tot[off].iloc[0]:.4f}, not 1")
+    below = parsed[1].astype(int).to_numpy() <= upper
+    out = p.where(below, 0.0).groupby(idx).sum().astype("float64")
+    out.index.name = "timestamp"
+    return out.rename("cut_prob")
+
+
+def kalshi_cut_probability(candles: pd.DataFrame) -> pd.Series:
+    """1 - P(no change) from Kalshi's "no change" daily candles, on the US Eastern date they cover.
+
+    ``candles``: e.g. ``data.load("kalshi_dec2025_nochange_1d")`` (index = candle stamp in UTC,
+    column ``probability`` = price of the "no change" contract, NaN on days without a trade). The
+    stamp is the END of the US Eastern day the candle covers, computed as that day's midnight plus
+    24 hours: the candle stamped 2025-11-22 05:00 UTC is the ET day 21 Nov, and the one stamped
+    2025-11-03 04:00 UTC is 2 Nov (the 25-hour day on which daylight saving ended). The notebook
+    checks this alignment against FedWatch. Days without a trade are dropped. 1 - P(no change) counts hikes as well; hike odds
+    were negligible in autumn 2025. Returns ``kalshi_cut_prob`` indexed by the ET date (label at
+    00:00 UTC).
+
+    >>> idx = pd.DatetimeIndex(["2025-11-22 05:00", "2025-11-23 05:00"], tz="UTC")
+    >>> k = pd.DataFrame({"probability": [0.35, float("nan")]}, index=idx)
+    >>> s = kalshi_cut_probability(k)
+    >>> s.index[0].date(), float(s.iloc[0])
+    (datetime.date(2025, 11, 21), 0.65)
+    """
+    if "probability" not in candles.columns:
+        raise DataError("kalshi_cut_probability", "missing column 'probability'")
+    idx = candles.index
+    if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None:
+        raise DataError("kalshi_cut_probability", "index must be a tz-aware DatetimeIndex")
+    start = (idx - pd.Timedelta(hours=24)).tz_convert("America/New_York")
+    off = (start.hour != 0) | (start.minute != 0) | (start.second != 0)
+    if off.any():
+        raise DataError("kalshi_cut_probability", f"stamp {idx[off][0]} is not 24 h after a US/Eastern midnight")
+    day = start.tz_localize(None).normalize().tz_localize("UTC")
+    p = pd.Series(candles["probability"].to_numpy(dtype="float64"), index=day)
+    p = p.dropna()
+    if p.index.has_duplicates:
+        raise DataError("kalshi_cut_probability", "two candles map to the same ET date")
+    p.index.name = "timestamp"
+    return (1.0 - p).round(6).rename("kalshi_cut_prob")  # prices are in cents: drop float noise
+
+
+def post_meeting_rate(implied_rate: float, pre_rate: float, days_before: int, days_in_month: int) -> float:
+    """CME FedWatch: the rate expected after the meeting, from the meeting month's futures (M16).
+
+    The futures settle on the month's average rate: ``implied = (D * pre + (N - D) * post) / N``
+    with D = ``days_before`` (days of the month at the pre-meeting rate) and N = ``days_in_month``,
+    so ``post = (implied * N - D * pre) / (N - D)``.
+
+    >>> round(post_meeting_rate(5.21, 5.33, 13, 30), 4)
+    5.1182
+    """
+    if not (0 <= days_before < days_in_month):
+        raise ValueError(f"days_before must be in [0, days_in_month), got {days_before} of {days_in_month}")
+    for name, v in (("implied_rate", implied_rate), ("pre_rate", pre_rate)):
+        if not math.isfinite(v):
+            raise ValueError(f"{name} must be finite, got {v}")
+    n, d = days_in_month, days_before
+    return (implied_rate * n - d * pre_rate) / (n - d)
+
+
+def fedwatch_probability(implied_rate: float, pre_rate: float, days_before: int, days_in_month: int, *,
+                         step: float = 0.25, round_post: int | None = None) -> float:
+    """Probability of one ``step`` cut (positive) or hike (negative) at the meeting: (pre - post) / step.
+
+    ``round_post``: round the post-meeting rate to this many decimals first, as CME's published
+    worked example does (5.1182 -> 5.118 gives 84.8% instead of 84.7%). Values outside [0, 1] mean
+    the futures price more than one step (FedWatch then splits between two steps); they are
+    returned as computed, not clipped.
+    """
+    post = post_meeting_rate(implied_rate, pre_rate, days_before, days_in_month)
+    if round_post is not None:
+        post = round(post, round_post)
+    return (pre_rate - post) / step
+
+
+def implied_futures_rate(prob_cut: float, pre_rate: float, days_before: int, days_in_month: int, *,
+                         step: float = 0.25) -> float:
+    """Inverse of :func:`fedwatch_probability`: the month's futures-implied rate for a cut probability.
+
+    >>> r = implied_futures_rate(0.8, 3.88, 10, 31)
+    >>> round(fedwatch_probability(r, 3.88, 10, 31), 10)
+    0.8
+    """
+    if not (0 <= days_before < days_in_month):
+        raise ValueError(f"days_before must be in [0, days_in_month), got {days_before} of {days_in_month}")
+    post = pre_rate - prob_cut * step
+    return (days_before * pre_rate + (days_in_month - days_before) * post) / days_in_month
+
+
+# ----------------------------------------------------------------------------- regression tools
+
+def newey_west_lags(n: int) -> int:
+    """The Newey-West (1994) plug-in lag for Bartlett-kernel HAC: floor(4 (n/100)^(2/9)).
+
+    >>> newey_west_lags(63), newey_west_lags(100)
+    (3, 4)
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    return int(math.floor(4 * (n / 100) ** (2 / 9)))
+
+
+def _check_xy(y: pd.Series, X: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    if not isinstance(y, pd.Series):
+        raise TypeError(f"y must be a pandas Series, got {type(y).__name__}")
+    if not isinstance(X, pd.DataFrame) or X.shape[1] == 0:
+        raise TypeError("X must be a DataFrame with at least one column")
+    if not y.index.equals(X.index):
+        raise ValueError("y and X must have the same index (align them first)")
+    if y.index.has_duplicates:
+        raise ValueError(f"{y.name or 'y'}: duplicate index labels")
+    if isinstance(y.index, pd.DatetimeIndex) and not y.index.is_monotonic_increasing:
+        raise ValueError(f"{y.name or 'y'}: index not sorted in time (HAC errors need time order)")
+    frame = pd.concat([y.rename("__y__"), X], axis=1).astype("float64")
+    bad = ~np.isfinite(frame.to_numpy())
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        col = frame.columns[c]
+        raise ValueError(f"{y.name if col == '__y__' else col}: NaN/non-finite value at {frame.index[r]}")
+    if len(frame) <= X.shape[1] + 2:
+        raise ValueError(f"too few observations ({len(frame)}) for {X.shape[1]} regressors")
+    if (X.std(ddof=0) == 0).any():
+        raise ValueError(f"constant regressor(s): {list(X.columns[X.std(ddof=0) == 0])}")
+    return frame["__y__"], frame[X.columns]
+
+
+def _r2(y: np.ndarray, X: np.ndarray | None) -> float:
+    """R2 of OLS of y on a constant plus X (0 when X is None / empty)."""
+    yc = y - y.mean()
+    tss = float(yc @ yc)
+    if X is None or X.shape[1] == 0:
+        return 0.0
+    Z = np.column_stack([np.ones(len(y)), X])
+    beta, *_ = np.linalg.lstsq(Z, y, rcond=None)
+    e = y - Z @ beta
+    return 1.0 - float(e @ e) / tss
+
+
+def partial_r2(y: pd.Series, X: pd.DataFrame) -> pd.Series:
+    """Partial R2 of each column: (SSR without it - SSR with all) / SSR without it.
+
+    >>> import numpy as np
+    >>> x = pd.DataFrame({"a": [0., 1, 2, 3, 4, 5], "b": [1., 0, 1, 0, 1, 0]})
+    >>> y = pd.Series(2 * x["a"] + np.array([.1, -.1, 0, .1, -.1, 0]))
+    >>> bool(partial_r2(y, x)["a"] > 0.99)
+    True
+    """
+    y, X = _check_xy(y, X)
+    yv, Xv = y.to_numpy(), X.to_numpy()
+    tss = float(((yv - yv.mean()) ** 2).sum())
+    ssr_full = (1 - _r2(yv, Xv)) * tss
+    out = {}
+    for j, col in enumerate(X.columns):
+        ssr_wo = (1 - _r2(yv, np.delete(Xv, j, axis=1))) * tss
+        out[col] = (ssr_wo - ssr_full) / ssr_wo
+    return pd.Series(out, name="partial_r2")
+
+
+def lmg(y: pd.Series, X: pd.DataFrame) -> pd.Series:
+    """LMG (Lindeman-Merenda-Gold) / Shapley decomposition of the R2 among the columns of ``X``.
+
+    Each column's share is its R2 increment averaged over all orders of entry; the shares sum to the
+    full-model R2. Exact enumeration over subsets (fine for up to ~10 regressors).
+
+    >>> x = pd.DataFrame({"a": [0., 1, 2, 3, 4, 5], "b": [1., 0, 1, 0, 1, 1]})
+    >>> y = pd.Series([0.1, 1.9, 4.2, 5.8, 8.1, 10.3])
+    >>> s = lmg(y, x)
+    >>> round(float(s.sum()), 10) == round(_r2(y.to_numpy(), x.to_numpy()), 10)
+    True
+    """
+    y, X = _check_xy(y, X)
+    k = X.shape[1]
+    if k > 12:
+        raise ValueError(f"lmg: {k} regressors is too many for exact enumeration (max 12)")
+    yv, Xv = y.to_numpy(), X.to_numpy()
+    r2 = {}
+    for size in range(k + 1):
+        for S in itertools.combinations(range(k), size):
+            r2[S] = _r2(yv, Xv[:, list(S)] if S else None)
+    shares = np.zeros(k)
+    for j in range(k):
+        others = [i for i in range(k) if i != j]
+        for size in range(k):
+            w = math.factorial(size) * math.factorial(k - size - 1) / math.factorial(k)
+            for S in itertools.combinations(others, size):
+                with_j = tuple(sorted(S + (j,)))
+                shares[j] += w * (r2[with_j] - r2[S])
+    return pd.Series(shares, index=X.columns, name="lmg")
+
+
+@dataclass(frozen=True)
+class HorseRace:
+    """Result of :func:`horse_race`.
+
+    ``table``: one row per regressor (``const`` first) with ``coef``, ``se`` (HAC), ``t``, ``p``
+    (two-sided, normal reference as statsmodels reports for HAC), ``partial_r2``, ``lmg`` (share of
+    R2) and ``lmg_frac`` (lmg / R2). Scalars: ``r2``, ``nobs``, ``hac_lags``, ``start``, ``end``.
+    ``fit`` is the statsmodels results object.
+    """
+
+    table: pd.DataFrame
+    r2: float
+    nobs: int
+    hac_lags: int
+    start: object
+    end: object
+    fit: object
+
+    def coef(self, name: str) -> float:
+        return float(self.table.loc[name, "coef"])
+
+
+def horse_race(y: pd.Series, X: pd.DataFrame, *, hac_lags: int | None = None) -> HorseRace:
+    """OLS of ``y`` on a constant and ``X`` with Newey-West (HAC, Bartlett) standard errors.
+
+    ``hac_lags`` defaults to :func:`newey_west_lags` of the sample size; the small-sample correction
+    is applied (``use_correction=True``). Also returns each regressor's partial R2 and LMG share.
+    Inputs: same index, sorted, no NaN (raise otherwise).
+    """
+    y, X = _check_xy(y, X)
+    lags = newey_west_lags(len(y)) if hac_lags is None else int(hac_lags)
+    if lags < 0:
+        raise ValueError(f"hac_lags must be >= 0, got {lags}")
+    Z = sm.add_constant(X, has_constant="add")
+    fit = sm.OLS(y, Z).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True})
+    pr2 = partial_r2(y, X)
+    shares = lmg(y, X)
+    tab = pd.DataFrame({"coef": fit.params, "se": fit.bse, "t": fit.tvalues, "p": fit.pvalues})
+    tab["partial_r2"] = pr2.reindex(tab.index)
+    tab["lmg"] = shares.reindex(tab.index)
+    tab["lmg_frac"] = tab["lmg"] / float(fit.rsquared)
+    tab.index.name = "term"
+    return HorseRace(table=tab, r2=float(fit.rsquared), nobs=int(fit.nobs), hac_lags=lags,
+                     start=y.index[0], end=y.index[-1], fit=fit)
+
+
+# ----------------------------------------------------------------------------- real-data assembly
+
+def aligned_change(level: pd.Series, sessions: pd.DatetimeIndex) -> pd.Series:
+    """Change of a level series between consecutive ``sessions`` (e.g. NYSE days).
+
+    A session with no observation (e.g. the bond market closed on Columbus Day while NYSE traded)
+    carries the previous level forward, so its change is 0 and the next session's change covers
+    both days. Raises if the first session has no earlier observation to start from.
+
+    >>> s = pd.Series([3.60, 3.58], index=pd.DatetimeIndex(["2025-10-10", "2025-10-14"], tz="UTC"))
+    >>> ses = pd.DatetimeIndex(["2025-10-10", "2025-10-13", "2025-10-14"], tz="UTC")
+    >>> [round(v, 2) for v in aligned_change(s, ses).tolist()[1:]]
+    [0.0, -0.02]
+    """
+    if level.index.tz is None or sessions.tz is None:
+        raise DataError("aligned_change", "level and sessions need tz-aware (UTC) indexes")
+    if level.isna().any():
+        raise DataError("aligned_change", f"{level.name}: NaN levels; drop them first")
+    if sessions[0] < level.index[0]:
+        raise DataError("aligned_change", f"{level.name}: no observation on or before {sessions[0].date()}")
+    lv = level.sort_index().reindex(level.index.union(sessions)).ffill().reindex(sessions)
+    return lv.diff()
+
+
+def policy_path(start: str = "2025-09-01", end: str = "2025-12-31") -> pd.DataFrame:
+    """Daily grid (US Eastern dates, labels at 00:00 UTC) of ``fedwatch`` (cut probability for the
+    10 Dec 2025 meeting, ends 2025-11-25), ``kalshi`` (1 - P(no change), Kalshi Dec-2025 market; days
+    with a trade) and ``dgs2`` (2-year Treasury yield, %, FRED). Calendar days with NaN where a
+    series has no value."""
+    from mktlib import data
+
+    fw = cut_probability(data.load("fedwatch_dec2025")).rename("fedwatch")
+    ks = kalshi_cut_probability(data.load("kalshi_dec2025_nochange_1d")).rename("kalshi")
+    y2 = data.load("fred_dgs2")["value"].rename("dgs2")
+    grid = pd.date_range(start, end, freq="D", tz="UTC", name="timestamp")
+    return pd.concat([fw, ks, y2], axis=1, sort=True).reindex(grid)
+
+
+def alignment_check(a: pd.Series, b: pd.Series, lags=(-1, 0, 1)) -> pd.DataFrame:
+    """How well two daily probability series agree when ``b`` is shifted by each lag (rows of a
+    common daily grid): ``n`` (days where both exist), ``corr_changes`` (correlation of their daily
+    changes on those days) and ``mean_abs_gap`` (mean |a - b|). Used to check which date a
+    prediction-market candle belongs to: the right alignment maximises the agreement.
+
+    >>> idx = pd.date_range("2025-11-01", periods=6, freq="D", tz="UTC")
+    >>> a = pd.Series([0.6, 0.5, 0.7, 0.4, 0.8, 0.6], index=idx)
+    >>> out = alignment_check(a, a.shift(1))          # b lags a by one day
+    >>> int(out["corr_changes"].idxmax())
+    -1
+    """
+    rows = {}
+    for lag in lags:
+        x = pd.concat([a.rename("a"), b.shift(lag).rename("b")], axis=1).dropna()
+        ch = x.diff().dropna()
+        rows[lag] = {"n": len(x), "corr_changes": float(ch["a"].corr(ch["b"])) if len(ch) > 2 else float("nan"),
+                     "mean_abs_gap": float((x["a"] - x["b"]).abs().mean())}
+    out = pd.DataFrame(rows).T
+    out.index.name = "lag"
+    out["n"] = out["n"].astype(int)
+    return out
+
+
+def horse_race_frame(start: str = "2025-10-01", end: str = "2025-12-31") -> pd.DataFrame:
+    """US trading days ``start``..``end`` with the horse-race variables (simple returns; changes):
+
+    ``btc`` (Binance BTCUSDT sampled at the NYSE close, return since the previous session's close,
+    so weekends/holidays accumulate), ``ndx``, ``nvda``, ``soxx`` (close-to-close), ``d_dgs2``
+    (change in the 2-year yield, percentage points; bond-market holidays carry the level forward),
+    ``d_cutprob`` (change in the FedWatch 10 Dec cut probability, 0-1; NaN after 2025-11-25 where the
+    file ends) and ``cutprob`` (its level). The first session's changes use the previous session.
+    """
+    from mktlib import calendars, data
+
+    ses = calendars.closes("NY", start, end).index
+    prev = calendars.closes("NY", pd.Timestamp(start) - pd.Timedelta(days=10), start).index
+    prev = prev[prev < ses[0]][-1]
+    full = pd.DatetimeIndex([prev]).append(ses)
+    btc = calendars.crypto_at_closes(data.load("btc_spot_1h"), "NY", prev.tz_localize(None),
+                                     ses[-1].tz_localize(None), bar_length="1h")["ret"]
+    out = pd.DataFrame(index=ses)
+    out["btc"] = btc.reindex(ses)
+    for key, ds in (("ndx", "ndx_1d"), ("nvda", "nvda_1d"), ("soxx", "soxx_1d")):
+        c = data.load(ds)["close"]
+        missing = full.difference(c.index)
+        if len(missing):
+            raise DataError(ds, f"no close on NYSE session {missing[0].date()}")
+        out[key] = c.reindex(full).pct_change().reindex(ses)
+    out["d_dgs2"] = aligned_change(data.load("fred_dgs2")["value"].rename("dgs2"), full).reindex(ses)
+    cp = cut_probability(data.load("fedwatch_dec2025"))
+    cp_grid = cp.reindex(full)
+    last = cp.index[-1]
+    inside = full[full <= last]
+    if cp_grid.reindex(inside).isna().any():
+        gap = inside[cp_grid.reindex(inside).isna().to_numpy()][0]
+        raise DataError("fedwatch_dec2025", f"no record on NYSE session {gap.date()}")
+    out["cutprob"] = cp_grid.reindex(ses)
+    out["d_cutprob"] = cp_grid.diff().reindex(ses)
+    out.index.name = "session"
+    return out
+
+
+# ----------------------------------------------------------------------------- event windows (M7)
+
+# Rate events of the episode: the UTC instant of the announcement (external timestamps, fixed before
+# looking at prices) and what happened. 13 Nov has no single announcement: the US cash open is used.
+RATE_EVENTS = pd.DataFrame(
+    [("29 Oct FOMC", "2025-10-29 18:00", "FOMC statement 14:00 ET (cut to 3.75-4.00%); Powell: a December "
+                                         "cut is 'not a foregone conclusion'"),
+     ("13 Nov repricing", "2025-11-13 14:30", "first full US session after the shutdown ended; hawkish Fed "
+                                              "speakers, ETF outflows (US open 09:30 ET)"),
+     ("19-21 Nov", "2025-11-19 19:00", "October FOMC minutes (14:00 ET 19 Nov), NVIDIA results (after the "
+                                       "close 19 Nov), September jobs report (20 Nov), Williams (21 Nov)"),
+     ("10 Dec FOMC", "2025-12-10 19:00", "FOMC statement 14:00 ET (cut to 3.50-3.75%)")],
+    columns=["event", "instant_utc", "what"]).set_index("event")
+RATE_EVENTS["instant_utc"] = pd.to_datetime(RATE_EVENTS["instant_utc"]).dt.tz_localize("UTC")
+
+
+def first_reaction(instant, market: str) -> pd.Timestamp:
+    """Label of the first observation of ``market`` whose price can reflect news at ``instant`` (UTC).
+
+    ``market``: ``"UTC"`` (crypto daily bars labelled by UTC day: the day containing the instant),
+    or a :mod:`mktlib.calendars` market (``"NY"``, ``"LBMA"``, ``"HK"``, ``"SH"``: the first session
+    whose close or fix is at or after the instant).
+
+    >>> first_reaction("2025-10-29 18:00Z", "NY").date(), first_reaction("2025-10-29 18:00Z", "LBMA").date()
+    (datetime.date(2025, 10, 29), datetime.date(2025, 10, 30))
+    """
+    from mktlib import calendars
+
+    t = pd.Timestamp(instant)
+    if t.tzinfo is None:
+        raise ValueError(f"instant {instant!r} must be tz-aware (UTC)")
+    t = t.tz_convert("UTC")
+    if market == "UTC":
+        return t.floor("D")
+    c = calendars.closes(market, (t - pd.Timedelta(days=1)).tz_localize(None).normalize(),
+                         (t + pd.Timedelta(days=10)).tz_localize(None).normalize())
+    after = c[c["close_utc"] >= t]
+    if after.empty:
+        raise DataError("first_reaction", f"no {market} session within 10 days after {t}")
+    return after.index[0]
+
+
+def event_returns() -> dict[str, pd.Series]:
+    """Daily simple returns for the event study, each on its own clock: ``btc`` (Binance BTCUSDT,
+    UTC calendar days), ``ndx`` (Nasdaq-100, NYSE sessions), ``gold`` (LBMA PM fix, London days).
+    ``market`` key in :data:`EVENT_CLOCK` says which clock each uses."""
+    from mktlib import data
+
+    out = {"btc": data.load("btc_spot_1d")["close"].pct_change().dropna(),
+           "ndx": data.load("ndx_1d")["close"].pct_change().dropna(),
+           "gold": data.load("gold_lbma_pm")["close"].pct_change().dropna()}
+    return {k: v.rename(k) for k, v in out.items()}
+
+
+EVENT_CLOCK = {"btc": "UTC", "ndx": "NY", "gold": "LBMA"}
+
+
+def event_windows(window: tuple[int, int] = (0, 2), *, estimation: int = 120, gap: int = 10,
+                  shift: int = 0, placebo_n: int | None = 400, seed: int = 0,
+                  returns: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+    """Constant-mean event study (:func:`mktlib.events.event_study`) of BTC, NDX and gold around
+    :data:`RATE_EVENTS`. Each asset runs on its own clock (``window`` rows: UTC calendar days for
+    BTC, trading sessions for NDX, London fixing days for gold); row 0 is :func:`first_reaction`.
+    ``shift`` moves row 0 by that many rows (robustness). The placebo p-value compares the CAR
+    t-statistic with the same statistic on ``placebo_n`` random windows of the same length in the
+    two years before the first event (real event windows excluded).
+
+    Returns one row per (event, asset): ``event_date``, ``end_date``, ``car``, ``car_se``, ``t``,
+    ``p`` (Student t), ``p_placebo``.
+    """
+    from mktlib import events
+
+    rets = event_returns() if returns is None else returns
+    rows = []
+    first = RATE_EVENTS["instant_utc"].min()
+    for asset, r in rets.items():
+        clock = EVENT_CLOCK[asset]
+        hist = r.loc[first - pd.Timedelta(days=730): first - pd.Timedelta(days=1)]
+        hist_pl = events.placebo(hist, None, window_len=window[1] - window[0] + 1, estimation=estimation,
+                                 gap=gap, n=placebo_n, seed=seed)
+        for name, ev in RATE_EVENTS.iterrows():
+            d0 = first_reaction(ev["instant_utc"], clock)
+            pos = int(r.index.searchsorted(d0)) + shift
+            res = events.event_study(r, None, r.index[pos], estimation=estimation, gap=gap, window=window)
+            rows.append({"event": name, "asset": asset, "clock": clock,
+                         "event_date": res.event_date,
+                         "start_date": res.table["date"].iloc[0], "end_date": res.table["date"].iloc[-1],
+                         "car": res.car, "car_se": res.car_se, "t": res.t, "p": res.p,
+                         "p_placebo": events.placebo_pvalue(res.t, hist_pl["t"])})
+    return pd.DataFrame(rows).set_index(["event", "asset"])
+
+
+def window_change(level: pd.Series, start, end) -> float:
+    """Change of a level series from the last observation strictly before ``start`` to the last
+    observation on or before ``end`` (NaN when either is missing, or when nothing falls in between).
+
+    >>> s = pd.Series([0.6, 0.4, 0.7], index=pd.DatetimeIndex(["2025-11-18", "2025-11-19", "2025-11-21"], tz="UTC"))
+    >>> round(window_change(s, "2025-11-19", "2025-11-21"), 2)
+    0.1
+    """
+    s = level.dropna().sort_index()
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    lo = lo.tz_localize("UTC") if lo.tzinfo is None else lo
+    hi = hi.tz_localize("UTC") if hi.tzinfo is None else hi
+    before, upto = s.loc[s.index < lo], s.loc[s.index <= hi]
+    if before.empty or upto.empty or upto.index[-1] < lo:
+        return float("nan")
+    return float(upto.iloc[-1] - before.iloc[-1])
+
+
+# ----------------------------------------------------------------------------- intraday FOMC windows
+
+# Fed announcements at 14:00 US Eastern with a fixed clock time (the statement; the minutes).
+FED_2PM = pd.DataFrame(
+    [("29 Oct FOMC statement", "2025-10-29"), ("19 Nov October minutes", "2025-11-19"),
+     ("10 Dec FOMC statement", "2025-12-10")], columns=["event", "date"]).set_index("event")
+
+
+def clock_window_returns(bars: pd.DataFrame, days, *, start_et: str = "13:45", end_et: str = "15:30",
+                         bar_length: str, name: str = "bars") -> pd.Series:
+    """Return from ``start_et`` to ``end_et`` (US Eastern clock, DST-aware) on each of ``days``.
+
+    Prices from :func:`mktlib.calendars.price_at` (last bar ended by the instant, at most one bar
+    stale). Days whose window has no fresh bar are dropped (e.g. a data gap), never filled.
+
+    >>> idx = pd.date_range("2025-11-19 18:00", periods=12, freq="15min", tz="UTC")
+    >>> bars = pd.DataFrame({"close": [100.0 + i for i in range(12)]}, index=idx)
+    >>> r = clock_window_returns(bars, ["2025-11-19"], start_et="13:30", end_et="15:00", bar_length="15min")
+    >>> round(float(r.iloc[0]), 6)        # 18:30 UTC -> 20:00 UTC in EST: bars ending then close 101 and 107
+    0.059406
+    """
+    from mktlib import calendars
+
+    out = {}
+    for d in pd.DatetimeIndex(pd.to_datetime(days)):
+        day = d.tz_localize(None) if d.tzinfo is not None else d
+        a = pd.Timestamp(f"{day.date()} {start_et}", tz="America/New_York").tz_convert("UTC")
+        b = pd.Timestamp(f"{day.date()} {end_et}", tz="America/New_York").tz_convert("UTC")
+        try:
+            p = calendars.price_at(bars, [a, b], bar_length=bar_length, max_staleness=bar_length)
+        except DataError:
+            continue
+        out[pd.Timestamp(day.date(), tz="UTC")] = float(p["price"].iloc[1] / p["price"].iloc[0] - 1)
+    s = pd.Series(out, name=name, dtype="float64")
+    s.index.name = "session"
+    return s
+
+
+def fed_2pm_windows(start_et: str = "13:45", end_et: str = "15:30") -> pd.DataFrame:
+    """NQ futures (Yahoo NQ=F, 15m) and BTC (Binance USDT-M mark price, 5m) returns from ``start_et``
+    to ``end_et`` on every NYSE session both files cover, with the three 14:00 ET Fed events of
+    :data:`FED_2PM` flagged. Columns ``nq``, ``btc``, ``event`` (name or empty). The other days give
+    the same-clock-time reference distribution for the event-day moves."""
+    from mktlib import calendars, data
+
+    nq = data.load("nq_fut_15m")
+    bm = data.load("btc_mark_usdm_5m")
+    lo = max(nq.index[0], bm.index[0]).tz_localize(None).normalize() + pd.Timedelta(days=1)
+    hi = min(nq.index[-1], bm.index[-1]).tz_localize(None).normalize()
+    ses = calendars.closes("NY", lo, hi)
+    full = ses[ses["close_utc"].dt.tz_convert("America/New_York").dt.hour == 16].index  # no half days
+    out = pd.concat([clock_window_returns(nq, full, start_et=start_et, end_et=end_et, bar_length="15min",
+                                          name="nq"),
+                     clock_window_returns(bm, full, start_et=start_et, end_et=end_et, bar_length="5min",
+                                          name="btc")], axis=1, sort=True).dropna()
+    ev = pd.Series("", index=out.index, dtype="str")
+    for name, row in FED_2PM.iterrows():
+        d = pd.Timestamp(row["date"], tz="UTC")
+        if d in ev.index:
+            ev.loc[d] = name
+    out["event"] = ev
+    return out

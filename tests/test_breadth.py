@@ -1,0 +1,164 @@
+"""mktlib.breadth: reversals, drawdowns, period returns and breadth on toy panels; the D1, D2, D3, D7,
+D9, K2 and A6 evaluators (rules on hand-made inputs, values on the snapshot)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mktlib import DataError, breadth
+from mktlib.verdicts import macro
+
+
+def _idx(dates):
+    return pd.DatetimeIndex(dates, tz="UTC", name="timestamp")
+
+
+def _toy_panel():
+    # three tickers, two dates; B misses nothing, C falls
+    d = _idx(["2025-11-21"] * 3 + ["2025-12-05"] * 3)
+    return pd.DataFrame({"ticker": ["A", "B", "C"] * 2, "close": [100., 50., 20., 110., 51., 19.]}, index=d)
+
+
+# ---------------------------------------------------------------- day_range
+
+def test_day_range_reversal_values():
+    bars = pd.DataFrame({"open": [10., 104.], "high": [11., 105.], "low": [9., 96.], "close": [100., 97.]},
+                        index=_idx(["2025-11-19", "2025-11-20"]))
+    r = breadth.day_range(bars, "2025-11-20")
+    assert r["prev_close"] == 100.0
+    assert r["high_vs_prev_close"] == pytest.approx(0.05)
+    assert r["low_vs_prev_close"] == pytest.approx(-0.04)
+    assert r["close_return"] == pytest.approx(-0.03)
+    assert r["close_vs_high"] == pytest.approx(97 / 105 - 1)
+    assert r["prev_date"].date().isoformat() == "2025-11-19"
+
+
+def test_day_range_bad_input():
+    bars = pd.DataFrame({"open": [1., 2.], "high": [1., 2.], "low": [1., 2.], "close": [1., 2.]},
+                        index=_idx(["2025-11-19", "2025-11-20"]))
+    with pytest.raises(DataError, match="no session before"):
+        breadth.day_range(bars, "2025-11-19")
+    with pytest.raises(DataError, match="no bar on"):
+        breadth.day_range(bars, "2025-11-21")
+    with pytest.raises(DataError, match="missing column"):
+        breadth.day_range(bars.drop(columns="high"), "2025-11-20")
+    with pytest.raises(DataError, match="tz-aware"):
+        breadth.day_range(bars.tz_localize(None), "2025-11-20")
+    with pytest.raises(DataError, match="NaN"):
+        breadth.day_range(bars.assign(high=[1., np.nan]), "2025-11-20")
+
+
+# ---------------------------------------------------------------- max_drawdown
+
+def test_max_drawdown_peak_precedes_trough():
+    # global min (80) comes BEFORE the global max (130): the drawdown is 130 -> 91, not 130 -> 80
+    c = pd.Series([100., 80, 90, 130, 91, 120], index=pd.date_range("2025-10-01", periods=6, freq="D", tz="UTC"))
+    dd = breadth.max_drawdown(c)
+    assert dd.drawdown == pytest.approx(-0.3)
+    assert (dd.peak, dd.trough) == (130.0, 91.0)
+    assert dd.peak_date < dd.trough_date
+    # the window restricts both peak and trough
+    dd2 = breadth.max_drawdown(c, "2025-10-01", "2025-10-03")
+    assert dd2.drawdown == pytest.approx(-0.2) and dd2.peak == 100.0 and dd2.trough == 80.0
+    up = pd.Series([1., 2, 3], index=pd.date_range("2025-10-01", periods=3, freq="D", tz="UTC"))
+    assert breadth.max_drawdown(up).drawdown == 0.0
+
+
+def test_max_drawdown_bad_input():
+    idx = pd.date_range("2025-10-01", periods=3, freq="D", tz="UTC")
+    with pytest.raises(DataError, match="NaN"):
+        breadth.max_drawdown(pd.Series([1., np.nan, 2.], index=idx))
+    with pytest.raises(DataError, match="sorted"):
+        breadth.max_drawdown(pd.Series([1., 2., 3.], index=idx[::-1]))
+    with pytest.raises(DataError, match="fewer than 2"):
+        breadth.max_drawdown(pd.Series([1., 2., 3.], index=idx), "2025-10-03", "2025-10-03")
+
+
+# ---------------------------------------------------------------- period returns and breadth
+
+def test_period_returns_and_breadth_on_toy_panel():
+    r = breadth.period_returns(_toy_panel(), "2025-11-21", "2025-12-05")
+    assert r.to_dict() == pytest.approx({"A": 0.10, "B": 0.02, "C": -0.05})
+    b = breadth.breadth(r)
+    assert b["n"] == 3 and b["share_up"] == pytest.approx(2 / 3)
+    assert b["eqw_return"] == pytest.approx(0.07 / 3)
+    assert b["median_return"] == pytest.approx(0.02)
+    # cap weights 100:50:20 (start-of-period market caps): (10 + 1 - 1) / 170
+    bw = breadth.breadth(r, weights=pd.Series({"A": 100., "B": 50., "C": 20.}))
+    assert bw["capw_return"] == pytest.approx(10 / 170)
+    assert bw["eqw_minus_capw"] == pytest.approx(0.07 / 3 - 10 / 170)
+
+
+def test_period_returns_and_breadth_bad_input():
+    p = _toy_panel()
+    with pytest.raises(DataError, match="lack a close"):
+        breadth.period_returns(p.iloc[:-1], "2025-11-21", "2025-12-05")
+    with pytest.raises(DataError, match="no rows on"):
+        breadth.period_returns(p, "2025-11-21", "2025-12-04")
+    with pytest.raises(ValueError, match="after start"):
+        breadth.period_returns(p, "2025-12-05", "2025-11-21")
+    with pytest.raises(ValueError, match="NaN"):
+        breadth.breadth(pd.Series({"A": 0.1, "B": np.nan}))
+    with pytest.raises(ValueError, match="no weight"):
+        breadth.breadth(pd.Series({"A": 0.1, "B": 0.2}), weights=pd.Series({"A": 1.0}))
+    with pytest.raises(ValueError, match="positive"):
+        breadth.breadth(pd.Series({"A": 0.1, "B": 0.2}), weights=pd.Series({"A": 1.0, "B": 0.0}))
+
+
+# ---------------------------------------------------------------- verdict rules on hand-made inputs
+
+def test_decide_rules():
+    assert macro.decide_all_consistent({"a": True, "b": True}) == "supported"
+    assert macro.decide_all_consistent({"a": True, "b": False, "c": True}) == "partly supported"
+    assert macro.decide_all_consistent({"a": False}) == "contradicted"
+    assert macro.decide_k2(-0.19) == "supported"
+    assert macro.decide_k2(-0.145) == "partly supported"
+    assert macro.decide_k2(-0.05) == "contradicted"
+    assert macro.decide_a6(12, 1.0, 0.03) == "not testable"
+    assert macro.decide_a6(100, 0.3, -0.02) == "supported"
+    assert macro.decide_a6(100, 0.7, 0.01) == "contradicted"
+    assert macro.decide_a6(100, 0.7, -0.02) == "partly supported"
+
+
+# ---------------------------------------------------------------- the snapshot
+
+def test_nvda_20nov_and_drawdown_snapshot(snapshot):
+    from mktlib import data
+    nv = data.load("nvda_1d")
+    r = breadth.day_range(nv, "2025-11-20")
+    assert r["high_vs_prev_close"] == pytest.approx(195.7503 / 186.2824 - 1, abs=1e-5)
+    assert r["close_return"] == pytest.approx(180.4099 / 186.2824 - 1, abs=1e-5)
+    dd = breadth.max_drawdown(nv["close"], "2025-10-01", "2025-11-30")
+    assert dd.drawdown == pytest.approx(-0.14509, abs=1e-4)
+    assert (dd.peak_date.date().isoformat(), dd.trough_date.date().isoformat()) == ("2025-10-29", "2025-11-28")
+
+
+def test_ndx_coverage_snapshot(snapshot):
+    cov = breadth.ndx_coverage()
+    assert len(cov) == 13 and set(cov["source"]) == {"ndx_constituents_1d", "us_close_panel"}
+    assert cov.loc["AAPL", "source"] == "us_close_panel"
+    assert (cov["return"] > 0).all()
+    assert cov.loc["PLTR", "return"] == pytest.approx(0.1738, abs=1e-4)
+    assert cov.loc["NVDA", "return"] == pytest.approx(0.0197, abs=1e-4)
+
+
+def test_macro_market_evaluators_on_snapshot(snapshot):
+    from mktlib import claims
+    exp = {
+        "D1": ("supported", {"D1.ndx_return_20nov": -0.02379, "D1.qqq_high_to_close_20nov": -0.04619}),
+        "D2": ("supported", {"D2.ndx_drawdown_from_29oct": -0.07908}),
+        "D3": ("partly supported", {"D3.hsi_return_21nov": -0.02383, "D3.ssec_return_21nov": -0.02446,
+                                    "D3.ssec_close_21nov": 3834.891}),
+        "D7": ("supported", {"D7.gold_return_21nov": -0.00434, "D7.gold_level_21nov": 4072.85}),
+        "D9": ("supported", {"D9.nvda_high_vs_prev_close_20nov": 0.05083, "D9.nvda_return_20nov": -0.03152}),
+        "K2": ("partly supported", {"K2.nvda_drawdown": -0.14509}),
+        "A6": ("not testable", {"A6.share_constituents_up": 1.0, "A6.ndx_return_21nov_5dec": 0.05992,
+                                "A6.eqw_return_21nov_5dec": 0.09252, "A6.eqw_minus_capw_return": 0.03260}),
+    }
+    for cid, (verdict, vals) in exp.items():
+        ev = claims.evaluate(cid)
+        assert ev.verdict == verdict, (cid, ev.reason)
+        for k, v in vals.items():
+            assert ev.values[k] == pytest.approx(v, abs=1e-4 if abs(v) < 10 else 1e-2), (k, ev.values[k])

@@ -1,0 +1,406 @@
+"""mktlib.episode and mktlib.verdicts.episode: known-answer, bad-input and snapshot tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mktlib import DataError, episode as ep
+from mktlib.verdicts import episode as ve
+
+UTC = "UTC"
+
+
+def _s(values, start="2025-01-01", freq="D"):
+    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq=freq, tz=UTC), dtype="float64")
+
+
+def _bars(rows, start="2025-01-01", freq="D"):
+    idx = pd.date_range(start, periods=len(rows), freq=freq, tz=UTC)
+    return pd.DataFrame(rows, columns=["open", "high", "low", "close"], index=idx, dtype="float64")
+
+
+# --------------------------------------------------------------------------------------------------
+# drawdowns of closes
+
+
+def test_drawdown_hand_computed():
+    s = _s([100, 120, 90, 60, 130, 65])
+    assert ep.running_peak(s).tolist() == [100, 120, 120, 120, 130, 130]
+    assert ep.drawdown(s).tolist() == pytest.approx([0, 0, -0.25, -0.5, 0, -0.5])
+    dd = ep.max_drawdown(s)
+    # two troughs of -50%: the earliest (60 after 120) is reported, recovered on day 5 (130 >= 120)
+    assert dd.depth == pytest.approx(-0.5)
+    assert (dd.peak_price, dd.trough_price) == (120.0, 60.0)
+    assert dd.peak_time == s.index[1] and dd.trough_time == s.index[3]
+    assert dd.recovery_time == s.index[4]
+
+
+def test_max_drawdown_not_recovered_and_none():
+    s = _s([10, 12, 12, 9, 11])
+    dd = ep.max_drawdown(s)
+    assert dd.depth == pytest.approx(9 / 12 - 1)
+    assert dd.peak_time == s.index[2]            # the latest date at the peak price before the trough
+    assert dd.recovery_time is pd.NaT
+    up = ep.max_drawdown(_s([1, 2, 3]))
+    assert up.depth == 0.0 and up.recovery_time is pd.NaT
+
+
+# --------------------------------------------------------------------------------------------------
+# drawdowns and run-ups of bars
+
+
+def test_bar_drawdown_never_uses_the_same_bars_high():
+    # one bar: open 100, high 110, low 90 -> the fall is measured from the open (90/100-1), not the high
+    b = _bars([[100, 110, 90, 105]])
+    assert ep.bar_drawdown(b).tolist() == pytest.approx([-0.1])
+    b2 = _bars([[100, 110, 100, 105], [105, 106, 88, 100]])
+    assert ep.bar_drawdown(b2).tolist() == pytest.approx([0.0, 88 / 110 - 1])
+
+
+def test_max_drawdown_bars_with_start_price():
+    b = _bars([[100, 105, 99, 104], [104, 108, 90, 95], [95, 131, 94, 130]])
+    d = ep.max_drawdown_bars(b, start_price=120.0, start_time=pd.Timestamp("2024-12-31", tz=UTC))
+    assert d.depth == pytest.approx(90 / 120 - 1)
+    assert d.peak_price == 120.0 and d.peak_time == pd.Timestamp("2024-12-31", tz=UTC)
+    assert d.trough_time == b.index[1] and d.recovery_time == b.index[2]
+    d0 = ep.max_drawdown_bars(b)
+    assert d0.depth == pytest.approx(90 / 105 - 1) and d0.peak_time == b.index[0]
+
+
+def test_max_runup_ignores_lows_after_the_high():
+    b = _bars([[100, 101, 95, 96], [96, 105, 94, 104], [104, 112, 100, 110], [110, 111, 50, 60]])
+    r = ep.max_runup_bars(b)
+    assert r.gain == pytest.approx(112 / 94 - 1)
+    assert (r.low_price, r.high_price) == (94.0, 112.0)
+    assert r.low_time == b.index[1] and r.high_time == b.index[2]
+    # a bar whose open is the lowest price before its high
+    r2 = ep.max_runup_bars(_bars([[100, 100, 99, 99], [90, 120, 90, 118]]))
+    assert (r2.low_price, r2.high_price, r2.low_time) == (90.0, 120.0, pd.Timestamp("2025-01-02", tz=UTC))
+
+
+# --------------------------------------------------------------------------------------------------
+# splicing, daily closes
+
+
+def test_splice_bars_and_daily_closes():
+    h = _bars([[1, 1, 1, float(i + 1)] for i in range(60)], start="2025-01-01 12:00", freq="h")   # 12:00 d1 .. 23:00 d3
+    d = _bars([[2, 2, 2, 100.0 + i] for i in range(5)], start="2024-12-31")                    # 31 Dec .. 4 Jan
+    s = ep.splice_bars(h, d)
+    # hourly bars used for the whole days they cover: 2 Jan and 3 Jan (48 bars)
+    assert (s["open"] == 1).sum() == 48
+    assert s.index[0] == pd.Timestamp("2024-12-31", tz=UTC) and s.index[-1] == pd.Timestamp("2025-01-04", tz=UTC)
+    assert s.loc["2025-01-01", "close"].tolist() == [101.0]                                 # the daily bar
+    dc = ep.daily_closes(s)
+    assert dc.index.tolist() == list(pd.date_range("2024-12-31", "2025-01-04", tz=UTC))
+    assert dc.tolist() == [100.0, 101.0, 36.0, 60.0, 104.0]   # 2 Jan closes with its 23:00 hourly bar
+
+
+def test_splice_needs_a_whole_coarse_bar():
+    h = _bars([[1, 1, 1, 1]] * 5, start="2025-01-01 10:00", freq="h")
+    d = _bars([[2, 2, 2, 2]] * 3, start="2024-12-31")
+    with pytest.raises(DataError, match="whole coarse bar"):
+        ep.splice_bars(h, d)
+
+
+# --------------------------------------------------------------------------------------------------
+# find_episode on a synthetic path with planted turning points
+
+KNOTS = [  # (time, price): hourly closes interpolate linearly between them
+    ("2025-08-01", 100_000), ("2025-08-20 12:00", 118_000), ("2025-09-01", 110_000),
+    ("2025-10-07", 124_000), ("2025-10-12", 120_000), ("2025-10-13", 120_000), ("2025-11-19 12:00", 78_000),
+    ("2025-12-01 12:00", 96_000), ("2025-12-31", 88_000), ("2026-01-20", 95_000), ("2026-02-28", 70_000),
+    ("2026-03-31 23:00", 72_000),
+]
+PLANTS = {  # bar open time -> (column, value)
+    "2025-08-20 12:00": ("high", 140_000),          # a higher high OUTSIDE the peak window
+    "2025-09-15 03:00": ("low", 0.78),                # a bigger intrabar fall BEFORE the peak (x open)
+    "2025-10-07 15:00": ("high", 130_000),            # the peak
+    "2025-10-12 21:00": ("low", 0.85),                # the cascade (x open)
+    "2025-11-19 09:00": ("low", 70_000),              # the November low
+    "2026-01-03 05:00": ("low", 80_000),              # the rally's start
+    "2026-01-20 14:00": ("high", 99_000),             # the rally's peak
+    "2026-01-25 08:00": ("low", 75_000),              # a lower low AFTER the rally peak (not its start)
+    "2026-02-10 16:00": ("low", 60_000),              # the lowest low after the rally
+}
+
+
+def _path(x):
+    t = pd.DatetimeIndex([pd.Timestamp(k, tz=UTC) for k, _ in KNOTS]).asi8
+    return np.interp(x.asi8, t, [float(v) for _, v in KNOTS])
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    idx = pd.date_range("2025-08-01", "2026-03-31 23:00", freq="h", tz=UTC)
+    close = _path(idx + pd.Timedelta("1h"))
+    open_ = _path(idx)
+    b = pd.DataFrame({"open": open_, "high": np.maximum(open_, close) * 1.001,
+                      "low": np.minimum(open_, close) * 0.999, "close": close}, index=idx)
+    for t, (col, v) in PLANTS.items():
+        t = pd.Timestamp(t, tz=UTC)
+        b.loc[t, col] = v * b.loc[t, "open"] if v < 1 else v
+    return b
+
+
+def test_find_episode_recovers_planted_points(synthetic):
+    e = ep.find_episode(synthetic)
+    k = e.key_dates
+    expect = {"peak": ("2025-10-07 15:00", 130_000), "cascade": ("2025-10-12 21:00", 102_000),
+              "low": ("2025-11-19 09:00", 70_000), "rally_start": ("2026-01-03 05:00", 80_000),
+              "rally_peak": ("2026-01-20 14:00", 99_000), "after_low": ("2026-02-10 16:00", 60_000)}
+    for key, (t, p) in expect.items():
+        assert k.loc[key, "time"] == pd.Timestamp(t, tz=UTC), key
+        assert k.loc[key, "price"] == pytest.approx(p), key
+    assert k.loc["cascade", "fall"] == pytest.approx(-0.15)
+    # closes rise 1,500 a day from 78,000 at 19 Nov 12:00: 89,250 at 27 Nov 00:00, 90,750 at 28 Nov 00:00
+    assert k.loc["recovery", "day"] == pd.Timestamp("2025-11-27", tz=UTC)
+    assert k.loc["recovery", "price"] == pytest.approx(90_750)
+    assert k.loc["end", "price"] == pytest.approx(72_000)
+    assert k.loc["peak", "bar"] == "1h" and k.loc["recovery", "bar"] == "close"
+
+
+def test_find_episode_phases(synthetic):
+    ph = ep.find_episode(synthetic).phases.set_index("phase")
+    assert list(ph.index) == ["Peak to the eve of the cascade", "Cascade day", "Slide to the November low",
+                              "Rebound to a close above 90k", "December range", "January rally",
+                              "What came after"]
+    # eve of the cascade: the close at 12 Oct 00:00 is 120,000
+    assert ph.loc["Peak to the eve of the cascade", "ret"] == pytest.approx(120_000 / 130_000 - 1)
+    cas = ph.loc["Cascade day"]
+    assert cas["ret"] == pytest.approx(0.0)                       # flat path that day
+    assert cas["max_drawdown"] == pytest.approx(102_000 / (120_000 * 1.001) - 1)
+    assert cas["trough_time"] == pd.Timestamp("2025-10-12 21:00", tz=UTC)
+    assert ph.loc["Slide to the November low", "end_price"] == 70_000
+    assert ph.loc["Rebound to a close above 90k", "ret"] == pytest.approx(90_750 / 70_000 - 1)
+    assert ph.loc["January rally", "ret"] == pytest.approx(99_000 / 80_000 - 1)
+    assert ph.loc["What came after", "max_drawdown"] == pytest.approx(60_000 / 99_000 - 1)
+    assert ph.loc["What came after", "end_price"] == pytest.approx(72_000)
+    # phases are contiguous
+    assert (ph["end"].iloc[:-1].to_numpy() == ph["start"].iloc[1:].to_numpy()).all()
+
+
+def test_find_episode_same_answer_on_daily_bars(synthetic):
+    daily = synthetic.resample("1D").agg({"open": "first", "high": "max", "low": "min", "close": "last"})
+    e = ep.find_episode(daily)
+    assert e.day("peak") == pd.Timestamp("2025-10-07", tz=UTC)
+    assert e.day("cascade") == pd.Timestamp("2025-10-12", tz=UTC)
+    assert e.day("low") == pd.Timestamp("2025-11-19", tz=UTC)
+    assert e.day("recovery") == pd.Timestamp("2025-11-27", tz=UTC)
+    assert e.key_dates.loc["peak", "bar"] == "1d"
+
+
+def test_find_episode_without_recovery_raises(synthetic):
+    capped = synthetic.copy()
+    capped.loc["2025-11-20":, ["open", "high", "low", "close"]] = capped.loc["2025-11-20":, ["open", "high", "low",
+                                                                                          "close"]].clip(upper=89_000)
+    with pytest.raises(DataError, match="no UTC daily close above 90,000"):
+        ep.find_episode(capped)
+
+
+# --------------------------------------------------------------------------------------------------
+# returns on key periods, rebasing, tables
+
+
+def test_period_return_on_exchange_sessions():
+    # XNYS sessions around Thanksgiving 2025: 26 Nov (Wed), 27 Nov closed, 28 Nov (Fri, half day)
+    days = pd.to_datetime(["2025-11-21", "2025-11-24", "2025-11-25", "2025-11-26", "2025-11-28", "2025-12-01"], utc=True)
+    c = pd.Series([100.0, 101, 102, 104, 103, 99], index=days)
+    r = ep.period_return(c, "NY", "2025-11-27", "2025-11-27")
+    assert np.isnan(r["ret"]) and r["sessions"] == 0
+    r = ep.period_return(c, "NY", "2025-11-22", "2025-11-26")     # Saturday to Wednesday
+    assert r["ret"] == pytest.approx(104 / 100 - 1) and r["sessions"] == 3
+    assert r["from_session"] == days[0] and r["to_session"] == days[3]
+    r = ep.period_return(c, "NY", "2025-11-27", "2025-11-30")     # only the half day
+    assert r["ret"] == pytest.approx(103 / 104 - 1)
+    with pytest.raises(DataError, match="2025-11-25"):
+        ep.period_return(c.drop(days[2]), "NY", "2025-11-24", "2025-11-26")
+
+
+def test_key_period_returns_and_rebase():
+    utc = _s([100, 110, 99, 120], start="2025-11-20")
+    periods = pd.DataFrame({"period": ["21 Nov", "22-23 Nov"], "first": ["2025-11-21", "2025-11-22"],
+                            "last": ["2025-11-21", "2025-11-23"]})
+    out = ep.key_period_returns({"X": (utc, "UTC")}, periods)
+    assert out["ret"].tolist() == pytest.approx([0.1, 120 / 110 - 1])
+    assert list(out.columns) == ["period", "asset", "market", "ret", "from_session", "to_session", "sessions"]
+    assert ep.rebase(utc, "2025-11-21").tolist() == pytest.approx([100 / 1.1, 100, 90, 120 / 1.1])
+    with pytest.raises(DataError, match="no close on or before"):
+        ep.rebase(utc, "2025-11-01")
+
+
+def test_window_return_and_first_close_above():
+    d = _bars([[10, 11, 9, 11], [11, 13, 10, 12], [12, 12, 8, 9]], start="2025-11-10")
+    assert ep.window_return(d, "2025-11-10", "2025-11-12") == pytest.approx(-0.1)
+    assert ep.window_return(d, "2025-11-11", "2025-11-11") == pytest.approx(12 / 11 - 1)
+    with pytest.raises(DataError, match="no daily bar for 2025-11-13"):
+        ep.window_return(d, "2025-11-10", "2025-11-13")
+    c = _s([91, 85, 89, 90, 90.5], start="2025-11-20")
+    assert ep.first_close_above(c, 90, "2025-11-21") == pd.Timestamp("2025-11-24", tz=UTC)  # 90 is not above 90
+    assert ep.first_close_above(c, 95, "2025-11-21") is pd.NaT
+
+
+def test_drawdown_table():
+    s = _s([100, 120, 90, 60, 130], start="2025-11-01")
+    t = ep.drawdown_table({"A": s}, "2025-11-01", "2025-11-05", at="2025-11-03")
+    row = t.loc["A"]
+    assert row["max_drawdown"] == pytest.approx(-0.5)
+    assert row["recovered"] == pd.Timestamp("2025-11-05", tz=UTC)
+    assert row["drawdown_at"] == pytest.approx(-0.25) and row["at_date"] == pd.Timestamp("2025-11-03", tz=UTC)
+
+
+def test_lowest_low():
+    b = _bars([[1, 2, 0.5, 1], [1, 2, 0.4, 1], [1, 2, 0.4, 1]])
+    assert ep.lowest_low(b) == (0.4, b.index[1])
+    assert ep.lowest_low(b, start="2025-01-03") == (0.4, b.index[2])
+    with pytest.raises(DataError, match="no bars"):
+        ep.lowest_low(b, start="2026-01-01")
+
+
+# --------------------------------------------------------------------------------------------------
+# bad input
+
+
+@pytest.mark.parametrize("mangle, match", [
+    (lambda s: s.tz_localize(None), "no time zone"),
+    (lambda s: s.tz_convert("America/New_York"), "expected UTC"),
+    (lambda s: s.iloc[[1, 0, 2]], "not sorted"),
+    (lambda s: pd.concat([s, s.iloc[[-1]]]), "duplicate"),
+    (lambda s: s.where(s.index != s.index[1]), "NaN"),
+    (lambda s: s * 0, "non-positive"),
+    (lambda s: s.reset_index(drop=True), "DatetimeIndex"),
+])
+def test_bad_series(mangle, match):
+    with pytest.raises(DataError, match=match):
+        ep.max_drawdown(mangle(_s([1.0, 2.0, 3.0])))
+
+
+def test_bad_bars():
+    b = _bars([[1, 2, 0.5, 1], [1, 2, 0.5, 1]])
+    with pytest.raises(DataError, match="missing column"):
+        ep.bar_drawdown(b.drop(columns="low"))
+    with pytest.raises(DataError, match="high below low"):
+        ep.bar_drawdown(b.assign(high=0.1))
+    with pytest.raises(DataError, match="expected a DataFrame"):
+        ep.bar_drawdown(b["low"])
+    gappy = _bars([[1, 2, 0.5, 1]] * 4).drop(pd.Timestamp("2025-01-02", tz=UTC))
+    with pytest.raises(DataError, match="irregular bars"):
+        ep.daily_closes(gappy)
+    with pytest.raises(ValueError, match="ends before it starts"):
+        ep.period_return(_s([1.0, 2.0, 3.0]), "UTC", "2025-01-03", "2025-01-02")
+    with pytest.raises(ValueError, match="unknown market"):
+        ep.period_return(_s([1.0, 2.0, 3.0]), "XX", "2025-01-02", "2025-01-02")
+
+
+# --------------------------------------------------------------------------------------------------
+# verdict rules on hand-made inputs
+
+
+def test_verdict_rules():
+    assert ve.verdict_d4(80_600, 2_620, 87_500)[0] == "supported"
+    assert ve.verdict_d4(85_000, 2_900, 87_500)[0] == "partly supported"   # 82,000 never traded, ETH above
+    assert ve.verdict_d4(86_500, 2_900, 88_000)[0] == "contradicted"
+    assert ve.verdict_d6(126_199, -0.0903)[0] == "supported"
+    assert ve.verdict_d6(126_199, -0.12)[0] == "partly supported"          # 3 pp off
+    assert ve.verdict_d6(110_000, 0.05)[0] == "contradicted"
+    assert ve.verdict_d14(-0.10, -0.15, 1, "2026-01-01")[0] == "supported"
+    assert ve.verdict_d14(-0.25, -0.15, 1, "2026-01-01")[0] == "partly supported"
+    assert ve.verdict_d14(-0.30, -0.50, 1, "2026-01-01")[0] == "contradicted"
+    assert ve.verdict_a1(pd.Timestamp("2025-11-27", tz=UTC))[0] == "supported"
+    assert ve.verdict_a1(pd.Timestamp("2025-11-28", tz=UTC))[0] == "partly supported"
+    assert ve.verdict_a1(pd.NaT)[0] == "contradicted"
+    assert ve.verdict_a3(83_000, "2025-11-21")[0] == "supported"          # -1.2%
+    assert ve.verdict_a3(80_600, "2025-11-21")[0] == "partly supported"   # -4.0%
+    assert ve.verdict_a3(86_000, "2025-11-21")[0] == "contradicted"       # +2.4%
+    base = {"K5.btc_return_10_21nov": -0.2}
+
+    def k5(rels):
+        return ve.verdict_k5({**base, **{f"K5.alt_vs_btc_{c}": r for c, r in zip(ve.K5_ALTS, rels)}})[0]
+    assert k5([-0.01, -0.02, -0.03, 0.0, 0.02, -0.06]) == "supported"
+    assert k5([-0.06, -0.07, -0.08, -0.06, -0.05, -0.09]) == "partly supported"
+    assert k5([-0.12, -0.15, -0.2, -0.11, -0.1, -0.3]) == "contradicted"
+    assert k5([0.25, 0.3, 0.21, 0.22, -0.01, 0.0]) == "contradicted"     # most did not fall at all
+    assert ve.verdict_k6(1.0, -0.1)[0] == "supported"
+    assert ve.verdict_k6(0.2, -0.1)[0] == "partly supported"
+    assert ve.verdict_k6(-0.2, -0.1)[0] == "contradicted"
+    bounce = pd.Timestamp("2025-11-26", tz=UTC)
+    assert ve.verdict_a8(bounce + pd.Timedelta("90D"), bounce, 70_000)[0] == "supported"
+    assert ve.verdict_a8(bounce + pd.Timedelta("91D"), bounce, 70_000)[0] == "partly supported"
+    assert ve.verdict_a8(None, bounce, 82_000)[0] == "contradicted"
+    assert ve.verdict_g6(16, 1.1, 0.01, 99_000, "2026-01-14")[0] == "supported"
+    assert ve.verdict_g6(15, 1.1, 0.01, 99_000, "2026-01-14")[0] == "partly supported"
+    assert ve.verdict_g6(9, 1.2, -0.01, 99_000, "2026-01-14")[0] == "contradicted"
+
+
+# --------------------------------------------------------------------------------------------------
+# the snapshot: the numbers the chapter reports
+
+
+def test_real_episode(snapshot):
+    e = ve.the_episode()
+    k = e.key_dates
+    assert k.loc["peak", "time"] == pd.Timestamp("2025-10-06 18:00", tz=UTC)
+    assert k.loc["peak", "price"] == pytest.approx(126_199.63)
+    assert k.loc["cascade", "time"] == pd.Timestamp("2025-10-10 21:00", tz=UTC)
+    assert k.loc["cascade", "price"] == pytest.approx(102_000.0)
+    assert k.loc["low", "time"] == pd.Timestamp("2025-11-21 12:00", tz=UTC)
+    assert k.loc["low", "price"] == pytest.approx(80_600.0)
+    assert k.loc["recovery", "day"] == pd.Timestamp("2025-11-26", tz=UTC)
+    assert k.loc["rally_start", "time"] == pd.Timestamp("2026-01-01 04:00", tz=UTC)
+    assert k.loc["rally_peak", "price"] == pytest.approx(97_924.49)
+    assert k.loc["after_low", "day"] == pd.Timestamp("2026-07-01", tz=UTC)
+    # the spliced bars reproduce the daily series' closes exactly
+    dc = ep.daily_closes(ve.btc_bars())
+    daily = ve.btc_daily()["close"]
+    assert (dc.reindex(daily.index) - daily).abs().max() == 0.0
+
+
+def test_real_claim_values(snapshot):
+    from mktlib import claims
+    led = claims.ledger(["D4", "D6", "D14", "A1", "A3", "K5", "K6", "A8", "G6"]).set_index("measure")
+    v = led["value"]
+    assert v["D4.btc_low_21nov"] == pytest.approx(80_600.0)
+    assert v["D4.eth_low_21nov"] == pytest.approx(2_623.57)
+    assert v["D6.btc_peak_oct"] == pytest.approx(126_199.63) and v["D6.btc_peak_oct_date"] == "2025-10-06"
+    assert v["D6.btc_ytd_21nov"] == pytest.approx(-0.0903, abs=5e-5)
+    assert v["D14.btc_drawdown_21nov"] == pytest.approx(-0.3254, abs=5e-5)
+    assert v["D14.btc_min_after_21nov"] == pytest.approx(57_800.19)
+    assert v["D14.btc_drawdown_min_after_21nov"] == pytest.approx(-0.5420, abs=5e-5)
+    assert v["A1.first_close_above_90k"] == "2025-11-26"
+    assert v["A3.btc_low_nov"] == pytest.approx(80_600.0) and v["A3.btc_low_nov_date"] == "2025-11-21"
+    assert v["K5.btc_return_10_21nov"] == pytest.approx(-0.1871, abs=5e-5)
+    assert v["K5.alt_vs_btc_ada"] == pytest.approx(-0.1062, abs=5e-5)
+    assert v["K6.zec_vs_btc_sep_nov"] == pytest.approx(9.7526, abs=5e-4)
+    assert v["A8.first_undercut_date"] == "2026-01-31" and v["A8.undercut_80600"] is True
+    assert v["G6.days_close_above_92k_jan"] == 9
+    assert v["G6.btc_max_jan"] == pytest.approx(97_924.49) and v["G6.btc_max_jan_date"] == "2026-01-14"
+    assert v["G6.eth_volume_ratio_jan"] == pytest.approx(0.9449, abs=5e-5)
+    assert v["G6.eth_return_jan"] == pytest.approx(-0.2203, abs=5e-5)
+    verdicts = led.groupby("claim")["verdict"].first().to_dict()
+    assert verdicts == {"D4": "supported", "D6": "supported", "D14": "contradicted", "A1": "supported",
+                        "A3": "partly supported", "K5": "supported", "K6": "supported", "A8": "supported",
+                        "G6": "contradicted"}
+
+
+def test_real_key_closes_on_own_clocks(snapshot):
+    closes = ep.load_key_closes()
+    btc_ny, m = closes["BTC (NY close)"]
+    assert m == "NY"
+    # DST: the NY close is 20:00 UTC on 31 Oct 2025 and 21:00 UTC on 3 Nov 2025 (1h bar ending then)
+    h = ve.btc_bars()
+    assert btc_ny.loc[pd.Timestamp("2025-10-31", tz=UTC)] == h.loc[pd.Timestamp("2025-10-31 19:00", tz=UTC), "close"]
+    assert btc_ny.loc[pd.Timestamp("2025-11-03", tz=UTC)] == h.loc[pd.Timestamp("2025-11-03 20:00", tz=UTC), "close"]
+    periods = pd.DataFrame({"period": ["6 Oct"], "first": ["2025-10-06"], "last": ["2025-10-06"]})
+    r = ep.key_period_returns({k: closes[k] for k in ("Shanghai Comp.", "Hang Seng")}, periods)
+    assert np.isnan(r.loc[r.asset == "Shanghai Comp.", "ret"]).all()        # Golden Week: SSE closed
+    assert r.loc[r.asset == "Hang Seng", "sessions"].item() == 1
+
+
+def test_lbma_has_no_pm_fix_on_london_half_days():
+    # 24 and 31 Dec 2025 are London early closes without a PM auction: not sessions for LBMA
+    days = pd.to_datetime(["2025-12-22", "2025-12-23", "2025-12-29", "2025-12-30", "2026-01-02"], utc=True)
+    c = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=days)
+    r = ep.period_return(c, "LBMA", "2025-12-31", "2026-01-02")
+    assert r["ret"] == pytest.approx(5 / 4 - 1) and r["sessions"] == 1
+    assert np.isnan(ep.period_return(c, "LBMA", "2025-12-24", "2025-12-26")["ret"])   # 25-26 Dec holidays

@@ -1,0 +1,329 @@
+"""mktlib.rates: cut probabilities, the CME formula, the HAC horse race with partial R2 / LMG,
+event-window helpers; the D8, A2 and A5 evaluators (rules on hand-made inputs, values on the snapshot)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mktlib import DataError, rates
+from mktlib.verdicts import macro
+
+
+def _fw(rows):
+    idx = pd.DatetimeIndex([r[0] for r in rows], tz="UTC", name="timestamp")
+    return pd.DataFrame({"bucket": [r[1] for r in rows], "probability": [r[2] for r in rows]}, index=idx)
+
+
+# ---------------------------------------------------------------- cut probabilities
+
+def test_cut_probability_sums_buckets_at_or_below():
+    fw = _fw([("2025-10-21", "325-350", 0.0021), ("2025-10-21", "350-375", 0.9814),
+              ("2025-10-21", "375-400", 0.0165),
+              ("2025-11-19", "350-375", 0.3007), ("2025-11-19", "375-400", 0.6993)])
+    cp = rates.cut_probability(fw)
+    assert cp.loc["2025-10-21"].item() == pytest.approx(0.9835)
+    assert cp.loc["2025-11-19"].item() == pytest.approx(0.3007)
+    # a stricter threshold: at or below 325-350 only
+    assert rates.cut_probability(fw, "325-350").loc["2025-10-21"].item() == pytest.approx(0.0021)
+    assert cp.name == "cut_prob" and str(cp.index.tz) == "UTC"
+
+
+@pytest.mark.parametrize("rows, match", [
+    ([("2025-11-19", "350-375", 0.30), ("2025-11-19", "375-400", 0.60)], "sum to"),
+    ([("2025-11-19", "350to375", 0.30), ("2025-11-19", "375-400", 0.70)], "not a range"),
+    ([("2025-11-19", "350-375", 0.30), ("2025-11-19", "350-375", 0.70)], "duplicate"),
+    ([("2025-11-19", "350-375", float("nan")), ("2025-11-19", "375-400", 1.0)], "NaN"),
+])
+def test_cut_probability_bad_input(rows, match):
+    with pytest.raises(DataError, match=match):
+        rates.cut_probability(_fw(rows))
+
+
+def test_cut_probability_needs_tz_and_columns():
+    fw = _fw([("2025-11-19", "350-375", 1.0)])
+    with pytest.raises(DataError, match="tz-aware"):
+        rates.cut_probability(fw.tz_localize(None))
+    with pytest.raises(DataError, match="missing column"):
+        rates.cut_probability(fw.drop(columns="bucket"))
+    with pytest.raises(ValueError, match="at_or_below"):
+        rates.cut_probability(fw, "3.50%")
+
+
+def test_kalshi_maps_stamp_to_the_eastern_day_it_ends_including_dst_change():
+    idx = pd.DatetimeIndex(["2025-11-02 04:00", "2025-11-03 04:00", "2025-11-04 05:00", "2025-11-22 05:00"],
+                           tz="UTC")
+    k = pd.DataFrame({"probability": [0.32, np.nan, 0.69, 0.35]}, index=idx)
+    s = rates.kalshi_cut_probability(k)
+    # 3 Nov 04:00 UTC candle covers 2 Nov (25-hour day); it had no trade and is dropped
+    assert [d.date().isoformat() for d in s.index] == ["2025-11-01", "2025-11-03", "2025-11-21"]
+    assert s.tolist() == pytest.approx([0.68, 0.31, 0.65])
+
+
+def test_kalshi_rejects_stamps_that_are_not_day_ends():
+    k = pd.DataFrame({"probability": [0.3]}, index=pd.DatetimeIndex(["2025-11-22 12:00"], tz="UTC"))
+    with pytest.raises(DataError, match="midnight"):
+        rates.kalshi_cut_probability(k)
+
+
+# ---------------------------------------------------------------- CME formula (M16)
+
+def test_cme_worked_example_gives_84_8_percent():
+    # methods M16: EFFR 5.33, ZQ-implied 5.21, 13 of 30 days before the meeting -> post 5.118 -> 84.8%
+    post = rates.post_meeting_rate(5.21, 5.33, days_before=13, days_in_month=30)
+    assert post == pytest.approx(87.01 / 17, abs=1e-12)
+    assert round(post, 3) == 5.118
+    p = rates.fedwatch_probability(5.21, 5.33, 13, 30, round_post=3)
+    assert p == pytest.approx(0.848, abs=1e-12)
+    assert round(p * 100, 1) == 84.8
+    # without CME's rounding of the post-meeting rate the same inputs give 84.7%
+    assert rates.fedwatch_probability(5.21, 5.33, 13, 30) == pytest.approx(0.84706, abs=1e-5)
+
+
+def test_cme_2015_hike_example():
+    # CME FedWatch methodology, Sep 2015 meeting: FFER(start) 0.1325, implied 0.195, N=30, M=16
+    # -> FFER(end) 0.26643, P(hike) 53.6%; a hike is a negative "cut" probability here
+    assert rates.post_meeting_rate(0.195, 0.1325, 16, 30) == pytest.approx(0.26643, abs=5e-6)
+    assert -rates.fedwatch_probability(0.195, 0.1325, 16, 30) == pytest.approx(0.536, abs=5e-4)
+
+
+def test_implied_rate_round_trip_and_bad_days():
+    for p in (0.0, 0.3, 0.852, 1.0):
+        r = rates.implied_futures_rate(p, 3.88, 10, 31)
+        assert rates.fedwatch_probability(r, 3.88, 10, 31) == pytest.approx(p, abs=1e-12)
+    with pytest.raises(ValueError, match="days_before"):
+        rates.post_meeting_rate(5.21, 5.33, 30, 30)
+    with pytest.raises(ValueError, match="finite"):
+        rates.post_meeting_rate(float("nan"), 5.33, 13, 30)
+
+
+# ---------------------------------------------------------------- regression tools
+
+def test_newey_west_lags():
+    assert [rates.newey_west_lags(n) for n in (10, 40, 63, 100, 500)] == [2, 3, 3, 4, 5]
+    with pytest.raises(ValueError):
+        rates.newey_west_lags(0)
+
+
+def test_hac_standard_errors_match_hand_computed_newey_west():
+    rng = np.random.default_rng(1)
+    n, lags = 40, 2
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = pd.Series(0.3 + 0.5 * X["a"] + rng.normal(size=n))
+    hr = rates.horse_race(y, X, hac_lags=lags)
+    Z = np.column_stack([np.ones(n), X.to_numpy()])
+    b = np.linalg.solve(Z.T @ Z, Z.T @ y.to_numpy())
+    g = Z * (y.to_numpy() - Z @ b)[:, None]
+    S = g.T @ g
+    for lag in range(1, lags + 1):
+        G = g[lag:].T @ g[:-lag]
+        S += (1 - lag / (lags + 1)) * (G + G.T)
+    S *= n / (n - Z.shape[1])                     # small-sample correction
+    inv = np.linalg.inv(Z.T @ Z)
+    se = np.sqrt(np.diag(inv @ S @ inv))
+    np.testing.assert_allclose(hr.table["coef"].to_numpy(), b, rtol=1e-10)
+    np.testing.assert_allclose(hr.table["se"].to_numpy(), se, rtol=1e-10)
+    assert hr.hac_lags == lags and hr.nobs == n
+
+
+def test_horse_race_recovers_known_coefficients_partial_r2_and_lmg():
+    # y = 0.5 x1 + 0.2 x2 + e, independent N(0,1) regressors and noise: population partial R2
+    # 0.25/1.25 and 0.04/1.04; LMG shares beta^2/var(y) = 0.25/1.29 and 0.04/1.29
+    rng = np.random.default_rng(42)
+    n = 20000
+    X = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    y = pd.Series(0.5 * X["x1"] + 0.2 * X["x2"] + rng.normal(size=n))
+    hr = rates.horse_race(y, X)
+    t = hr.table
+    assert abs(t.loc["x1", "coef"] - 0.5) < 3 * t.loc["x1", "se"]
+    assert abs(t.loc["x2", "coef"] - 0.2) < 3 * t.loc["x2", "se"]
+    assert t.loc["x1", "partial_r2"] == pytest.approx(0.25 / 1.25, abs=0.01)
+    assert t.loc["x2", "partial_r2"] == pytest.approx(0.04 / 1.04, abs=0.006)
+    assert t.loc["x1", "lmg"] == pytest.approx(0.25 / 1.29, abs=0.01)
+    assert t.loc["x2", "lmg"] == pytest.approx(0.04 / 1.29, abs=0.006)
+    assert t[["lmg"]].sum().item() == pytest.approx(hr.r2, abs=1e-12)
+    assert t.loc["x1", "p"] < 1e-10
+
+
+def test_lmg_two_regressors_closed_form_and_symmetry():
+    rng = np.random.default_rng(3)
+    n = 300
+    x1 = rng.normal(size=n)
+    x2 = 0.6 * x1 + 0.8 * rng.normal(size=n)          # correlated regressors
+    X = pd.DataFrame({"x1": x1, "x2": x2})
+    y = pd.Series(x1 + 0.5 * x2 + rng.normal(size=n))
+    r1 = rates._r2(y.to_numpy(), x1[:, None])
+    r2 = rates._r2(y.to_numpy(), x2[:, None])
+    r12 = rates._r2(y.to_numpy(), X.to_numpy())
+    s = rates.lmg(y, X)
+    assert s["x1"] == pytest.approx((r1 + r12 - r2) / 2, abs=1e-12)
+    assert s["x2"] == pytest.approx((r2 + r12 - r1) / 2, abs=1e-12)
+    # partial R2 by hand: (SSR_without - SSR_with) / SSR_without = (R2_12 - R2_other) / (1 - R2_other)
+    pr = rates.partial_r2(y, X)
+    assert pr["x1"] == pytest.approx((r12 - r2) / (1 - r2), abs=1e-12)
+    # two interchangeable regressors share equally
+    z = rng.normal(size=n)
+    Xs = pd.DataFrame({"u": z + rng.normal(size=n), "v": z + rng.normal(size=n)})
+    ys = pd.Series(Xs["u"] + Xs["v"] + rng.normal(size=n))
+    sy = rates.lmg(ys, Xs)
+    assert sy["u"] == pytest.approx(sy["v"], abs=0.03)
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda y, X: (y.where(y.index != y.index[3]), X), "NaN"),
+    (lambda y, X: (y.iloc[:-1], X), "same index"),
+    (lambda y, X: (y, X.assign(b=1.0)), "constant"),
+    (lambda y, X: (y.iloc[::-1], X.iloc[::-1]), "sorted"),
+    (lambda y, X: (y.iloc[:3], X.iloc[:3]), "too few"),
+])
+def test_horse_race_bad_input(mutate, match):
+    idx = pd.date_range("2025-10-01", periods=20, freq="D", tz="UTC")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=20), "b": rng.normal(size=20)}, index=idx)
+    y = pd.Series(rng.normal(size=20), index=idx)
+    yy, XX = mutate(y, X)
+    with pytest.raises(ValueError, match=match):
+        rates.horse_race(yy, XX)
+
+
+def test_aligned_change_carries_level_over_bond_holiday():
+    lv = pd.Series([3.60, 3.58, 3.55], index=pd.DatetimeIndex(["2025-10-10", "2025-10-14", "2025-10-15"], tz="UTC"))
+    ses = pd.DatetimeIndex(["2025-10-10", "2025-10-13", "2025-10-14", "2025-10-15"], tz="UTC")
+    ch = rates.aligned_change(lv, ses)
+    assert np.isnan(ch.iloc[0])
+    assert ch.iloc[1:].tolist() == pytest.approx([0.0, -0.02, -0.03])
+    with pytest.raises(DataError, match="no observation"):
+        rates.aligned_change(lv, pd.DatetimeIndex(["2025-10-09", "2025-10-10"], tz="UTC"))
+
+
+def test_first_reaction_and_window_change():
+    # FOMC 14:00 ET on 29 Oct (18:00 UTC): NY reacts the same session, the LBMA PM fix the next day,
+    # crypto in the UTC day; an instant after the NY close (21:00 UTC in winter) moves to the next session
+    assert rates.first_reaction("2025-10-29 18:00Z", "NY").date().isoformat() == "2025-10-29"
+    assert rates.first_reaction("2025-10-29 18:00Z", "LBMA").date().isoformat() == "2025-10-30"
+    assert rates.first_reaction("2025-11-19 21:20Z", "NY").date().isoformat() == "2025-11-20"
+    assert rates.first_reaction("2025-11-21 23:00Z", "NY").date().isoformat() == "2025-11-24"
+    assert rates.first_reaction("2025-11-19 23:30Z", "UTC").date().isoformat() == "2025-11-19"
+    with pytest.raises(ValueError, match="tz-aware"):
+        rates.first_reaction("2025-10-29 18:00", "NY")
+    s = pd.Series([0.9, 0.67, 0.63, 0.5], index=pd.DatetimeIndex(["2025-10-28", "2025-10-29", "2025-10-31",
+                                                                  "2025-11-13"], tz="UTC"))
+    assert rates.window_change(s, "2025-10-29", "2025-10-31") == pytest.approx(-0.27)
+    assert np.isnan(rates.window_change(s, "2025-10-28", "2025-10-31"))  # nothing before the start
+    assert np.isnan(rates.window_change(s, "2025-11-01", "2025-11-05"))  # nothing inside the window
+
+
+# ---------------------------------------------------------------- verdict rules on hand-made inputs
+
+def test_tolerance_rule():
+    assert macro.consistent(-0.0238, -0.024) and macro.consistent(-0.027, -0.024)
+    assert not macro.consistent(-0.0275, -0.024)
+    assert macro.consistent(0.39, 0.429) and not macro.consistent(0.38, 0.429)
+
+
+def test_decide_d8():
+    assert macro.decide_d8(0.9835, 0.3007, 0.3907, 0.71) == "supported"
+    assert macro.decide_d8(0.9835, 0.3007, 0.30, 0.71) == "partly supported"   # collapse, wrong figure
+    assert macro.decide_d8(0.70, 0.45, 0.45, 0.50) == "contradicted"           # no collapse from >= 80%
+
+
+def test_decide_a5():
+    assert macro.decide_a5((0.34, 0.41), (0.02, 0.01), (1e-6, 1e-6), (0.3, 0.6)) == "supported"
+    assert macro.decide_a5((0.02, 0.01), (0.30, 0.20), (0.5, 0.5), (0.001, 0.01)) == "contradicted"
+    assert macro.decide_a5((0.34, 0.01), (0.02, 0.20), (1e-6, 0.5), (0.3, 0.01)) == "partly supported"
+    assert macro.decide_a5((0.34, 0.41), (0.02, 0.01), (0.08, 1e-6), (0.3, 0.6)) == "partly supported"
+
+
+# ---------------------------------------------------------------- the snapshot
+
+def test_fedwatch_snapshot_values(snapshot):
+    from mktlib import data
+    fw = data.load("fedwatch_dec2025")
+    cp = rates.cut_probability(fw)
+    at = lambda d: cp.loc[pd.Timestamp(d, tz="UTC")].item()  # noqa: E731
+    assert at("2025-10-21") == pytest.approx(0.983483, abs=1e-6)
+    assert at("2025-11-19") == pytest.approx(0.300714, abs=1e-6)   # SOURCES.md: the low
+    assert at("2025-11-25") == pytest.approx(0.852143, abs=1e-6)   # SOURCES.md: the last value
+    # SOURCES.md: 93.7% is the 350-375 bucket alone on 17 Oct (0.936665); at-or-below is ~1 that day
+    b = fw.loc[pd.Timestamp("2025-10-17", tz="UTC")]
+    assert b.loc[b["bucket"] == "350-375", "probability"].item() == pytest.approx(0.936665, abs=1e-6)
+    assert at("2025-10-17") == pytest.approx(1.0, abs=1e-3)
+
+
+def test_policy_path_kalshi_alignment_and_fed_cut(snapshot):
+    pp = rates.policy_path("2025-10-01", "2025-12-31")
+    assert pp.loc[pd.Timestamp("2025-11-21", tz="UTC"), "kalshi"] == pytest.approx(0.65)
+    assert pp.loc[pd.Timestamp("2025-11-26", tz="UTC"), "kalshi"] == pytest.approx(0.82)
+    assert pp.loc[pd.Timestamp("2025-11-21", tz="UTC"), "dgs2"] == pytest.approx(3.51)
+    # the candle-date mapping is the one that makes daily changes agree with FedWatch
+    ag = rates.alignment_check(pp["fedwatch"], pp["kalshi"])
+    assert ag.loc[0, "corr_changes"] > 0.8
+    assert ag.loc[0, "corr_changes"] > ag.loc[1, "corr_changes"] + 0.5
+    assert ag.loc[0, "corr_changes"] > ag.loc[-1, "corr_changes"] + 0.5
+
+
+def test_horse_race_frame_snapshot(snapshot):
+    f = macro.horse_race_results()["frame"]
+    assert len(f) == 64 and f.index[0].date().isoformat() == "2025-10-01"
+    assert f[["btc", "ndx", "nvda", "soxx", "d_dgs2"]].notna().all().all()
+    assert f["d_cutprob"].last_valid_index().date().isoformat() == "2025-11-25"
+    # Columbus Day 13 Oct: NYSE open, bond market closed -> no yield change that day
+    assert f.loc[pd.Timestamp("2025-10-13", tz="UTC"), "d_dgs2"] == 0.0
+    # NDX close-to-close return on 21 Nov from the file's closes
+    assert f.loc[pd.Timestamp("2025-11-21", tz="UTC"), "ndx"] == pytest.approx(24239.5703 / 24054.3809 - 1, abs=1e-7)
+
+
+def test_macro_rate_evaluators_on_snapshot(snapshot):
+    from mktlib import claims
+    d8 = claims.evaluate("D8")
+    assert d8.verdict == "supported"
+    assert d8.values["D8.cut_prob_min_nov_date"].isoformat() == "2025-11-19"
+    assert d8.values["D8.cut_prob_20nov"] == pytest.approx(0.390714, abs=1e-6)
+    assert d8.values["D8.cut_prob_21nov"] == pytest.approx(0.71, abs=1e-6)
+    a2 = claims.evaluate("A2")
+    assert a2.verdict == "supported"
+    assert a2.values["A2.cut_prob_last_date"].isoformat() == "2025-11-25"
+    assert a2.values["A2.kalshi_cut_prob_26nov"] == pytest.approx(0.82)
+    a5 = claims.evaluate("A5")
+    assert a5.verdict == "supported"
+    v = a5.values
+    assert v["A5.beta_ndx"] == pytest.approx(1.447, abs=0.005)
+    assert v["A5.partial_r2_ndx"] == pytest.approx(0.341, abs=0.005)
+    assert v["A5.partial_r2_dgs2"] == pytest.approx(0.024, abs=0.005)
+    assert v["A5.partial_r2_cutprob"] == pytest.approx(0.0076, abs=0.002)
+    assert v["A5.partial_r2_ndx_cutprob_model"] == pytest.approx(0.408, abs=0.005)
+
+
+def test_clock_window_returns_follow_eastern_time_and_skip_gaps():
+    # 13:45-15:30 ET is 17:45-19:30 UTC in EDT (29 Oct) and 18:45-20:30 UTC in EST (19 Nov)
+    idx = pd.date_range("2025-10-29 17:00", "2025-10-29 21:00", freq="15min", tz="UTC").append(
+        pd.date_range("2025-11-19 18:00", "2025-11-19 21:00", freq="15min", tz="UTC"))
+    bars = pd.DataFrame({"close": np.arange(len(idx), dtype=float) + 100}, index=idx)
+    r = rates.clock_window_returns(bars, ["2025-10-29", "2025-11-19", "2025-11-20"], bar_length="15min")
+    close_at = lambda t: float(bars["close"].loc[pd.Timestamp(t, tz="UTC") - pd.Timedelta("15min")])  # noqa: E731
+    assert r.loc["2025-10-29"].item() == pytest.approx(close_at("2025-10-29 19:30") / close_at("2025-10-29 17:45") - 1)
+    assert r.loc["2025-11-19"].item() == pytest.approx(close_at("2025-11-19 20:30") / close_at("2025-11-19 18:45") - 1)
+    assert len(r) == 2          # 20 Nov has no bars: dropped, not filled
+
+
+def test_event_windows_snapshot(snapshot):
+    ew = rates.event_windows((0, 2), placebo_n=200)
+    assert len(ew) == 12
+    # gold (LBMA PM fix, 15:00 London) first reacts to a 14:00 ET announcement on the next London day
+    assert ew.loc[("29 Oct FOMC", "gold"), "event_date"].date().isoformat() == "2025-10-30"
+    assert ew.loc[("29 Oct FOMC", "ndx"), "event_date"].date().isoformat() == "2025-10-29"
+    r = ew.loc[("19-21 Nov", "btc")]
+    assert (r["start_date"].date().isoformat(), r["end_date"].date().isoformat()) == ("2025-11-19", "2025-11-21")
+    assert r["car"] == pytest.approx(-0.0833, abs=5e-4)
+    assert r["p_placebo"] < 0.05
+    assert ew.loc[("10 Dec FOMC", "ndx"), "car"] == pytest.approx(-0.0219, abs=5e-4)
+
+
+def test_fed_2pm_windows_snapshot(snapshot):
+    f = rates.fed_2pm_windows()
+    assert len(f) == 39 and (f["event"] != "").sum() == 3
+    ev = f[f["event"] != ""].set_index("event")
+    assert ev.loc["10 Dec FOMC statement", "nq"] == pytest.approx(0.00886, abs=5e-5)
+    assert ev.loc["10 Dec FOMC statement", "btc"] == pytest.approx(0.01083, abs=5e-5)
+    assert (np.sign(ev["nq"]) == np.sign(ev["btc"])).all()
