@@ -45,13 +45,15 @@ class Market:
     calendar: str
     fixing: time | None = None  # a fixed local time instead of the calendar's close
     fixing_tz: str | None = None
+    skip_early_closes: bool = False  # the LBMA runs no PM auction on London's half-days
 
 
 MARKETS: dict[str, Market] = {
     "NY": Market("NY", "New York Stock Exchange close (16:00 ET)", "XNYS"),
     "HK": Market("HK", "Hong Kong Exchange close (16:00 HKT)", "XHKG"),
     "SH": Market("SH", "Shanghai Stock Exchange close (15:00 CST)", "XSHG"),
-    "LBMA": Market("LBMA", "LBMA gold PM fix (15:00 London)", "XLON", time(15, 0), "Europe/London"),
+    "LBMA": Market("LBMA", "LBMA gold PM fix (15:00 London)", "XLON", time(15, 0), "Europe/London",
+                   skip_early_closes=True),
 }
 
 
@@ -74,14 +76,23 @@ def sessions(calendar_code: str) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(_calendar(calendar_code).sessions)
 
 
+def _schedule(m: Market) -> pd.DataFrame:
+    cal = _calendar(m.calendar)
+    sched = cal.schedule
+    if m.skip_early_closes:
+        sched = sched.drop(index=pd.DatetimeIndex(cal.early_closes), errors="ignore")
+    return sched
+
+
 def closes(market: str, start=None, end=None) -> pd.DataFrame:
     """Sessions of ``market`` between ``start`` and ``end`` (inclusive) and their close instants.
 
     Returns a DataFrame indexed by ``session`` (date label, 00:00 UTC) with column ``close_utc``
-    (tz-aware UTC). Holidays are absent; early closes carry their early close time.
+    (tz-aware UTC). Holidays are absent; early closes carry their early close time. For ``LBMA`` the
+    London half-days (24 and 31 December, or the business day before) are absent: no PM auction.
     """
     m = _market(market)
-    sched = _calendar(m.calendar).schedule
+    sched = _schedule(m)
     start = pd.Timestamp(start) if start is not None else sched.index[0]
     end = pd.Timestamp(end) if end is not None else sched.index[-1]
     for name, t in (("start", start), ("end", end)):
@@ -101,7 +112,7 @@ def is_session(market: str, dates) -> pd.Series:
     """Boolean Series: is each date (label or naive date) a trading session of ``market``?"""
     d = pd.DatetimeIndex(pd.to_datetime(dates))
     d = d.tz_convert("UTC").tz_localize(None) if d.tz is not None else d
-    sessions = _calendar(_market(market).calendar).sessions
+    sessions = _schedule(_market(market)).index
     return pd.Series(d.normalize().isin(sessions), index=d)
 
 

@@ -585,17 +585,12 @@ def rebase(closes: pd.Series, base, level: float = 100.0) -> pd.Series:
 
 
 def _sessions_between(market: str, a: pd.Timestamp, z: pd.Timestamp) -> pd.DatetimeIndex:
-    """Sessions of ``market`` in [a, z]. ``UTC``: every day. ``LBMA``: London sessions without the
-    early-close days (24 and 31 Dec or the last business days before them), on which the LBMA runs
-    no PM auction."""
+    """Sessions of ``market`` in [a, z]. ``UTC``: every day; otherwise :func:`mktlib.calendars.closes`
+    (for ``LBMA`` without London's half-days, on which the LBMA runs no PM auction)."""
     if market == "UTC":
         return pd.date_range(a, z, freq="D")
-    from mktlib.calendars import _calendar, closes
-    idx = closes(market, a.tz_localize(None), z.tz_localize(None)).index
-    if market == "LBMA":
-        early = pd.DatetimeIndex(_calendar("XLON").early_closes).tz_localize("UTC")
-        idx = idx.difference(early)
-    return idx
+    from mktlib.calendars import closes
+    return closes(market, a.tz_localize(None), z.tz_localize(None)).index
 
 
 def period_return(closes: pd.Series, market: str, first, last) -> dict:

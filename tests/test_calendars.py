@@ -90,3 +90,17 @@ def test_session_returns_rejects_non_sessions():
         session_returns(s, "NY")
     ok = pd.Series([100.0, 110.0], index=pd.DatetimeIndex(["2025-11-26", "2025-11-28"], tz="UTC"))
     assert session_returns(ok, "NY").iloc[1] == pytest.approx(0.10)
+
+
+def test_lbma_has_no_pm_fix_on_london_half_days():
+    c = closes("LBMA", "2025-12-22", "2026-01-02")
+    assert [d.strftime("%m-%d") for d in c.index] == ["12-22", "12-23", "12-29", "12-30", "01-02"]
+    assert not is_session("LBMA", ["2025-12-24", "2025-12-31"]).any()
+    assert is_session("NY", ["2025-12-24", "2025-12-31"]).all()
+
+
+def test_lbma_sessions_match_the_gold_fix_dates(snapshot):
+    from mktlib import data
+    fix = data.load("gold_lbma_pm").loc["2018-01-01":"2025-12-31"].index
+    cal = closes("LBMA", "2018-01-01", "2025-12-31").index
+    assert fix.difference(cal).empty and cal.difference(fix).empty
