@@ -43,13 +43,13 @@ REGISTRY_PATH = Path(__file__).with_name("claims_registry.yaml")
 VERDICTS = ("supported", "partly supported", "contradicted", "not testable", "pending")
 # chapter key -> (title, document path in the book, without suffix).
 CHAPTERS = {
-    "episode": ("The episode", "book/episode"),
-    "leverage": ("Leverage", "book/leverage"),
-    "funding": ("Funding and basis", "book/funding"),
+    "episode": ("The episode", "notebooks/01-episode"),
+    "leverage": ("Leverage", "notebooks/02-leverage"),
+    "funding": ("Funding and basis", "notebooks/03-funding"),
     "transmission": ("Cross-asset transmission", "book/transmission"),
-    "macro": ("Rate cuts and the AI trade", "book/macro-flows"),
-    "flows": ("ETF flows and treasury companies", "book/macro-flows"),
-    "epilogue": ("Epilogue", "book/epilogue"),
+    "macro": ("Rate cuts and the AI trade", "notebooks/05-rates-ai"),
+    "flows": ("ETF flows and treasury companies", "notebooks/06-flows-treasuries"),
+    "epilogue": ("With hindsight", "notebooks/08-epilogue"),
 }
 # Modules whose import registers evaluators: one per chapter, in mktlib/verdicts/.
 EVALUATOR_MODULES: list[str] = [f"mktlib.verdicts.{m}" for m in

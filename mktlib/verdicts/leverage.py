@@ -7,6 +7,8 @@ on hand-made inputs as well as on the snapshot.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from mktlib import leverage as lev
@@ -20,12 +22,12 @@ BOUNCE_CLOSE = "2025-11-26"  # A1.first_close_above_90k (first Binance daily clo
 NO_LIQ = ("the snapshot's liquidation data (CoinGlass, Binance only, 4h) end 2025-11-14 16:00 UTC and no "
           "other liquidation source is in it")
 
-PROXY_RULE = ("not testable: the claim is a liquidation total (USD) and {no_liq}. The proxy, the change in coin "
+PROXY_RULE = (f"not testable: the claim is a liquidation total (USD) and {NO_LIQ}. The proxy, the change in coin "
               "open interest over 20-21 Nov (Binance BTCUSDT daily and OKX BTC-USD-SWAP hourly, summed in BTC), is "
               "reported but cannot confirm or refute a liquidation total: open interest falls when positions are "
               "closed voluntarily and can rise while liquidations happen (on 10 Oct Binance's liquidations were "
               "only about an eighth of its open-interest fall), so the verdict stays 'not testable' whatever the "
-              "proxy shows.").format(no_liq=NO_LIQ)
+              "proxy shows.")
 
 
 def first_close_above(level: float = 90_000.0, after: str = "2025-11-21") -> pd.Timestamp:
@@ -120,7 +122,7 @@ def a7_waves(start: pd.Timestamp, oi: pd.DataFrame | None = None) -> pd.DataFram
             bc = float("nan")
         down = bool(r["price_change"] < 0)
         rows.append({**r, "binance_from": t0, "binance_to": t1, "binance_change": bc, "downward": down,
-                     "counts": bool(down and (not (bc == bc) or bc < 0))})
+                     "counts": bool(down and (math.isnan(bc) or bc < 0))})
     return pd.DataFrame(rows, columns=list(ev.columns) + ["binance_from", "binance_to", "binance_change",
                                                           "downward", "counts"])
 
@@ -149,7 +151,7 @@ def _a7() -> Evaluation:
     if len(w):
         listed = "; ".join(f"{r.start:%d %b %H:%M}-{r.end:%d %b %H:%M} UTC OKX contracts {r.oi_change:+.1%}, price "
                            f"{r.price_change:+.1%}, Binance coin OI "
-                           + ("not covered" if r.binance_change != r.binance_change else f"{r.binance_change:+.1%}")
+                           + ("not covered" if math.isnan(r.binance_change) else f"{r.binance_change:+.1%}")
                            for r in w.itertuples())
         waves = f"events after the bounce: {listed}"
     else:

@@ -1,0 +1,972 @@
+"""Leverage: open interest per venue, the leverage ratio, deleveraging events, liquidations.
+
+Units and time base
+-------------------
+Every open-interest (OI) reading is placed at the **instant** it describes, in UTC: the close of a
+4h CoinGlass bar is the OI at the bar's *end* (open + 4h), a Coinalyze daily close is the OI at the
+end of the UTC day, a Binance ``openInterestHist`` daily record labelled D is the OI at D 00:00 UTC
+(checked: its ratio to CoinGlass's Binance USDT-M series is 0.906-0.911 at 00:00 and scatters
+0.87-0.95 at 24:00), and an OKX snapshot sits at its labelled UTC hour (the real request time lies
+inside that hour).
+
+``oi_coin`` is BTC, ``oi_usd`` is US dollars (USDT treated as USD). Where a source gives only one of
+the two, the other is converted at a **stated price**: the close of the last Binance spot BTCUSDT 1h
+bar that ended by the reading (4h bars before April 2024; :func:`mktlib.calendars.price_at`, at most 1h
+stale); OKX snapshots
+carry their own swap price. ``coin = usd / price``::
+
+    >>> import pandas as pd
+    >>> t = pd.DatetimeIndex(["2025-10-10 20:00"], tz="UTC")
+    >>> float(usd_to_coin(pd.Series([1.0e9], index=t), pd.Series([100_000.0], index=t)).iloc[0])
+    10000.0
+
+Which unit counts positions depends on the contract. A **linear** (USDT-margined) contract is sized
+in coin, so its coin OI changes only when positions open or close, while its USD OI moves with the
+price. An **inverse** (coin-margined) contract is sized in USD (OKX BTC-USD-SWAP and Binance
+BTCUSD_PERP: 100 USD face per contract), so its USD OI (= contracts x 100) counts positions and its
+coin OI moves *against* the price: a 5% rally cuts it by about 5% with no position closed. The
+``contract`` column of :func:`venue_oi` says which is which; :func:`position_oi` returns the
+price-invariant series of each venue (coin for linear and for the mostly linear all-venue aggregate,
+USD face for inverse).
+
+Deleveraging-event rule (fixed before the data were examined; see :func:`deleveraging_events`)
+--------------------------------------------------------------------------------------------------
+A reading t is *flagged* when position OI has fallen by at least ``DROP`` = 5% from its highest
+reading in the preceding ``WINDOW`` = 24 h, and the price has moved by at least ``MOVE`` = 3% (either
+way) between that highest reading and t. Flagged readings less than ``MERGE`` = 48 h apart form one
+event; the event is described by its deepest flagged reading (start = the time of the prior high,
+end = the flagged reading).
+
+Cascade split (see :func:`cascade_split`)
+-----------------------------------------
+The share of an OI fall that was forced = liquidated amount / OI fall, both in the same unit.
+Assumptions: (1) every liquidated unit removes one unit of OI (an upper bound: a liquidation order
+filled by a trader *opening* a position leaves OI unchanged), (2) the liquidation feed is complete (it
+is not: Binance's ``forceOrder`` stream pushes at most one liquidation per symbol per second, so the
+CoinGlass figures undercount and the forced share is understated), (3) liquidations and OI cover the
+same venue (CoinGlass's liquidation history is Binance's; the matching OI is Binance's).
+
+Amplification test (see :func:`local_projections`)
+--------------------------------------------------
+Jorda (2005) local projections of the cumulative log return over the next h bars on liquidations
+in the current bar, controlling for the current and lagged returns and lagged liquidations, with
+Newey-West (HAC) standard errors (:func:`ols_hac`). A function that needs a regular time grid
+raises on gaps (:func:`require_regular`); nothing is interpolated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from mktlib.errors import DataError
+
+__all__ = [
+    "DROP",
+    "MERGE",
+    "MOVE",
+    "OKX_FACE_USD",
+    "VENUES",
+    "WINDOW",
+    "HACResult",
+    "agreement",
+    "agreement_table",
+    "amplification_panel",
+    "binance_cascade_split",
+    "bitfinex_margin",
+    "btc_supply",
+    "cascade_split",
+    "change_between",
+    "check_series",
+    "coin_to_usd",
+    "combine_venues",
+    "coverage",
+    "deleveraging_events",
+    "event_series",
+    "event_table",
+    "last_reading_at_or_before",
+    "last_reading_on",
+    "late_leverage",
+    "leverage_ratio_daily",
+    "leverage_ratios",
+    "liquidation_summary",
+    "liquidations",
+    "liquidations_between",
+    "local_projections",
+    "max_fall_within",
+    "oi_change_20_21nov",
+    "oi_change_okx",
+    "ols_hac",
+    "percentile_rank",
+    "position_oi",
+    "price_low",
+    "require_regular",
+    "sample_at",
+    "spot_price_at",
+    "usd_to_coin",
+    "venue_oi",
+]
+
+# The deleveraging-event rule (module docstring): fixed before looking at the data.
+DROP = 0.05          # position OI down at least 5% from its 24h high ...
+MOVE = 0.03          # ... while the price moved at least 3% (either way) over the same span
+WINDOW = "24h"
+MERGE = "48h"        # flagged readings closer than this are one event
+OKX_FACE_USD = 100.0  # OKX BTC-USD-SWAP contract face value (USD), per SOURCES.md
+
+# venue id -> (label, contract type, native unit, dataset)
+VENUES = {
+    "all_coinglass": ("All venues (CoinGlass aggregate)", "mixed", "usd", "coinglass_oi_agg_btc_4h"),
+    "binance_usdtm": ("Binance USDT-M (CoinGlass)", "linear", "coin", "coinglass_oi_stablem_btc_4h"),
+    "binance_coinm": ("Binance COIN-M (CoinGlass)", "inverse", "usd", "coinglass_oi_coinm_btc_4h"),
+    "binance_coinm_perp": ("Binance BTCUSD_PERP (Coinalyze)", "inverse", "usd", "oi_coinalyze_1d"),
+    "binance_btcusdt": ("Binance BTCUSDT perpetual", "linear", "usd", "oi_binance_1d"),
+    "okx_swap": ("OKX BTC-USD-SWAP", "inverse", "usd", "btc_okx_swap_1h"),
+    "binance_all_chart": ("Binance, all BTC futures (CoinGlass chart)", "mixed", "usd",
+                          "coinglass_oi_by_exchange_btc_4h"),
+    "okx_all_chart": ("OKX, all BTC futures (CoinGlass chart)", "mixed", "usd",
+                      "coinglass_oi_by_exchange_btc_4h"),
+}
+
+
+# ------------------------------------------------------------------------------------------ checks
+
+def check_series(s: pd.Series, name: str, *, positive: bool = False) -> pd.Series:
+    """Raise ``DataError`` unless ``s`` is a numeric Series on a tz-aware **UTC** DatetimeIndex,
+    strictly increasing, without duplicates or NaN (and > 0 when ``positive``). Returns ``s``.
+
+    >>> import pandas as pd
+    >>> s = pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2025-01-01", "2025-01-02"]))
+    >>> check_series(s, "oi")
+    Traceback (most recent call last):
+    ...
+    mktlib.errors.DataError: oi: index has no time zone (must be tz-aware UTC)
+    """
+    if not isinstance(s, pd.Series):
+        raise DataError(name, f"expected a pandas Series, got {type(s).__name__}")
+    idx = s.index
+    if not isinstance(idx, pd.DatetimeIndex):
+        raise DataError(name, "index is not a DatetimeIndex")
+    if idx.tz is None:
+        raise DataError(name, "index has no time zone (must be tz-aware UTC)")
+    if str(idx.tz) != "UTC":
+        raise DataError(name, f"index time zone is {idx.tz}, not UTC: convert explicitly first")
+    if idx.has_duplicates:
+        raise DataError(name, f"duplicate timestamps, first {idx[idx.duplicated()][0]}")
+    if not idx.is_monotonic_increasing:
+        raise DataError(name, "timestamps are not sorted")
+    if not pd.api.types.is_numeric_dtype(s.dtype):
+        raise DataError(name, f"values are not numeric ({s.dtype})")
+    if s.isna().any():
+        raise DataError(name, f"{int(s.isna().sum())} NaN value(s), first at {s.index[s.isna()][0]}")
+    if positive and (s <= 0).any():
+        raise DataError(name, f"non-positive value at {s.index[s <= 0][0]}")
+    return s
+
+
+def require_regular(index: pd.DatetimeIndex, step: str | pd.Timedelta, name: str) -> None:
+    """Raise ``DataError`` listing the gaps if ``index`` is not a complete grid of ``step``.
+
+    >>> import pandas as pd
+    >>> idx = pd.DatetimeIndex(["2025-10-10 00:00", "2025-10-10 04:00", "2025-10-10 12:00"], tz="UTC")
+    >>> require_regular(idx, "4h", "liq")
+    Traceback (most recent call last):
+    ...
+    mktlib.errors.DataError: liq: not a regular 4h grid: 1 gap(s), first after 2025-10-10 04:00:00+00:00 (8h)
+    """
+    step = pd.Timedelta(step)
+    if len(index) < 2:
+        return
+    d = pd.Series(index).diff().iloc[1:]
+    bad = d != step
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy())) + 1
+        raise DataError(name, f"not a regular {_fmt_td(step)} grid: {int(bad.sum())} gap(s), first after "
+                              f"{index[i - 1]} ({_fmt_td(d.iloc[i - 1])})")
+
+
+def _fmt_td(td: pd.Timedelta) -> str:
+    h = td / pd.Timedelta("1h")
+    return f"{h:g}h" if h < 48 else f"{td / pd.Timedelta('1D'):g}D"
+
+
+def _utc(x) -> pd.Timestamp:
+    """An instant given by the caller (string or Timestamp) as a UTC Timestamp; a string without a
+    zone is read as UTC (the module's convention for arguments; data series must carry their zone)."""
+    t = pd.Timestamp(x)
+    return t.tz_localize("UTC") if t.tz is None else t.tz_convert("UTC")
+
+
+# ------------------------------------------------------------------------------------ conversions
+
+def usd_to_coin(usd: pd.Series, price: pd.Series) -> pd.Series:
+    """Coin amount = USD amount / price, on identical indexes (raises on misalignment, NaN, price <= 0)."""
+    _same_index(usd, price, "usd_to_coin")
+    check_series(price, "usd_to_coin price", positive=True)
+    return usd / price
+
+
+def coin_to_usd(coin: pd.Series, price: pd.Series) -> pd.Series:
+    """USD amount = coin amount x price (the inverse of :func:`usd_to_coin`).
+
+    >>> import pandas as pd
+    >>> t = pd.DatetimeIndex(["2025-10-10"], tz="UTC")
+    >>> float(coin_to_usd(pd.Series([2.5], index=t), pd.Series([80_000.0], index=t)).iloc[0])
+    200000.0
+    """
+    _same_index(coin, price, "coin_to_usd")
+    check_series(price, "coin_to_usd price", positive=True)
+    return coin * price
+
+
+def _same_index(a: pd.Series, b: pd.Series, where: str) -> None:
+    check_series(a, f"{where} amount")
+    check_series(b, f"{where} price")
+    if not a.index.equals(b.index):
+        raise DataError(where, "amount and price are not on the same timestamps: align them explicitly")
+
+
+@lru_cache(maxsize=2)
+def _spot(bar: str) -> pd.DataFrame:
+    from mktlib import data
+    return data.load(f"btc_spot_{bar}")
+
+
+def spot_price_at(times) -> pd.Series:
+    """Binance spot BTCUSDT at each instant: the close of the last 1h bar that ended by it (the 4h
+    bars before the 1h file starts in April 2024); at most 1h stale, else ``DataError``."""
+    from mktlib.calendars import price_at
+    t = pd.DatetimeIndex(times)
+    h1 = _spot("1h")
+    early = t < h1.index[0] + pd.Timedelta("1h")
+    out = pd.Series(np.nan, index=t, name="price")
+    if (~early).any():
+        out[~early] = price_at(h1, t[~early], bar_length="1h", max_staleness="1h")["price"].to_numpy()
+    if early.any():
+        out[early] = price_at(_spot("4h"), t[early], bar_length="4h", max_staleness="1h")["price"].to_numpy()
+    return out
+
+
+def sample_at(s: pd.Series, times, *, max_staleness: str | pd.Timedelta, name: str = "series",
+              allow_missing: bool = False) -> pd.DataFrame:
+    """The last reading of ``s`` at or before each instant in ``times`` (no look-ahead).
+
+    Returns ``value`` and ``reading_time``. A reading older than ``max_staleness`` (a gap) raises
+    ``DataError`` unless ``allow_missing``, in which case that row's value is NaN **and** its
+    ``reading_time`` is NaT, so the gap stays visible.
+
+    >>> import pandas as pd
+    >>> s = pd.Series([10.0, 11.0], index=pd.DatetimeIndex(["2025-01-01 00:00", "2025-01-01 05:00"], tz="UTC"))
+    >>> float(sample_at(s, pd.DatetimeIndex(["2025-01-01 06:00"], tz="UTC"), max_staleness="2h")["value"].iloc[0])
+    11.0
+    """
+    check_series(s, name)
+    t = pd.DatetimeIndex(times)
+    if t.tz is None:
+        raise DataError(name, "sampling times have no time zone (must be tz-aware UTC)")
+    pos = s.index.searchsorted(t, side="right") - 1
+    ok = pos >= 0
+    rt = pd.DatetimeIndex(np.where(ok, s.index.to_numpy()[np.clip(pos, 0, None)], np.datetime64("NaT")),
+                          tz="UTC")
+    stale = ~ok | ((t - rt) > pd.Timedelta(max_staleness))
+    if stale.any() and not allow_missing:
+        i = int(np.argmax(stale))
+        raise DataError(name, f"no reading within {max_staleness} before {t[i]}")
+    val = np.where(stale, np.nan, s.to_numpy()[np.clip(pos, 0, None)])
+    rt = rt.where(~stale)
+    return pd.DataFrame({"value": val, "reading_time": rt}, index=t)
+
+
+def combine_venues(series: dict[str, pd.Series]) -> pd.DataFrame:
+    """Put several venues' readings on one UTC time base: a long frame (index ``timestamp``,
+    columns ``venue``, ``value``). Every series must be tz-aware UTC, sorted and unique; a naive
+    index or another time zone raises (convert explicitly, e.g. OKX's UTC+5, before combining).
+
+    >>> import pandas as pd
+    >>> a = pd.Series([1.0], index=pd.DatetimeIndex(["2025-01-01 00:00"], tz="UTC"))
+    >>> b = pd.Series([2.0], index=pd.DatetimeIndex(["2025-01-01 05:00"], tz="Asia/Almaty"))
+    >>> combine_venues({"a": a, "b": b})
+    Traceback (most recent call last):
+    ...
+    mktlib.errors.DataError: b: index time zone is Asia/Almaty, not UTC: convert explicitly first
+    """
+    parts = []
+    for name, s in series.items():
+        check_series(s, name)
+        parts.append(pd.DataFrame({"venue": name, "value": s.to_numpy(dtype=float)}, index=s.index))
+    out = pd.concat(parts).sort_index(kind="stable")
+    out.index.name = "timestamp"
+    return out
+
+
+# --------------------------------------------------------------------------------- venue readings
+
+def _bar_end_close(df: pd.DataFrame, step: str) -> pd.Series:
+    s = df["close"].copy()
+    s.index = s.index + pd.Timedelta(step)
+    s.index.name = "timestamp"
+    return s
+
+
+@lru_cache(maxsize=1)
+def _venue_oi_cached() -> pd.DataFrame:
+    from mktlib import data
+    frames = []
+
+    def add(venue, usd=None, coin=None, price=None, contracts=None):
+        _label, contract, native, dataset = VENUES[venue]
+        idx = (usd if usd is not None else coin).index
+        if price is None:
+            price = spot_price_at(idx)
+            price.index = idx
+            price_src = "Binance spot BTCUSDT 1h close at the reading"
+        else:
+            price_src = "OKX swap price at the snapshot"
+        if usd is None:
+            usd = coin_to_usd(coin, price)
+        if coin is None:
+            coin = usd_to_coin(usd, price)
+        f = pd.DataFrame({"venue": venue, "oi_coin": coin.to_numpy(), "oi_usd": usd.to_numpy(),
+                          "price": price.to_numpy(), "contract": contract, "native": native,
+                          "dataset": dataset, "price_source": price_src,
+                          "oi_contracts": (contracts.to_numpy() if contracts is not None else np.nan)},
+                         index=idx)
+        frames.append(f)
+
+    add("all_coinglass", usd=_bar_end_close(data.load("coinglass_oi_agg_btc_4h"), "4h"))
+    add("binance_usdtm", coin=_bar_end_close(data.load("coinglass_oi_stablem_btc_4h"), "4h"))
+    add("binance_coinm", usd=_bar_end_close(data.load("coinglass_oi_coinm_btc_4h"), "4h"))
+    ca = data.load("oi_coinalyze_1d")
+    ca = ca[ca["symbol"] == "BTCUSD_PERP.A"]
+    add("binance_coinm_perp", usd=_bar_end_close(ca, "1D"))
+    b = data.load("oi_binance_1d")
+    add("binance_btcusdt", usd=b.loc[b["symbol"] == "BTCUSDT", "oi_usd"])
+    o = data.load("btc_okx_swap_1h")
+    add("okx_swap", usd=o["oi_usd"], coin=o["oi_coin"], price=o["swap_price"], contracts=o["oi_contracts"])
+    ch = data.load("coinglass_oi_by_exchange_btc_4h")
+    ch = ch[ch.index.second == 0]                     # drop the live point at 16:10:45 (off the 4h grid)
+    for venue, ex in (("binance_all_chart", "BINANCE"), ("okx_all_chart", "OKX")):
+        add(venue, usd=ch.loc[ch["exchange"] == ex, "oi_usd"])
+    out = pd.concat(frames).sort_index(kind="stable")
+    out.index.name = "timestamp"
+    return out
+
+
+def venue_oi(venues: list[str] | None = None) -> pd.DataFrame:
+    """BTC futures open interest per venue on one UTC time base (the instant of each reading).
+
+    Long frame, index ``timestamp`` (UTC), columns ``venue`` (a key of :data:`VENUES`), ``oi_coin``
+    [BTC], ``oi_usd`` [USD], ``price`` [USD per BTC, the conversion price], ``contract`` (linear,
+    inverse, mixed), ``native`` (the unit the source reports), ``dataset``, ``price_source``,
+    ``oi_contracts`` (OKX only). Loads the snapshot (not for doctests).
+    """
+    df = _venue_oi_cached()
+    if venues is not None:
+        unknown = set(venues) - set(VENUES)
+        if unknown:
+            raise DataError("venue_oi", f"unknown venue(s) {sorted(unknown)}; known: {sorted(VENUES)}")
+        df = df[df["venue"].isin(venues)]
+    return df.copy()
+
+
+def position_oi(oi: pd.DataFrame, venue: str) -> pd.Series:
+    """The price-invariant OI series of one venue from :func:`venue_oi`: coin for linear and mixed
+    venues, USD face (contracts x face value) for inverse ones. Named ``"<venue>:coin"`` or ``":usd"``."""
+    sub = oi[oi["venue"] == venue]
+    if sub.empty:
+        raise DataError("position_oi", f"no readings for venue {venue!r}")
+    col = "oi_usd" if sub["contract"].iloc[0] == "inverse" else "oi_coin"
+    return sub[col].rename(f"{venue}:{col[3:]}")
+
+
+def coverage(oi: pd.DataFrame) -> pd.DataFrame:
+    """Per venue: first and last reading, count, median step, largest gap and the number of gaps
+    longer than twice the median step (explicit, never filled)."""
+    rows = []
+    for venue, g in oi.groupby("venue", sort=False):
+        d = pd.Series(g.index).diff().dropna()
+        med = d.median()
+        label, contract, native, dataset = VENUES.get(venue, (venue, "", "", ""))
+        rows.append({"venue": venue, "label": label, "contract": contract, "native": native,
+                     "dataset": dataset, "first": g.index.min(), "last": g.index.max(), "n": len(g),
+                     "median_step": med, "max_gap": d.max(), "n_gaps": int((d > 2 * med).sum())})
+    return pd.DataFrame(rows).set_index("venue")
+
+
+def agreement(a: pd.Series, b: pd.Series, times, *, a_level: pd.Series | None = None,
+              b_level: pd.Series | None = None, max_staleness: str = "3h") -> dict:
+    """How two OI series agree at common instants ``times`` (e.g. every 00:00 UTC): the number of
+    instants where both have a fresh reading (``n``), the correlation of their log changes between
+    consecutive such instants (``corr_change``, from ``n_changes`` pairs), and the median / min / max
+    of the level ratio a / b, computed on ``a_level`` / ``b_level`` when given (e.g. USD values, so
+    the ratio is a market share even when the changes are compared in position units).
+
+    >>> import numpy as np, pandas as pd
+    >>> t = pd.date_range("2025-01-01", periods=6, freq="D", tz="UTC")
+    >>> a = pd.Series([10., 11, 10, 12, 13, 12], index=t)
+    >>> r = agreement(a, a / 2, t)
+    >>> r["n"], round(r["corr_change"], 6), r["ratio_median"]
+    (6, 1.0, 2.0)
+    """
+    t = pd.DatetimeIndex(times)
+
+    def at(s, name):
+        return sample_at(s, t, max_staleness=max_staleness, name=name, allow_missing=True)["value"]
+
+    va, vb = at(a, a.name or "a"), at(b, b.name or "b")
+    la = at(a_level, "a_level") if a_level is not None else va
+    lb = at(b_level, "b_level") if b_level is not None else vb
+    both = va.notna() & vb.notna() & la.notna() & lb.notna()
+    pos = pd.Series(np.arange(len(t)), index=t)[both]
+    consecutive = (pos.diff() == 1).to_numpy()           # a missing instant breaks the chain
+    ra = np.log(va[both]).diff()[consecutive]
+    rb = np.log(vb[both]).diff()[consecutive]
+    ratio = la[both] / lb[both]
+    nonempty = len(ratio) > 0
+    return {"n": int(both.sum()), "n_changes": int(consecutive.sum()),
+            "corr_change": float(np.corrcoef(ra, rb)[0, 1]) if len(ra) > 2 else np.nan,
+            "ratio_median": float(ratio.median()) if nonempty else np.nan,
+            "ratio_min": float(ratio.min()) if nonempty else np.nan,
+            "ratio_max": float(ratio.max()) if nonempty else np.nan,
+            "first": ratio.index.min() if nonempty else pd.NaT, "last": ratio.index.max() if nonempty else pd.NaT}
+
+
+def agreement_table(oi: pd.DataFrame, pairs: list[tuple[str, str]], *, freq: str = "1D") -> pd.DataFrame:
+    """:func:`agreement` for venue pairs over their overlap, at instants every ``freq`` (00:00 UTC
+    for daily): changes in position units (:func:`position_oi`), level ratio a / b in USD."""
+    rows = []
+    for va, vb in pairs:
+        sa, sb = position_oi(oi, va), position_oi(oi, vb)
+        ua, ub = (oi.loc[oi["venue"] == v, "oi_usd"].rename(f"{v}:usd") for v in (va, vb))
+        lo, hi = max(sa.index.min(), sb.index.min()), min(sa.index.max(), sb.index.max())
+        if lo > hi:
+            raise DataError("agreement_table", f"{va} and {vb} do not overlap")
+        t = pd.date_range(lo.ceil(freq), hi.floor(freq), freq=freq)
+        stale = "3h" if pd.Timedelta(freq) >= pd.Timedelta("1D") else "1h"
+        r = agreement(sa, sb, t, a_level=ua, b_level=ub, max_staleness=stale)
+        rows.append({"a": va, "b": vb, "unit_a": sa.name.split(":")[1], "unit_b": sb.name.split(":")[1], **r})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------- leverage ratio
+
+@lru_cache(maxsize=1)
+def btc_supply() -> pd.Series:
+    """BTC circulating supply per UTC day = CoinGecko market cap / price (both at ~00:00 UTC)."""
+    from mktlib import data
+    g = data.load("coingecko_top50_1d")
+    g = g[g["coin"] == "bitcoin"]
+    s = (g["market_cap"] / g["price"]).rename("supply")
+    return check_series(s, "coingecko bitcoin supply", positive=True)
+
+
+def leverage_ratio_daily(oi_coin: pd.Series, supply: pd.Series) -> pd.DataFrame:
+    """Daily leverage ratio = (mean of the UTC day's OI readings, in coin) / circulating supply.
+
+    With OI and market cap valued at the same price this equals OI_usd / market cap, without the
+    timing mismatch of a CoinGecko 00:00 price against an intraday OI reading. Days without readings
+    are absent (not filled); ``n_readings`` shows how many readings made each day.
+
+    >>> import pandas as pd
+    >>> t = pd.DatetimeIndex(["2025-11-24 01:00", "2025-11-24 13:00", "2025-11-25 02:00"], tz="UTC")
+    >>> sup = pd.Series([2.0e7, 2.0e7], index=pd.DatetimeIndex(["2025-11-24", "2025-11-25"], tz="UTC"))
+    >>> leverage_ratio_daily(pd.Series([1.0e5, 3.0e5, 4.0e5], index=t), sup)["ratio"].round(4).tolist()
+    [0.01, 0.02]
+    """
+    check_series(oi_coin, "leverage_ratio_daily oi_coin", positive=True)
+    check_series(supply, "leverage_ratio_daily supply", positive=True)
+    day = oi_coin.groupby(oi_coin.index.floor("D"))
+    out = pd.DataFrame({"oi_coin": day.mean(), "n_readings": day.size()})
+    out.index.name = "timestamp"
+    missing = out.index.difference(supply.index)
+    if len(missing):
+        raise DataError("leverage_ratio_daily", f"no supply for {len(missing)} day(s), first {missing[0]}")
+    out["supply"] = supply.reindex(out.index)
+    out["ratio"] = out["oi_coin"] / out["supply"]
+    return out
+
+
+def leverage_ratios(oi: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Daily leverage ratios (:func:`leverage_ratio_daily`, OI in coin / supply = OI_usd / market
+    cap) per series: ``okx_swap`` (2025-03-25..2026-01-21; the registry's A7 venue), ``all_coinglass``
+    (2025-05-19..11-14, all venues), ``binance_usdtm`` (CoinGlass, same span), ``binance_btcusdt``
+    (2025-11-08..12-17) and ``binance_linked``: Binance BTCUSDT from 2025-11-08, before that the
+    CoinGlass Binance USDT-M ratio times the link factor (median BTCUSDT / USDT-M coin OI at the
+    common 00:00 UTC readings, in ``attrs["link"]``)."""
+    oi = venue_oi() if oi is None else oi
+    sup = btc_supply()
+    out = {v: leverage_ratio_daily(oi.loc[oi["venue"] == v, "oi_coin"].rename(v), sup)
+           for v in ("okx_swap", "all_coinglass", "binance_usdtm", "binance_btcusdt")}
+    a = agreement_table(oi, [("binance_btcusdt", "binance_usdtm")]).iloc[0]
+    link = float(a["ratio_median"])
+    first = out["binance_btcusdt"].index[0]
+    early = out["binance_usdtm"].loc[out["binance_usdtm"].index < first].copy()
+    early["oi_coin"] *= link
+    early["ratio"] *= link
+    linked = pd.concat([early, out["binance_btcusdt"]])
+    linked.attrs = {"link": link, "link_n": int(a["n"]), "link_min": float(a["ratio_min"]),
+                    "link_max": float(a["ratio_max"]), "switch": first}
+    out["binance_linked"] = linked
+    return out
+
+
+def late_leverage(ratio: pd.DataFrame, window: tuple[str, str] = ("2025-11-24", "2025-11-30"),
+                  history_end: str | None = None) -> dict:
+    """Mean daily ratio over the UTC days of ``window`` and its percentile rank within the daily
+    history from the series' start to ``history_end`` (default: the day before the window)."""
+    w0, w1 = (_utc(x) for x in window)
+    he = _utc(history_end) if history_end else w0 - pd.Timedelta("1D")
+    win = ratio.loc[(ratio.index >= w0) & (ratio.index <= w1), "ratio"]
+    n_days = (w1 - w0).days + 1
+    if len(win) != n_days:
+        raise DataError("late_leverage", f"{n_days - len(win)} day(s) of {window} have no readings")
+    hist = ratio.loc[ratio.index <= he, "ratio"]
+    value = float(win.mean())
+    return {"value": value, "percentile": percentile_rank(value, hist), "n_history": len(hist),
+            "history_start": hist.index[0], "history_end": hist.index[-1]}
+
+
+def percentile_rank(value: float, history: pd.Series) -> float:
+    """Share of ``history`` at or below ``value`` (0..1).
+
+    >>> import pandas as pd
+    >>> percentile_rank(3.0, pd.Series([1.0, 2.0, 3.0, 4.0]))
+    0.75
+    """
+    h = pd.Series(history).dropna()
+    if h.empty:
+        raise DataError("percentile_rank", "empty history")
+    return float((h <= value).mean())
+
+
+# --------------------------------------------------------------------------- deleveraging events
+
+def deleveraging_events(oi: pd.Series, price: pd.Series, *, drop: float = DROP, move: float = MOVE,
+                        window: str = WINDOW, merge: str = MERGE) -> pd.DataFrame:
+    """Deleveraging events by the rule fixed in the module docstring.
+
+    ``oi`` is a position-OI series (see :func:`position_oi`); ``price`` has the same timestamps.
+    Readings may be irregular (OKX snapshots): the window is in time, not rows, and nothing is
+    interpolated. Returns one row per event: ``start`` (time of the 24h high), ``end`` (the deepest
+    flagged reading), ``oi_start``, ``oi_end``, ``oi_change``, ``price_start``, ``price_end``,
+    ``price_change``, ``n_flagged``, ``first_flag``, ``last_flag``.
+
+    >>> import pandas as pd
+    >>> t = pd.date_range("2025-10-10", periods=5, freq="4h", tz="UTC")
+    >>> oi = pd.Series([100., 101., 99., 90., 91.], index=t)
+    >>> px = pd.Series([120., 121., 119., 110., 111.], index=t)
+    >>> ev = deleveraging_events(oi, px)
+    >>> len(ev), str(ev["start"].iloc[0]), round(float(ev["oi_change"].iloc[0]), 4), round(float(ev["price_change"].iloc[0]), 4)
+    (1, '2025-10-10 04:00:00+00:00', -0.1089, -0.0909)
+    """
+    _same_index(oi, price, "deleveraging_events")
+    check_series(oi, "deleveraging_events oi", positive=True)
+    w = pd.Timedelta(window)
+    v, p, t = oi.to_numpy(float), price.to_numpy(float), oi.index
+    lo = t.searchsorted(t - w, side="right")          # readings in (t - window, t]
+    cols = ["start", "end", "oi_start", "oi_end", "oi_change", "price_start", "price_end", "price_change",
+            "n_flagged", "first_flag", "last_flag"]
+    flags = []
+    for i in range(len(v)):
+        j = lo[i] + int(np.argmax(v[lo[i]:i + 1]))
+        d, m = v[i] / v[j] - 1.0, p[i] / p[j] - 1.0
+        if d <= -drop and abs(m) >= move:
+            flags.append((i, j, d))
+    if not flags:
+        return pd.DataFrame(columns=cols)
+    events, cur = [], [flags[0]]
+    for f in flags[1:]:
+        if t[f[0]] - t[cur[-1][0]] < pd.Timedelta(merge):
+            cur.append(f)
+        else:
+            events.append(cur)
+            cur = [f]
+    events.append(cur)
+    rows = []
+    for ev in events:
+        i, j, _ = min(ev, key=lambda f: f[2])
+        rows.append({"start": t[j], "end": t[i], "oi_start": v[j], "oi_end": v[i], "oi_change": v[i] / v[j] - 1,
+                     "price_start": p[j], "price_end": p[i], "price_change": p[i] / p[j] - 1,
+                     "n_flagged": len(ev), "first_flag": t[ev[0][0]], "last_flag": t[ev[-1][0]]})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def max_fall_within(s: pd.Series, *, window: str = "24h", start=None) -> dict:
+    """The largest fall of ``s`` from a reading to a later one at most ``window`` later, using only
+    readings at or after ``start``. Returns ``change`` (negative = fall), ``from`` and ``to`` times.
+
+    >>> import pandas as pd
+    >>> t = pd.date_range("2025-12-01", periods=5, freq="12h", tz="UTC")
+    >>> r = max_fall_within(pd.Series([10., 12., 11., 9., 10.], index=t))
+    >>> round(r["change"], 4), str(r["from"]), str(r["to"])
+    (-0.25, '2025-12-01 12:00:00+00:00', '2025-12-02 12:00:00+00:00')
+    """
+    check_series(s, s.name or "series", positive=True)
+    if start is not None:
+        s = s[s.index >= _utc(start)]
+    if len(s) < 2:
+        raise DataError(s.name or "series", "fewer than two readings in the range")
+    v, t = s.to_numpy(float), s.index
+    lo = t.searchsorted(t - pd.Timedelta(window), side="left")   # readings in [t - window, t]
+    best = (0.0, t[0], t[0])
+    for i in range(len(v)):
+        j = lo[i] + int(np.argmax(v[lo[i]:i + 1]))
+        d = v[i] / v[j] - 1.0
+        if d < best[0]:
+            best = (d, t[j], t[i])
+    return {"change": float(best[0]), "from": best[1], "to": best[2]}
+
+
+# ------------------------------------------------------------------------------- readings/changes
+
+def last_reading_on(s: pd.Series, day) -> tuple[pd.Timestamp, float]:
+    """The last reading of ``s`` within UTC calendar day ``day`` (raises if the day has none)."""
+    check_series(s, s.name or "series")
+    d0 = _utc(day).floor("D")
+    sub = s[(s.index >= d0) & (s.index < d0 + pd.Timedelta("1D"))]
+    if sub.empty:
+        raise DataError(s.name or "series", f"no reading on {d0.date()}")
+    return sub.index[-1], float(sub.iloc[-1])
+
+
+def last_reading_at_or_before(s: pd.Series, when, *, max_staleness: str = "6h") -> tuple[pd.Timestamp, float]:
+    """The last reading of ``s`` at or before ``when`` (raises if older than ``max_staleness``)."""
+    t = pd.DatetimeIndex([_utc(when)])
+    r = sample_at(s, t, max_staleness=max_staleness, name=s.name or "series")
+    return r["reading_time"].iloc[0], float(r["value"].iloc[0])
+
+
+def change_between(s: pd.Series, t0, t1, *, rule: str = "at_or_before", max_staleness: str = "6h") -> dict:
+    """``s(t1) / s(t0) - 1`` with explicit reading times. ``rule``: "at_or_before" (the last reading
+    at or before each instant) or "last_on_day" (the last reading of each UTC day ``t0``, ``t1``).
+
+    >>> import pandas as pd
+    >>> t = pd.DatetimeIndex(["2025-12-31 22:00", "2025-12-31 23:00", "2026-01-05 23:00"], tz="UTC")
+    >>> r = change_between(pd.Series([9.0, 10.0, 9.0], index=t), "2025-12-31", "2026-01-05", rule="last_on_day")
+    >>> round(r["change"], 4), str(r["t0"])
+    (-0.1, '2025-12-31 23:00:00+00:00')
+    """
+    if rule == "at_or_before":
+        (r0, v0), (r1, v1) = (last_reading_at_or_before(s, t, max_staleness=max_staleness) for t in (t0, t1))
+    elif rule == "last_on_day":
+        (r0, v0), (r1, v1) = last_reading_on(s, t0), last_reading_on(s, t1)
+    else:
+        raise ValueError(f"unknown rule {rule!r}")
+    return {"t0": r0, "v0": v0, "t1": r1, "v1": v1, "change": v1 / v0 - 1.0}
+
+
+# ----------------------------------------------------------------------------------- liquidations
+
+def liquidations(coin: str = "btc") -> pd.DataFrame:
+    """CoinGlass 4h liquidations (USD; very likely **Binance only**, to 2025-11-14 16:00 UTC), index
+    = bar open time UTC, columns ``liq_long_usd``, ``liq_short_usd``, ``liq_usd``. The last bar
+    (opened 2025-11-14 16:00, saved ~16:10-16:19) is partial and dropped."""
+    from mktlib import data
+    df = data.load(f"coinglass_liq_{coin}_4h")[["liq_long_usd", "liq_short_usd"]].copy()
+    df = df[df.index < pd.Timestamp("2025-11-14 16:00", tz="UTC")]
+    df["liq_usd"] = df["liq_long_usd"] + df["liq_short_usd"]
+    require_regular(df.index, "4h", f"coinglass_liq_{coin}_4h")
+    return df
+
+
+def liquidation_summary(liq: pd.DataFrame, start, end) -> dict:
+    """Long, short and total liquidations (USD) of the 4h bars opened in [start, end), and the long
+    share. Raises when the range is not inside the data.
+
+    >>> import pandas as pd
+    >>> idx = pd.date_range("2025-10-10", periods=3, freq="4h", tz="UTC")
+    >>> liq = pd.DataFrame({"liq_long_usd": [3.0, 1.0, 0.0], "liq_short_usd": [1.0, 0.0, 5.0]}, index=idx)
+    >>> liquidation_summary(liq, "2025-10-10 00:00Z", "2025-10-10 08:00Z")["long_share"]
+    0.8
+    """
+    t0, t1 = _utc(start), _utc(end)
+    if t0 < liq.index[0] or t1 > liq.index[-1] + pd.Timedelta("4h"):
+        raise DataError("liquidation_summary", f"[{t0}, {t1}) is outside the liquidation data "
+                                               f"({liq.index[0]} .. {liq.index[-1] + pd.Timedelta('4h')})")
+    bars = liq[(liq.index >= t0) & (liq.index < t1)]
+    lo, sh = float(bars["liq_long_usd"].sum()), float(bars["liq_short_usd"].sum())
+    return {"long": lo, "short": sh, "total": lo + sh, "long_share": lo / (lo + sh) if lo + sh > 0 else np.nan,
+            "bars": len(bars)}
+
+
+def price_low(bars: pd.DataFrame, start, end) -> tuple[pd.Timestamp, float]:
+    """The lowest ``low`` of OHLC bars opened in [start, end) and the open time of its bar."""
+    sub = bars[(bars.index >= _utc(start)) & (bars.index < _utc(end))]
+    if sub.empty:
+        raise DataError("price_low", f"no bars in [{start}, {end})")
+    return sub["low"].idxmin(), float(sub["low"].min())
+
+
+def cascade_split(oi_before: float, oi_after: float, liquidated: float) -> dict:
+    """Split an OI fall into liquidated (forced) and other (voluntary) closes, in one unit.
+
+    ``forced_share`` = liquidated / (oi_before - oi_after); assumptions in the module docstring.
+    Raises if OI did not fall.
+
+    >>> cascade_split(100.0, 86.0, 1.0)["unforced_share"]
+    0.9285714285714286
+    """
+    fall = oi_before - oi_after
+    if not np.isfinite(fall) or fall <= 0:
+        raise DataError("cascade_split", f"OI did not fall ({oi_before} -> {oi_after})")
+    if liquidated < 0:
+        raise DataError("cascade_split", "negative liquidations")
+    share = liquidated / fall
+    return {"oi_fall": fall, "liquidated": liquidated, "forced_share": share, "unforced_share": 1.0 - share}
+
+
+def liquidations_between(liq: pd.DataFrame, start, end) -> dict:
+    """Sum of the 4h liquidation bars that overlap (start, end]: a bar [o, o + 4h) counts when
+    o < end and o + 4h > start. ``covered`` is False when (start, end] reaches beyond the data."""
+    t0, t1 = _utc(start), _utc(end)
+    bars = liq[(liq.index < t1) & (liq.index + pd.Timedelta("4h") > t0)]
+    covered = bool(t0 >= liq.index[0] and t1 <= liq.index[-1] + pd.Timedelta("4h"))
+    return {"liq_long_usd": float(bars["liq_long_usd"].sum()) if covered else np.nan,
+            "liq_short_usd": float(bars["liq_short_usd"].sum()) if covered else np.nan,
+            "liq_bars": len(bars) if covered else 0, "covered": covered}
+
+
+def binance_cascade_split(start, end) -> dict:
+    """Forced vs voluntary closes on Binance between two 4h OI readings ``start`` < ``end`` (UTC).
+
+    OI: Binance USDT-M (coin) plus COIN-M (USD face) from CoinGlass; liquidations: the CoinGlass 4h
+    bars inside [start, end) (Binance). Two versions:
+
+    - ``usd``: liquidated USD / fall in Binance OI valued at market prices (CryptoQuant's way; the
+      fall includes the price effect on USDT-M positions, so it overstates the voluntary share);
+    - ``coin``: liquidated BTC (each bar's USD / its typical price (high + low + close) / 3 on Binance
+      spot) / fall in positions, USDT-M in BTC plus COIN-M face converted at the *start* price.
+    """
+    from mktlib import data
+    t0, t1 = _utc(start), _utc(end)
+    oi = venue_oi(["binance_usdtm", "binance_coinm", "all_coinglass"])
+
+    def val(venue, col, t):
+        s = oi.loc[oi["venue"] == venue, col]
+        if t not in s.index:
+            raise DataError("binance_cascade_split", f"no {venue} reading at {t}")
+        return float(s.loc[t])
+
+    liq = liquidations()
+    bars = liq[(liq.index >= t0) & (liq.index < t1)]
+    if len(bars) != int((t1 - t0) / pd.Timedelta("4h")):
+        raise DataError("binance_cascade_split", f"liquidation bars do not cover [{t0}, {t1})")
+    spot = data.load("btc_spot_4h").loc[bars.index]
+    typical = (spot["high"] + spot["low"] + spot["close"]) / 3
+    liq_usd = float(bars["liq_usd"].sum())
+    liq_coin = float((bars["liq_usd"] / typical).sum())
+    u0, u1 = val("binance_usdtm", "oi_coin", t0), val("binance_usdtm", "oi_coin", t1)
+    c0, c1 = val("binance_coinm", "oi_usd", t0), val("binance_coinm", "oi_usd", t1)
+    p0, p1 = val("binance_usdtm", "price", t0), val("binance_usdtm", "price", t1)
+    usd = cascade_split(u0 * p0 + c0, u1 * p1 + c1, liq_usd)
+    coin = cascade_split(u0 + c0 / p0, u1 + c1 / p0, liq_coin)
+    a0, a1 = val("all_coinglass", "oi_usd", t0), val("all_coinglass", "oi_usd", t1)
+    ac0, ac1 = val("all_coinglass", "oi_coin", t0), val("all_coinglass", "oi_coin", t1)
+    return {"start": t0, "end": t1, "liq_usd": liq_usd, "liq_long_usd": float(bars["liq_long_usd"].sum()),
+            "liq_short_usd": float(bars["liq_short_usd"].sum()), "liq_coin": liq_coin,
+            "price_start": p0, "price_end": p1, "usdtm_coin_start": u0, "usdtm_coin_end": u1,
+            "coinm_usd_start": c0, "coinm_usd_end": c1,
+            "oi_fall_usd": usd["oi_fall"], "forced_share_usd": usd["forced_share"],
+            "oi_fall_coin": coin["oi_fall"], "forced_share_coin": coin["forced_share"],
+            "all_oi_usd_start": a0, "all_oi_usd_end": a1, "all_oi_change_usd": a1 / a0 - 1,
+            "all_oi_change_coin": ac1 / ac0 - 1}
+
+
+def event_series(oi: pd.DataFrame | None = None) -> dict[str, tuple[pd.Series, pd.Series]]:
+    """The position-OI series the deleveraging rule runs on, with their prices: name -> (oi, price).
+
+    ``all_coinglass:coin`` (4h, to 2025-11-14), ``binance_usdtm:coin`` (4h, to 2025-11-14),
+    ``binance_btcusdt:coin`` (daily 00:00, 2025-11-08..12-17), ``okx_swap:contracts`` (hourly, to
+    2026-01-21; positions of the inverse swap) and ``okx_swap:coin`` (the registry's coin unit, which
+    for this inverse contract also moves against the price)."""
+    oi = venue_oi() if oi is None else oi
+    out = {}
+    for venue, col, name in (("all_coinglass", "oi_coin", "all_coinglass:coin"),
+                             ("binance_usdtm", "oi_coin", "binance_usdtm:coin"),
+                             ("binance_btcusdt", "oi_coin", "binance_btcusdt:coin"),
+                             ("okx_swap", "oi_contracts", "okx_swap:contracts"),
+                             ("okx_swap", "oi_coin", "okx_swap:coin")):
+        sub = oi[oi["venue"] == venue]
+        out[name] = (sub[col].rename(name), sub["price"].rename("price"))
+    return out
+
+
+def event_table(oi: pd.DataFrame | None = None, **rule) -> pd.DataFrame:
+    """:func:`deleveraging_events` on every series of :func:`event_series`, with the Binance
+    liquidations (CoinGlass, long and short) of the 4h bars overlapping each event where covered."""
+    liq = liquidations()
+    rows = []
+    for name, (s, p) in event_series(oi).items():
+        ev = deleveraging_events(s, p, **rule)
+        for r in ev.to_dict("records"):
+            rows.append({"series": name, **r, **liquidations_between(liq, r["start"], r["end"])})
+    cols = ["series", "start", "end", "oi_change", "price_change", "liq_long_usd", "liq_short_usd", "covered",
+            "n_flagged", "oi_start", "oi_end", "price_start", "price_end", "first_flag", "last_flag", "liq_bars"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def oi_change_20_21nov() -> dict:
+    """The D5/A4 proxy: coin OI change from the last reading at or before 2025-11-20 00:00 UTC to
+    the last at or before 2025-11-22 00:00 UTC on the venues covering it after 2025-11-14 (Binance
+    BTCUSDT daily, coin at the Binance spot price of the reading; OKX BTC-USD-SWAP hourly), per
+    venue and summed in BTC. ``okx_contracts_change`` is the OKX position count for comparison."""
+    oi = venue_oi(["binance_btcusdt", "okx_swap"])
+    t0, t1 = pd.Timestamp("2025-11-20", tz="UTC"), pd.Timestamp("2025-11-22", tz="UTC")
+    out, tot0, tot1 = {}, 0.0, 0.0
+    for v in ("binance_btcusdt", "okx_swap"):
+        s = oi.loc[oi["venue"] == v, "oi_coin"].rename(v)
+        c = change_between(s, t0, t1, max_staleness="3h")
+        out[v] = c
+        tot0 += c["v0"]
+        tot1 += c["v1"]
+    okx = oi.loc[oi["venue"] == "okx_swap", "oi_contracts"].rename("okx contracts")
+    out["okx_contracts_change"] = change_between(okx, t0, t1, max_staleness="3h")["change"]
+    out["total"] = {"v0": tot0, "v1": tot1, "change": tot1 / tot0 - 1.0}
+    return out
+
+
+def oi_change_okx(day0: str = "2025-12-31", day1: str = "2026-01-05") -> dict:
+    """OKX BTC-USD-SWAP OI change from the last snapshot of UTC day ``day0`` to the last of ``day1``
+    (G3; the funding chapter's G1 uses the same number): coin (the registry's unit), contracts
+    (positions of this inverse swap) and the swap price, with the snapshot times."""
+    oi = venue_oi(["okx_swap"])
+    c = change_between(oi["oi_coin"].rename("okx coin"), day0, day1, rule="last_on_day")
+    k = change_between(oi["oi_contracts"].rename("okx contracts"), day0, day1, rule="last_on_day")
+    p = change_between(oi["price"].rename("okx price"), day0, day1, rule="last_on_day")
+    return {"t0": c["t0"], "t1": c["t1"], "coin0": c["v0"], "coin1": c["v1"], "coin_change": c["change"],
+            "contracts0": k["v0"], "contracts1": k["v1"], "contracts_change": k["change"],
+            "price0": p["v0"], "price1": p["v1"], "price_change": p["change"]}
+
+
+# ------------------------------------------------------------------------------ HAC OLS and LPs
+
+@dataclass
+class HACResult:
+    """OLS with Newey-West (Bartlett) covariance: ``params``, ``bse``, ``tvalues``, ``pvalues``
+    (normal reference, as statsmodels' default for HAC), ``nobs``, ``maxlags``, ``cov``."""
+
+    params: pd.Series
+    bse: pd.Series
+    tvalues: pd.Series
+    pvalues: pd.Series
+    nobs: int
+    maxlags: int
+    cov: pd.DataFrame
+
+
+def ols_hac(y: pd.Series, X: pd.DataFrame, maxlags: int, *, use_correction: bool = True) -> HACResult:
+    """OLS of ``y`` on ``X`` (include a constant column yourself) with Newey-West HAC errors.
+
+    S = sum_{l=-L..L} w_l sum_t u_t x_t u_{t-l} x_{t-l}', w_l = 1 - |l|/(L+1); cov = (X'X)^-1 S (X'X)^-1,
+    times n/(n-k) when ``use_correction`` (statsmodels ``cov_type="HAC", use_correction=True``).
+    Rows must be complete (NaN raises) and in time order.
+
+    >>> import numpy as np, pandas as pd
+    >>> X = pd.DataFrame({"const": 1.0, "x": [0., 1, 2, 3, 4]})
+    >>> r = ols_hac(pd.Series([1., 3, 5, 7, 9]), X, maxlags=1)
+    >>> r.params.round(6).tolist()
+    [1.0, 2.0]
+    """
+    if len(y) != len(X) or not y.index.equals(X.index):
+        raise DataError("ols_hac", "y and X are not on the same index")
+    if y.isna().any() or X.isna().any().any():
+        raise DataError("ols_hac", "NaN in y or X: drop incomplete rows explicitly first")
+    Xa, ya = X.to_numpy(float), y.to_numpy(float)
+    n, k = Xa.shape
+    if n <= k:
+        raise DataError("ols_hac", f"{n} observations for {k} parameters")
+    xtx_inv = np.linalg.inv(Xa.T @ Xa)
+    beta = xtx_inv @ Xa.T @ ya
+    u = ya - Xa @ beta
+    xu = Xa * u[:, None]
+    S = xu.T @ xu
+    for lag in range(1, maxlags + 1):
+        w = 1.0 - lag / (maxlags + 1.0)
+        g = xu[lag:].T @ xu[:-lag]
+        S += w * (g + g.T)
+    cov = xtx_inv @ S @ xtx_inv
+    if use_correction:
+        cov *= n / (n - k)
+    se = np.sqrt(np.diag(cov))
+    tv = beta / se
+    names = list(X.columns)
+    return HACResult(pd.Series(beta, index=names), pd.Series(se, index=names), pd.Series(tv, index=names),
+                     pd.Series(2 * stats.norm.sf(np.abs(tv)), index=names), n, int(maxlags),
+                     pd.DataFrame(cov, index=names, columns=names))
+
+
+def local_projections(panel: pd.DataFrame, *, ret: str, shocks: list[str], horizons=range(1, 13),
+                      lags: int = 6, step: str = "4h", extra_lags: int = 6,
+                      exclude: tuple[str, str] | None = None) -> pd.DataFrame:
+    """Jorda local projections on a **regular** grid (gaps raise).
+
+    For each horizon h: ``sum_{j=1..h} ret_{t+j} = a + sum_s b_{s,h} shock_{s,t} + sum_{j=0..lags} c_j ret_{t-j}
+    + sum_{s} sum_{j=1..lags} d_{s,j} shock_{s,t-j} + e``. The current return ret_t is a control, so
+    b measures what the shock predicts beyond the move in its own bar. HAC lags = h - 1 + ``extra_lags``
+    (the overlap of the h-bar sums plus one day of 4h bars). ``exclude`` = (start, end): rows whose
+    bar opens in [start, end] leave the estimation sample (leads and lags are still built on the full
+    grid). Returns one row per (h, shock): ``coef``, ``se``, ``t``, ``p``, ``nobs``, ``maxlags``.
+    """
+    require_regular(panel.index, step, "local_projections panel")
+    if panel[[ret] + shocks].isna().any().any():
+        raise DataError("local_projections", "NaN in the panel")
+    r = panel[ret]
+    base = {"const": pd.Series(1.0, index=panel.index)}
+    for s in shocks:
+        base[s] = panel[s]
+    for j in range(lags + 1):
+        base[f"{ret}_l{j}"] = r.shift(j)
+    for s in shocks:
+        for j in range(1, lags + 1):
+            base[f"{s}_l{j}"] = panel[s].shift(j)
+    X0 = pd.DataFrame(base)
+    rows = []
+    for h in horizons:
+        y = sum(r.shift(-j) for j in range(1, h + 1)).rename("y")
+        ok = y.notna() & X0.notna().all(axis=1)
+        if exclude is not None:
+            lo_x, hi_x = (_utc(x) for x in exclude)
+            ok &= ~((panel.index >= lo_x) & (panel.index <= hi_x))
+        res = ols_hac(y[ok], X0[ok], maxlags=h - 1 + extra_lags)
+        for s in shocks:
+            rows.append({"h": h, "shock": s, "coef": res.params[s], "se": res.bse[s], "t": res.tvalues[s],
+                         "p": res.pvalues[s], "nobs": res.nobs, "maxlags": res.maxlags})
+    return pd.DataFrame(rows)
+
+
+def amplification_panel(coin: str = "btc") -> pd.DataFrame:
+    """4h panel for the amplification test, bars opened 2025-05-18 20:00 to 2025-11-14 12:00 UTC:
+    ``ret`` (log return of Binance spot, close to close: the bar's own move), ``liq_long`` and
+    ``liq_short`` (liquidations in the bar, USD 100m; CoinGlass, Binance only), ``liq_long_log`` and
+    ``liq_short_log`` (log(1 + USD millions), a tail-robust version). Raises on a missing bar."""
+    from mktlib import data
+    liq = liquidations(coin)
+    spot = data.load(f"{coin}_spot_4h")
+    grid = pd.date_range(liq.index[0] - pd.Timedelta("4h"), liq.index[-1], freq="4h")
+    missing = grid.difference(spot.index)
+    if len(missing):
+        raise DataError(f"{coin}_spot_4h", f"{len(missing)} missing 4h bar(s), first {missing[0]}")
+    ret = np.log(spot["close"].reindex(grid)).diff().reindex(liq.index)
+    return pd.DataFrame({"ret": ret, "liq_long": liq["liq_long_usd"] / 1e8, "liq_short": liq["liq_short_usd"] / 1e8,
+                         "liq_long_log": np.log1p(liq["liq_long_usd"] / 1e6),
+                         "liq_short_log": np.log1p(liq["liq_short_usd"] / 1e6)})
+
+
+# ---------------------------------------------------------------------------------- Bitfinex
+
+def bitfinex_margin(coin: str = "btc", file: str = "1y") -> pd.DataFrame:
+    """Bitfinex margin positions, wide: ``longs`` and ``shorts`` [coin] at their sample times (point
+    samples; ``file`` in 90d, 1y, 3y). The price series of the file has its own timestamps and is
+    not included. Raises if longs and shorts are not sampled at the same times."""
+    from mktlib import data
+    df = data.load(f"bitfinex_margin_{file}")
+    df = df[df["coin"] == coin]
+    lo = df.loc[df["series"] == "longs", "value"]
+    sh = df.loc[df["series"] == "shorts", "value"]
+    if not lo.index.equals(sh.index):
+        raise DataError(f"bitfinex_margin_{file}", "longs and shorts are sampled at different times")
+    return pd.DataFrame({"longs": lo.to_numpy(), "shorts": sh.to_numpy()}, index=lo.index)

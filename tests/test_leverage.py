@@ -1,0 +1,388 @@
+"""mktlib.leverage and mktlib.verdicts.leverage: known answers, bad input, and the snapshot numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mktlib import DataError
+from mktlib import leverage as L
+from mktlib.verdicts import leverage as V
+
+
+def utc(*times):
+    return pd.DatetimeIndex(list(times), tz="UTC")
+
+
+def series(values, times, name="s"):
+    return pd.Series(np.asarray(values, dtype=float), index=utc(*times), name=name)
+
+
+# ------------------------------------------------------------------------------- conversions
+
+
+def test_usd_coin_conversion_known_answer_and_round_trip():
+    t = utc("2025-10-10 20:00", "2025-10-11 00:00")
+    usd = pd.Series([1.0e9, 8.0e8], index=t)
+    px = pd.Series([125_000.0, 100_000.0], index=t)
+    coin = L.usd_to_coin(usd, px)
+    assert coin.tolist() == [8000.0, 8000.0]
+    assert np.allclose(L.coin_to_usd(coin, px), usd)
+
+
+def test_conversion_rejects_misaligned_or_bad_prices():
+    t = utc("2025-10-10 20:00", "2025-10-11 00:00")
+    usd = pd.Series([1.0e9, 8.0e8], index=t)
+    with pytest.raises(DataError, match="same timestamps"):
+        L.usd_to_coin(usd, pd.Series([1.0, 2.0], index=t + pd.Timedelta("1h")))
+    with pytest.raises(DataError, match="non-positive"):
+        L.usd_to_coin(usd, pd.Series([1.0, 0.0], index=t))
+    with pytest.raises(DataError, match="NaN"):
+        L.usd_to_coin(usd, pd.Series([1.0, np.nan], index=t))
+
+
+# ------------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2025-01-01", "2025-01-02"])), "no time zone"),
+    (lambda: pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2025-01-01", "2025-01-02"], tz="Asia/Almaty")),
+     "not UTC"),
+    (lambda: pd.Series([1.0, 2.0], index=utc("2025-01-02", "2025-01-01")), "not sorted"),
+    (lambda: pd.Series([1.0, 2.0], index=utc("2025-01-01", "2025-01-01")), "duplicate"),
+    (lambda: pd.Series([1.0, np.nan], index=utc("2025-01-01", "2025-01-02")), "NaN"),
+    (lambda: pd.Series([1.0, 2.0], index=[0, 1]), "not a DatetimeIndex"),
+])
+def test_check_series_rejects(make, match):
+    with pytest.raises(DataError, match=match):
+        L.check_series(make(), "oi")
+
+
+def test_combine_venues_rejects_mixed_and_missing_time_zones():
+    a = series([1.0, 2.0], ["2025-11-20 00:00", "2025-11-20 01:00"])
+    almaty = pd.Series([3.0], index=pd.DatetimeIndex(["2025-11-20 05:00"], tz="Asia/Almaty"))
+    naive = pd.Series([3.0], index=pd.DatetimeIndex(["2025-11-20 00:00"]))
+    with pytest.raises(DataError, match="okx: index time zone is Asia/Almaty"):
+        L.combine_venues({"binance": a, "okx": almaty})
+    with pytest.raises(DataError, match="okx: index has no time zone"):
+        L.combine_venues({"binance": a, "okx": naive})
+    # after an explicit conversion the same reading lands at 00:00 UTC
+    out = L.combine_venues({"binance": a, "okx": almaty.tz_convert("UTC")})
+    assert out.loc[out["venue"] == "okx"].index[0] == pd.Timestamp("2025-11-20 00:00", tz="UTC")
+    assert out["venue"].tolist() == ["binance", "okx", "binance"]
+
+
+def test_require_regular_reports_gaps_instead_of_filling():
+    idx = pd.date_range("2025-10-10", periods=6, freq="4h", tz="UTC")
+    L.require_regular(idx, "4h", "ok")                       # no error
+    with pytest.raises(DataError, match=r"2 gap\(s\), first after 2025-10-10 04:00:00\+00:00 \(8h\)"):
+        L.require_regular(idx.delete([2, 4]), "4h", "liq")
+
+
+def test_local_projections_refuses_a_panel_with_gaps():
+    idx = pd.date_range("2025-10-10", periods=40, freq="4h", tz="UTC").delete(10)
+    panel = pd.DataFrame({"ret": 0.0, "liq_long": 1.0}, index=idx)
+    with pytest.raises(DataError, match="not a regular 4h grid"):
+        L.local_projections(panel, ret="ret", shocks=["liq_long"], horizons=[1])
+
+
+def test_sample_at_no_lookahead_and_explicit_gaps():
+    s = series([10.0, 11.0, 12.0], ["2025-01-01 00:00", "2025-01-01 05:00", "2025-01-02 00:00"])
+    t = utc("2025-01-01 04:59", "2025-01-01 05:00", "2025-01-01 12:00")
+    with pytest.raises(DataError, match="no reading within 2h before 2025-01-01 04:59"):
+        L.sample_at(s, t, max_staleness="2h")
+    r = L.sample_at(s, t, max_staleness="5h", allow_missing=True)
+    assert r["value"].iloc[0] == 10.0 and r["value"].iloc[1] == 11.0     # 05:00 reading used at 05:00, not before
+    assert np.isnan(r["value"].iloc[2]) and pd.isna(r["reading_time"].iloc[2])   # 7h stale: NaN and NaT
+
+
+# ------------------------------------------------------------------------------- agreement, ratios
+
+
+def test_agreement_known_answer_and_broken_chain():
+    t = pd.date_range("2025-01-01", periods=6, freq="D", tz="UTC")
+    a = pd.Series([10.0, 11, 10, 12, 13, 12], index=t)
+    b = pd.Series([20.0, 22, 20, 24, 26, 24], index=t).drop(t[3])       # one day missing
+    r = L.agreement(a, b, t, max_staleness="1h")
+    assert (r["n"], r["n_changes"]) == (5, 3)        # changes 0-1, 1-2, 4-5 only: 2-4 is not a 1-day change
+    assert r["corr_change"] == pytest.approx(1.0)
+    assert r["ratio_median"] == r["ratio_min"] == r["ratio_max"] == 0.5
+
+
+def test_leverage_ratio_daily_and_percentile():
+    t = utc("2025-11-24 01:00", "2025-11-24 13:00", "2025-11-26 02:00")
+    sup = series([2.0e7, 2.0e7, 2.0e7], ["2025-11-24", "2025-11-25", "2025-11-26"])
+    r = L.leverage_ratio_daily(pd.Series([1.0e5, 3.0e5, 4.0e5], index=t), sup)
+    assert r["ratio"].tolist() == pytest.approx([0.01, 0.02])
+    assert r["n_readings"].tolist() == [2, 1]
+    assert pd.Timestamp("2025-11-25", tz="UTC") not in r.index        # a day without readings is absent
+    with pytest.raises(DataError, match="no supply"):
+        L.leverage_ratio_daily(pd.Series([1.0e5], index=utc("2025-11-27 01:00")), sup)
+    assert L.percentile_rank(0.015, r["ratio"]) == 0.5
+    assert L.percentile_rank(5.0, pd.Series([1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10])) == 0.5
+
+
+def test_late_leverage_refuses_missing_days():
+    days = pd.date_range("2025-11-01", "2025-11-30", freq="D", tz="UTC")
+    ratio = pd.DataFrame({"ratio": np.arange(30, dtype=float)}, index=days)
+    r = L.late_leverage(ratio, ("2025-11-24", "2025-11-30"))
+    assert r["value"] == pytest.approx(26.0)                     # mean of 23..29
+    assert r["percentile"] == 1.0 and r["n_history"] == 23
+    with pytest.raises(DataError, match="1 day"):
+        L.late_leverage(ratio.drop(days[25]), ("2025-11-24", "2025-11-30"))
+
+
+# ------------------------------------------------------------------------------- events
+
+
+def test_deleveraging_events_rule():
+    t = pd.date_range("2025-10-10", periods=12, freq="4h", tz="UTC")
+    oi = pd.Series([100.0, 101, 99, 90, 91, 92, 92, 92, 92, 92, 92, 92], index=t)
+    px = pd.Series([120.0, 121, 119, 110, 111, 111, 111, 111, 111, 111, 111, 111], index=t)
+    ev = L.deleveraging_events(oi, px)
+    assert len(ev) == 1
+    e = ev.iloc[0]
+    assert e["start"] == t[1] and e["end"] == t[3]
+    assert e["oi_change"] == pytest.approx(90 / 101 - 1) and e["price_change"] == pytest.approx(110 / 121 - 1)
+    # flagged: 12:00 to 04:00 (+1 day) are >= 5% below 101 (the 04:00 high is in the window until 04:00 +1d),
+    # and 08:00 (+1d) is 7% below the 99 of 08:00 with a 6.7% price fall; 12:00 (+1d) is not
+    assert e["n_flagged"] == 5 and e["last_flag"] == t[7]
+    # the same OI fall with a price move under 3% is not an event
+    assert L.deleveraging_events(oi, px * 0 + 100.0).empty
+    # a 4.9% fall is not an event
+    assert L.deleveraging_events(pd.Series([100.0, 95.1], index=t[:2]), pd.Series([100.0, 90.0], index=t[:2])).empty
+    # a fall spread over more than 24 h is not an event
+    slow = pd.Series([100.0, 98.0, 96.5, 95.5], index=utc("2025-10-01", "2025-10-02", "2025-10-03", "2025-10-04"))
+    assert L.deleveraging_events(slow, slow * 1.2).empty
+
+
+def test_deleveraging_events_merge_and_irregular_readings():
+    # irregular snapshots (missing hours), two falls 3 days apart -> two events; a rise in between
+    t = utc("2025-12-01 00:00", "2025-12-01 07:00", "2025-12-01 09:00", "2025-12-04 00:00", "2025-12-04 03:00",
+            "2025-12-04 05:00")
+    oi = pd.Series([100.0, 94.0, 93.0, 100.0, 99.0, 92.0], index=t)
+    px = pd.Series([100.0, 96.0, 95.0, 100.0, 99.0, 104.0], index=t)
+    ev = L.deleveraging_events(oi, px)
+    assert len(ev) == 2
+    assert ev["end"].tolist() == [t[2], t[5]]
+    assert ev["oi_change"].round(4).tolist() == [-0.07, -0.08]
+    # with a 96h merge window they are one event, described by its deepest reading
+    one = L.deleveraging_events(oi, px, merge="96h")
+    assert len(one) == 1 and one["end"].iloc[0] == t[5]
+
+
+def test_max_fall_within():
+    t = pd.date_range("2025-12-01", periods=6, freq="12h", tz="UTC")
+    s = pd.Series([10.0, 12.0, 11.0, 9.0, 10.0, 6.0], index=t, name="x")
+    r = L.max_fall_within(s)
+    assert r["change"] == pytest.approx(-0.4) and r["from"] == t[4] and r["to"] == t[5]   # 10 -> 6 within 24h
+    assert L.max_fall_within(s.iloc[:5])["change"] == pytest.approx(-0.25)                # 12 -> 9
+    assert L.max_fall_within(s.iloc[:5], window="12h")["change"] == pytest.approx(9 / 11 - 1)
+    assert L.max_fall_within(s.iloc[:5], start=t[3])["change"] == 0.0
+
+
+def test_change_between_rules():
+    s = series([9.0, 10.0, 8.0, 9.0], ["2025-12-31 22:00", "2025-12-31 23:00", "2026-01-05 20:00", "2026-01-06 01:00"])
+    r = L.change_between(s, "2025-12-31", "2026-01-05", rule="last_on_day")
+    assert r["change"] == pytest.approx(-0.2) and r["t1"] == pd.Timestamp("2026-01-05 20:00", tz="UTC")
+    r = L.change_between(s, "2026-01-01 00:00Z", "2026-01-06 00:00Z", max_staleness="6h")
+    assert r["t0"] == pd.Timestamp("2025-12-31 23:00", tz="UTC") and r["change"] == pytest.approx(-0.2)
+    with pytest.raises(DataError, match="no reading on 2026-01-02"):
+        L.change_between(s, "2025-12-31", "2026-01-02", rule="last_on_day")
+
+
+# ------------------------------------------------------------------------------- liquidations
+
+
+def test_cascade_split_known_answer():
+    # CryptoQuant's published arithmetic: OI -$14bn, ~$1bn liquidated -> 93% not forced
+    r = L.cascade_split(50.0e9, 36.0e9, 1.0e9)
+    assert r["oi_fall"] == 14.0e9
+    assert r["unforced_share"] == pytest.approx(13 / 14)
+    assert round(r["unforced_share"], 2) == 0.93
+    with pytest.raises(DataError, match="did not fall"):
+        L.cascade_split(36.0e9, 50.0e9, 1.0e9)
+
+
+def test_liquidations_between_overlap():
+    idx = pd.date_range("2025-10-10", periods=6, freq="4h", tz="UTC")
+    liq = pd.DataFrame({"liq_long_usd": [1.0, 2, 4, 8, 16, 32], "liq_short_usd": 0.0}, index=idx)
+    r = L.liquidations_between(liq, pd.Timestamp("2025-10-10 05:00", tz="UTC"), pd.Timestamp("2025-10-10 12:00", tz="UTC"))
+    assert r["liq_long_usd"] == 2 + 4 and r["liq_bars"] == 2 and r["covered"]   # bars 04:00 and 08:00
+    r = L.liquidations_between(liq, pd.Timestamp("2025-10-10 20:00", tz="UTC"), pd.Timestamp("2025-10-11 04:00", tz="UTC"))
+    assert not r["covered"] and np.isnan(r["liq_long_usd"])
+
+
+# ------------------------------------------------------------------------------- HAC OLS and LPs
+
+
+def _ar1(rng, n, phi):
+    e = np.zeros(n)
+    z = rng.normal(size=n)
+    for t in range(1, n):
+        e[t] = phi * e[t - 1] + z[t]
+    return e
+
+
+def test_ols_hac_matches_statsmodels_and_recovers_known_slope():
+    import statsmodels.api as sm
+    rng = np.random.default_rng(11)
+    n = 2000
+    x = _ar1(rng, n, 0.5)
+    y = 1.0 + 0.5 * x + _ar1(rng, n, 0.6)
+    X = pd.DataFrame({"const": 1.0, "x": x})
+    for use_correction in (True, False):
+        r = L.ols_hac(pd.Series(y), X, maxlags=7, use_correction=use_correction)
+        s = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 7, "use_correction": use_correction})
+        np.testing.assert_allclose(r.params.to_numpy(), s.params.to_numpy(), rtol=1e-10)
+        np.testing.assert_allclose(r.bse.to_numpy(), s.bse.to_numpy(), rtol=1e-10)
+        np.testing.assert_allclose(r.pvalues.to_numpy(), s.pvalues.to_numpy(), rtol=1e-8, atol=1e-300)
+    assert abs(r.params["x"] - 0.5) < 3 * r.bse["x"]
+    assert r.params["x"] == pytest.approx(0.5, abs=0.06)
+    # serially correlated errors: HAC errors exceed the i.i.d. ones
+    assert r.bse["x"] > sm.OLS(y, X).fit().bse["x"]
+
+
+def test_ols_hac_rejects_nan_and_misalignment():
+    X = pd.DataFrame({"const": 1.0, "x": [0.0, 1, 2, np.nan]})
+    with pytest.raises(DataError, match="NaN"):
+        L.ols_hac(pd.Series([1.0, 2, 3, 4]), X, maxlags=1)
+    with pytest.raises(DataError, match="same index"):
+        L.ols_hac(pd.Series([1.0, 2, 3]), X.iloc[:3].fillna(0).set_axis([5, 6, 7]), maxlags=1)
+
+
+def test_local_projections_recover_a_planted_effect():
+    # a shock at t moves the return of t+1 by -0.5 x shock and nothing later: the LP slope is
+    # -0.5 at every horizon h >= 1 (cumulative returns), and about 0 for a placebo shock
+    rng = np.random.default_rng(5)
+    n = 3000
+    idx = pd.date_range("2025-01-01", periods=n, freq="4h", tz="UTC")
+    shock = rng.exponential(1.0, n)
+    placebo = rng.exponential(1.0, n)
+    ret = rng.normal(0, 1, n)
+    ret[1:] += -0.5 * shock[:-1]
+    panel = pd.DataFrame({"ret": ret, "shock": shock, "placebo": placebo}, index=idx)
+    lp = L.local_projections(panel, ret="ret", shocks=["shock", "placebo"], horizons=[1, 3], lags=2)
+    got = lp.set_index(["h", "shock"])
+    for h in (1, 3):
+        assert got.loc[(h, "shock"), "coef"] == pytest.approx(-0.5, abs=4 * got.loc[(h, "shock"), "se"])
+        assert abs(got.loc[(h, "placebo"), "coef"]) < 4 * got.loc[(h, "placebo"), "se"]
+    assert got.loc[(1, "shock"), "coef"] == pytest.approx(-0.5, abs=0.06)
+    assert got.loc[(1, "shock"), "p"] < 1e-6
+    assert got.loc[(3, "shock"), "maxlags"] == 3 - 1 + 6
+    assert got.loc[(1, "shock"), "nobs"] == n - 2 - 1          # lags at the start, the lead at the end
+    ex = L.local_projections(panel, ret="ret", shocks=["shock"], horizons=[1], lags=2,
+                             exclude=(str(idx[100]), str(idx[199])))
+    assert ex["nobs"].iloc[0] == n - 3 - 100
+
+
+# ------------------------------------------------------------------------------- verdict rules
+
+
+def test_a7_and_g3_rules_on_hand_made_inputs():
+    assert V.a7_verdict(0.97, 0.84, True) == "supported"
+    assert V.a7_verdict(0.97, 0.84, False) == "partly supported"
+    assert V.a7_verdict(0.97, 0.71, True) == "partly supported"     # one gauge below the 80th percentile
+    assert V.a7_verdict(0.97, 0.71, False) == "contradicted"
+    assert V.a7_verdict(0.80, 0.80, False) == "partly supported"    # the boundary counts as high
+    assert V.g3_verdict(-0.065, 0.003) == "partly supported"
+    assert V.g3_verdict(-0.08, -0.06) == "supported"
+    assert V.g3_verdict(-0.049, -0.10) == "contradicted"
+    assert V.g3_verdict(0.02, -0.10) == "contradicted"
+
+
+# ------------------------------------------------------------------------------- the snapshot
+
+
+@pytest.fixture(scope="module")
+def oi(snapshot):
+    return L.venue_oi()
+
+
+def test_snapshot_venue_coverage(oi):
+    cov = L.coverage(oi)
+    assert cov.loc["okx_swap", "last"] == pd.Timestamp("2026-01-21 15:00", tz="UTC")
+    assert cov.loc["all_coinglass", "last"] == pd.Timestamp("2025-11-14 20:00", tz="UTC")   # end of the bar opened 16:00
+    assert cov.loc["binance_btcusdt", ["n", "n_gaps"]].tolist() == [40, 0]
+    assert cov.loc["okx_swap", "n"] == 6406 and cov.loc["okx_swap", "n_gaps"] > 100
+    assert (oi.loc[oi["venue"] == "okx_swap", "oi_usd"]
+            == oi.loc[oi["venue"] == "okx_swap", "oi_contracts"] * L.OKX_FACE_USD).all()
+
+
+def test_snapshot_venue_agreement(oi):
+    t = L.agreement_table(oi, [("binance_usdtm", "binance_btcusdt"), ("binance_coinm", "binance_coinm_perp"),
+                               ("all_coinglass", "okx_swap")]).set_index("a")
+    # Binance BTCUSDT is ~91% of Binance USDT-M BTC OI at the same 00:00 instants; daily changes agree
+    assert t.loc["binance_usdtm", "n"] == 7
+    assert 1 / t.loc["binance_usdtm", "ratio_median"] == pytest.approx(0.908, abs=0.002)
+    assert t.loc["binance_usdtm", "corr_change"] > 0.99
+    assert t.loc["binance_coinm", "corr_change"] == pytest.approx(0.875, abs=0.01)
+    # OKX's inverse swap is about 1% of all-venue OI and moves with it only weakly
+    assert t.loc["all_coinglass", "ratio_median"] == pytest.approx(97.9, abs=0.5)
+    assert t.loc["all_coinglass", "corr_change"] == pytest.approx(0.14, abs=0.01)
+
+
+def test_snapshot_10oct_cascade(snapshot):
+    r = L.binance_cascade_split("2025-10-10 20:00Z", "2025-10-11 00:00Z")
+    assert r["liq_long_usd"] == pytest.approx(235.60e6, rel=1e-4)
+    assert r["liq_short_usd"] == pytest.approx(107.46e6, rel=1e-4)
+    assert r["usdtm_coin_start"] == 102707.0 and r["usdtm_coin_end"] == 80186.57
+    assert r["forced_share_usd"] == pytest.approx(0.110, abs=0.001)
+    assert r["forced_share_coin"] == pytest.approx(0.129, abs=0.001)
+    assert r["all_oi_change_usd"] == pytest.approx(-0.178, abs=0.001)
+    r12 = L.binance_cascade_split("2025-10-10 12:00Z", "2025-10-11 00:00Z")
+    assert r12["all_oi_change_usd"] == pytest.approx(-0.219, abs=0.001)       # Glassnode: -22% in <12h
+    assert r12["all_oi_usd_start"] - r12["all_oi_usd_end"] == pytest.approx(19.73e9, rel=1e-3)
+
+
+def test_snapshot_event_table_finds_10oct(oi):
+    et = L.event_table(oi)
+    agg = et[et["series"] == "all_coinglass:coin"]
+    assert len(agg) == 1
+    e = agg.iloc[0]
+    assert e["start"] == pd.Timestamp("2025-10-10 12:00", tz="UTC") and e["end"] == pd.Timestamp("2025-10-11 04:00", tz="UTC")
+    assert e["oi_change"] == pytest.approx(-0.1616, abs=1e-3) and e["price_change"] == pytest.approx(-0.0761, abs=1e-3)
+    assert e["liq_long_usd"] == pytest.approx(293.6e6, rel=1e-3)
+    bu = et[et["series"] == "binance_usdtm:coin"]
+    assert bu["end"].dt.strftime("%Y-%m-%d").tolist() == ["2025-06-24", "2025-10-11", "2025-10-22"]
+    assert et[et["series"] == "binance_btcusdt:coin"].empty
+
+
+def test_snapshot_amplification_panel_and_lp(snapshot):
+    p = L.amplification_panel()
+    assert len(p) == 1079 and p.index[-1] == pd.Timestamp("2025-11-14 12:00", tz="UTC")
+    assert p["liq_long"].max() == pytest.approx(2.356, abs=1e-3)           # the 10 Oct 20:00 bar, USD 100m
+    lp = L.local_projections(p, ret="ret", shocks=["liq_long", "liq_short"], horizons=[1]).set_index("shock")
+    assert lp.loc["liq_long", "coef"] == pytest.approx(-0.0055, abs=2e-4)
+    assert lp.loc["liq_long", "p"] < 0.01 and lp.loc["liq_short", "p"] > 0.5
+
+
+def test_snapshot_claim_values(snapshot):
+    from mktlib import claims
+    d5 = claims.evaluate("D5")
+    assert d5.verdict == "not testable" and d5.values["D5.liquidations_20_21nov"] is None
+    assert d5.values["D5.oi_change_coin_20_21nov"] == pytest.approx(-0.0141, abs=1e-4)
+    a4 = claims.evaluate("A4")
+    assert a4.values["A4.oi_change_coin_20_21nov"] == d5.values["D5.oi_change_coin_20_21nov"]
+    assert a4.verdict == "not testable"
+    p = L.oi_change_20_21nov()
+    assert p["binance_btcusdt"]["change"] == pytest.approx(-0.0240, abs=1e-4)
+    assert p["okx_swap"]["change"] == pytest.approx(0.0881, abs=1e-4)
+    assert p["okx_swap"]["t0"] == pd.Timestamp("2025-11-19 23:00", tz="UTC")
+    g3 = claims.evaluate("G3")
+    assert g3.values["G3.oi_change_coin"] == pytest.approx(-0.0651, abs=1e-4)
+    assert g3.verdict == "partly supported"
+    c = L.oi_change_okx()
+    assert (c["t0"], c["t1"]) == (pd.Timestamp("2025-12-31 23:00", tz="UTC"), pd.Timestamp("2026-01-05 23:00", tz="UTC"))
+    assert c["contracts_change"] == pytest.approx(0.0030, abs=1e-4)
+    a7 = claims.evaluate("A7")
+    v = a7.values
+    assert v["A7.leverage_ratio_late_nov"] == pytest.approx(4.693e-4, rel=1e-3)
+    assert v["A7.leverage_ratio_percentile"] == pytest.approx(0.971, abs=1e-3)
+    assert v["A7.oi_drop_coin_10oct"] == pytest.approx(0.1259, abs=1e-4)        # OKX inverse coin OI rose
+    assert v["A7.max_oi_drop_coin_after_bounce"] == pytest.approx(-0.0681, abs=1e-4)
+    assert a7.verdict == "partly supported"
+    g4 = claims.evaluate("G4")
+    assert g4.verdict == "not testable" and set(g4.values.values()) == {None}
+    assert V.first_close_above() == pd.Timestamp("2025-11-26", tz="UTC")
