@@ -256,6 +256,29 @@ def render_html(page_dir: str = "notebooks") -> str:
     return "\n".join(out)
 
 
+def render_summary_html(page_dir: str = "notebooks") -> str:
+    """A compact ledger for the book: one row per claim with its title, the verdict badge and a link to
+    the claim's section. Claims are grouped by verdict (supported first)."""
+    from mktlib.plotting import VERDICT_COLORS
+
+    depth = "../" * len([p for p in page_dir.split("/") if p])
+    table = claims_table()
+    order = {v: i for i, v in enumerate(VERDICTS)}
+    table = table.assign(_o=table["verdict"].map(order)).sort_values(["_o"], kind="stable")
+    out = ['<table class="mktlib-ledger-summary"><thead><tr><th>claim</th><th>what was said</th>'
+           "<th>verdict</th><th>discussed in</th></tr></thead><tbody>"]
+    for r in table.itertuples():
+        title, doc = CHAPTERS[r.chapter]
+        color = VERDICT_COLORS[r.verdict]
+        out.append(
+            f'<tr><td><a href="#claim-{r.claim}"><b>{r.claim}</b></a></td><td>{_esc(r.title)}</td>'
+            f'<td><span class="verdict verdict-{r.verdict.replace(" ", "-")}" style="background:{color};'
+            f'color:white;padding:1px 6px;border-radius:4px;white-space:nowrap">{_esc(r.verdict)}</span></td>'
+            f'<td><a href="{depth}{doc}.html#claim-{r.claim.lower()}">{_esc(title)}</a></td></tr>')
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
 def _fmt(value: Value, unit: str) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "n/a"

@@ -142,3 +142,11 @@ def test_html_ledger_links_each_claim_to_its_section(fake_d4):
     assert "supported if both lows are below the quoted levels" in page
     assert "80,600 USDT" in page or "80600" in page.replace(",", "")
     assert 'class="verdict verdict-supported"' in page
+
+
+def test_summary_ledger_has_one_row_per_claim_and_links_to_the_detail(fake_d4):
+    page = claims.render_summary_html(page_dir="notebooks")
+    assert page.count("<tr><td>") == len(claims.registry())
+    assert '<a href="#claim-D4"><b>D4</b></a>' in page
+    # supported claims come before pending ones
+    assert page.index("claim-D4") < page.index("claim-D1\"")
