@@ -46,7 +46,7 @@ CHAPTERS = {
     "episode": ("The episode", "notebooks/01-episode"),
     "leverage": ("Leverage", "notebooks/02-leverage"),
     "funding": ("Funding and basis", "notebooks/03-funding"),
-    "transmission": ("Cross-asset transmission", "book/transmission"),
+    "transmission": ("Cross-asset transmission", "notebooks/04-transmission"),
     "macro": ("Rate cuts and the AI trade", "notebooks/05-rates-ai"),
     "flows": ("ETF flows and treasury companies", "notebooks/06-flows-treasuries"),
     "epilogue": ("With hindsight", "notebooks/08-epilogue"),
