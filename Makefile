@@ -14,11 +14,12 @@ unexport MPLBACKEND
 export PYTHONHASHSEED := 0
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
-.PHONY: help book test verify bench notebooks lock clean
+.PHONY: help book test verify bench notebooks lock clean downloads check-site
 
 help:
 	@echo "make book   build the site from an empty cache (creates .venv, verifies the data)"
 	@echo "make test   unit/known-answer tests of mktlib and nbval on every notebook"
+	@echo "make check-site  open every page of the built site in headless Chromium (after make book)"
 	@echo "make bench  load and build timings"
 	@echo "make notebooks [NB=notebooks/x.ipynb]  re-execute notebooks in place (authors)"
 
@@ -37,10 +38,23 @@ test: verify
 	MPLBACKEND=Agg $(PY) -m pytest -q -n 2 tests
 	$(PY) -m pytest -q $(NBVAL) notebooks/
 
-book: verify
+# The claims ledger as files the site offers for download (book/_generated/ ignores itself in git).
+GENERATED := book/_generated
+downloads: verify
+	mkdir -p $(GENERATED)
+	echo '*' > $(GENERATED)/.gitignore
+	$(PY) -m mktlib claims --format json -o $(GENERATED)/claims-ledger.json
+	$(PY) -m mktlib claims --format csv -o $(GENERATED)/claims-ledger.csv
+
+book: verify downloads
 	rm -rf _build
 	$(VENV)/bin/jupyter-book build . -n -W --keep-going
 	@echo "The site is at file://$(CURDIR)/_build/html/index.html"
+
+# The built site as a reader sees it: every page in headless Chromium (links, images, glue values, console
+# errors); screenshots in _build/screenshots. Needs /usr/bin/chromium and /usr/bin/chromedriver.
+check-site: $(STAMP)
+	$(PY) scripts/check_site.py
 
 notebooks: verify
 	$(PY) scripts/run_notebooks.py $(NB)
@@ -54,4 +68,4 @@ lock: $(STAMP)
 	  $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > requirements.lock
 
 clean:
-	rm -rf _build .cache .pytest_cache
+	rm -rf _build .cache .pytest_cache $(GENERATED)

@@ -1,0 +1,826 @@
+"""Test the built site as a reader would see it (``make check-site``, after ``make book``).
+
+Serves ``_build/html`` on a free localhost port, opens every page in headless Chromium (Selenium and
+Debian's ``/usr/bin/chromedriver``) and fails, with a message naming the page, on:
+
+* a page listed in ``_toc.yml`` that was not built, or a built page that ``_toc.yml`` does not list;
+* a broken internal link: every ``<a href>`` to a local file must exist and, for ``#fragment`` links,
+  the target page must have an element with that id; downloads and other files are also fetched over
+  HTTP (status 200, the size of the file); local stylesheets, scripts and icons must exist;
+* an image that does not load in the browser (``naturalWidth == 0``) or whose file is missing;
+* an unresolved glue value. myst-nb 1.x renders an unresolved ``{glue:text}`key``` (unknown key, a
+  format spec that fails, a mistyped role) as *nothing*, so the page text just loses the number. The
+  checker therefore reads each page's source (from ``_toc.yml``): every glue key the source uses must
+  have been glued by the executed notebook (``_build/jupyter_execute/<page>.glue.json``), every role
+  must be a known glue role, and the page must show one ``pasted-text`` value per ``{glue:text}`` role;
+* what MyST/Sphinx leave in the text when something does not resolve: a literal ``{glue``, ``??``, a
+  lone ``?`` standing where a value should be (a ``?`` after a space, never a question mark ending a
+  word), an empty citation ``[]``, a cross-reference that is not a link (``class="xref"`` outside
+  ``<a>``);
+* any JavaScript console error (Chromium log level SEVERE). The browser's automatic ``/favicon.ico``
+  request is ignored unless a page declares that icon. Failures to load resources from other hosts (a
+  CDN, with no network) are reported as warnings; ``--strict-external`` makes them errors.
+
+A full-page screenshot of each page (window height set to the document height, capped) goes to
+``_build/screenshots/<page>.png``. Prints a table (page, links checked, images, errors) and exits 1 on
+any error. ``--no-browser`` runs only the checks that need no browser (used by the unit tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import re
+import shutil
+import socketserver
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urljoin, urlsplit
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WIDTH = 1280
+MAX_HEIGHT = 30000  # tall enough for the longest page; Chromium renders it in tiles
+#: Sphinx/Jupyter Book internals that are not pages of the book.
+INTERNAL_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
+SOURCE_SUFFIXES = (".md", ".ipynb", ".myst", ".rst")
+GLUE_KINDS = {"", "any", "text", "md", "math", "figure"}
+SKIP_TEXT_TAGS = {"script", "style", "pre", "code", "kbd", "samp", "tt", "textarea", "noscript", "math", "svg"}
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+             "track", "wbr"}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pages: from _toc.yml and from the built files
+# ---------------------------------------------------------------------------------------------------
+
+def toc_files(toc_path: Path) -> list[str]:
+    """The documents ``_toc.yml`` lists (root first), as paths without suffix, e.g. ``book/intro``.
+
+    Handles ``jb-book`` (``parts``/``chapters``) and ``jb-article`` (``sections``) at any depth,
+    ``glob:`` entries (expanded against the toc's folder) and skips ``url:`` entries.
+    """
+    toc = yaml.safe_load(toc_path.read_text())
+    if not isinstance(toc, dict) or "root" not in toc:
+        raise ValueError(f"{toc_path}: no 'root' entry")
+    out = [_strip_suffix(toc["root"])]
+
+    def walk(node):
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            if "file" in node:
+                out.append(_strip_suffix(node["file"]))
+            if "glob" in node:
+                base = toc_path.parent
+                for p in sorted(base.glob(node["glob"])):
+                    if p.suffix in SOURCE_SUFFIXES:
+                        out.append(p.relative_to(base).with_suffix("").as_posix())
+            for key in ("parts", "chapters", "sections"):
+                if key in node:
+                    walk(node[key])
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    seen, pages = set(), []
+    for p in out:
+        if p not in seen:
+            seen.add(p)
+            pages.append(p)
+    return pages
+
+
+def _strip_suffix(name: str) -> str:
+    p = PurePosixPath(str(name))
+    return str(p.with_suffix("")) if p.suffix in SOURCE_SUFFIXES else str(p)
+
+
+def built_pages(html: Path) -> list[str]:
+    """Every built page under ``html`` (``book/intro.html`` ...), without Sphinx internals.
+
+    Skips top-level folders starting with ``_`` (``_static``, ``_sources``, ``_downloads``, ``_images``)
+    and ``genindex``/``search``/``py-modindex``.
+    """
+    pages = []
+    for p in sorted(html.rglob("*.html")):
+        rel = p.relative_to(html).as_posix()
+        if rel.split("/")[0].startswith("_") or rel in INTERNAL_PAGES:
+            continue
+        pages.append(rel)
+    return pages
+
+
+def redirect_target(text: str) -> str | None:
+    """The target of a ``<meta http-equiv="refresh" content="0; url=...">`` page, or None."""
+    m = re.search(r'<meta\s+http-equiv="refresh"\s+content="\d+;\s*url=([^"]+)"', text, re.IGNORECASE)
+    return m.group(1) if m else None
+
+
+def page_inventory(html: Path, toc_path: Path) -> tuple[list[str], list[str]]:
+    """(pages to check, errors): the union of built pages and ``_toc.yml`` pages, with an error for a
+    toc page that was not built and for a built page that the toc does not list (``index.html`` may
+    be a redirect to a toc page)."""
+    toc = [f"{f}.html" for f in toc_files(toc_path)]
+    built = built_pages(html)
+    errors = [f"{p}: listed in _toc.yml but not built (no {html.name}/{p})" for p in toc if p not in built]
+    for p in built:
+        if p in toc:
+            continue
+        target = redirect_target((html / p).read_text(errors="replace"))
+        if target is None:
+            errors.append(f"{p}: built but not listed in _toc.yml (a stale or orphan page)")
+    pages = toc + [p for p in built if p not in toc]
+    return pages, errors
+
+
+# ---------------------------------------------------------------------------------------------------
+# Static reading of a built page
+# ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class PageScan:
+    """What a page's HTML contains (static parse; the browser adds what scripts create)."""
+    hrefs: list[str] = field(default_factory=list)      # <a href>, as written
+    assets: list[str] = field(default_factory=list)     # local <link href>, <script src>
+    icons: list[str] = field(default_factory=list)      # <link rel=icon href>
+    images: list[str] = field(default_factory=list)     # <img src>
+    ids: set[str] = field(default_factory=set)          # id= and <a name=>
+    texts: list[str] = field(default_factory=list)      # visible text per block, code excluded
+    pasted_text: int = 0                                # <span class="pasted-text">: resolved {glue:text}
+    unresolved_refs: list[str] = field(default_factory=list)  # class="xref" outside <a>
+    empty_citations: int = 0                            # bibtex citation rendered as []
+    math: list[str] = field(default_factory=list)       # the TeX of each math element
+
+
+BLOCK_TAGS = frozenset({"p", "li", "td", "th", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption",
+              "caption", "div", "section", "blockquote", "title", "summary"})
+
+
+class _Scanner(HTMLParser):
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.scan = PageScan()
+        self.skip = 0           # depth inside code-like elements
+        self.a_depth = 0
+        self.stack: list[tuple[str, bool, bool, bool, bool]] = []  # (tag, skips, xref, citation, math)
+        self.buf: list[str] = []
+        self.xref_text: list[list[str]] = []
+        self.cite_text: list[list[str]] = []
+        self.math_text: list[list[str]] = []
+
+    def _flush(self):
+        text = re.sub(r"[ \t\r\n]+", " ", "".join(self.buf)).strip()
+        if text:
+            self.scan.texts.append(text)
+        self.buf = []
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v or "") for k, v in attrs}
+        classes = a.get("class", "").split()
+        if "id" in a:
+            self.scan.ids.add(a["id"])
+        if tag == "a" and "name" in a:
+            self.scan.ids.add(a["name"])
+        if tag == "a" and "href" in a:
+            self.scan.hrefs.append(a["href"])
+        if tag == "img" and "src" in a:
+            self.scan.images.append(a["src"])
+        if tag == "link" and "href" in a:
+            rel = a.get("rel", "").lower().split()
+            if "icon" in rel:
+                self.scan.icons.append(a["href"])
+            if {"stylesheet", "icon", "preload"} & set(rel):
+                self.scan.assets.append(a["href"])
+        if tag == "script" and "src" in a:
+            self.scan.assets.append(a["src"])
+        if tag == "span" and "pasted-text" in classes:
+            self.scan.pasted_text += 1
+        if tag in VOID_TAGS:
+            return
+        if tag in BLOCK_TAGS:
+            self._flush()
+        skips = tag in SKIP_TEXT_TAGS or "math" in classes
+        xref = "xref" in classes and self.a_depth == 0
+        cite = "bibtex-citation" in classes
+        math = "math" in classes and not self.math_text
+        self.stack.append((tag, skips, xref, cite, math))
+        self.skip += skips
+        if tag == "a":
+            self.a_depth += 1
+        if xref:
+            self.xref_text.append([])
+        if cite:
+            self.cite_text.append([])
+        if math:
+            self.math_text.append([])
+
+    def handle_endtag(self, tag):
+        if tag in VOID_TAGS or not any(t == tag for t, *_ in self.stack):
+            return
+        while self.stack:
+            t, skips, xref, cite, math = self.stack.pop()
+            self.skip -= skips
+            if t == "a":
+                self.a_depth -= 1
+            if xref:
+                self.scan.unresolved_refs.append("".join(self.xref_text.pop()).strip())
+            if cite and "".join(self.cite_text.pop()).strip() in ("[]", "()", ""):
+                self.scan.empty_citations += 1
+            if math:
+                self.scan.math.append("".join(self.math_text.pop()).strip())
+            if t == tag:
+                break
+        if tag in BLOCK_TAGS:
+            self._flush()
+
+    def handle_data(self, data):
+        for buf in self.xref_text:
+            buf.append(data)
+        for buf in self.cite_text:
+            buf.append(data)
+        for buf in self.math_text:
+            buf.append(data)
+        if not self.skip:
+            self.buf.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+def scan_html(text: str) -> PageScan:
+    """Parse a page's HTML into a :class:`PageScan`."""
+    s = _Scanner()
+    s.feed(text)
+    s.close()
+    return s.scan
+
+
+#: A '?' that stands where a value should be: after a space or '(' and before a space, punctuation or a
+#: unit. A real question mark ends a word ("really?"), so it never matches.
+LONE_QUESTION = re.compile(r"(?:^|(?<=[\s(]))\?(?=$|[\s.,;:)%])")
+
+
+def text_problems(texts: list[str]) -> list[str]:
+    """Placeholders left in visible text (code excluded): a literal glue role, '??', a lone '?'."""
+    problems = []
+    for t in texts:
+        i = min((j for j in (t.find("{glue"), t.find("glue:text")) if j >= 0), default=-1)
+        if i >= 0:
+            problems.append(f"a literal glue role in the text: {_context(t, i)}")
+        if "??" in t:
+            problems.append(f"'??' (an unresolved value) in the text: {_context(t, t.find('??'))}")
+        m = LONE_QUESTION.search(t)
+        if m:
+            problems.append(f"a lone '?' where a value should be: {_context(t, m.start())}")
+    return problems
+
+
+def _context(text: str, i: int, width: int = 40) -> str:
+    snippet = re.sub(r"\s+", " ", text[max(0, i - width): i + width])
+    return "'" + ("..." if i > width else "") + snippet + ("..." if i + width < len(text) else "") + "'"
+
+
+_TEX_WORDS = re.compile(r"\\(?:text|textrm|mathrm|mathit|mathbf|operatorname|mbox)\s*\{[^{}]*\}|\\[A-Za-z]+")
+_PROSE = re.compile(r"[A-Za-z]{2,}[,.;:!?'\")]*\s+[\"'(]*[A-Za-z]{2,}")
+
+
+def prose_in_math(tex: str) -> bool:
+    """Whether a rendered formula is really prose: with MyST's dollarmath, two '$' signs in a paragraph
+    ("from $92,000 ... to $86,000") turn the text between them into a formula (and any glue role in it
+    into nothing). Signs: a glue role, two plain words in a row outside \\text{...}, quotes or a dash,
+    or a formula that starts with a number with thousands separators.
+
+    >>> prose_in_math(r"\\(86,000, to \\)"), prose_in_math(r"\\(5tn to \\)")
+    (True, True)
+    >>> prose_in_math(r"\\(r_t = \\log(P_t / P_{t-1}) \\text{ per day}\\)"), prose_in_math(r"\\[\\sum_i w_i x_i\\]")
+    (False, False)
+    """
+    body = re.sub(r"^\\[(\[]|\\[)\]]$", "", tex.strip())
+    plain = _TEX_WORDS.sub(" ", body)
+    return ("{glue" in body or bool(_PROSE.search(plain)) or any(c in plain for c in "\"“”—")
+            or re.match(r"\s*\d{1,3}(?:,\d{3})+\b", plain) is not None)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Links
+# ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class Target:
+    kind: str                 # "skip", "external", "local"
+    path: str = ""            # path relative to the html root ("" for the root itself)
+    fragment: str = ""
+
+
+def resolve(page: str, href: str, base: str = "http://site.invalid/") -> Target:
+    """Where ``href`` on ``page`` (path relative to the html root) points.
+
+    >>> resolve("book/intro.html", "../notebooks/07-ledger.html#claim-a1")
+    Target(kind='local', path='notebooks/07-ledger.html', fragment='claim-a1')
+    >>> resolve("book/intro.html", "#top").path
+    'book/intro.html'
+    >>> resolve("book/intro.html", "https://github.com/x").kind
+    'external'
+    """
+    href = href.strip()
+    if not href or href.lower().startswith(("mailto:", "javascript:", "tel:", "data:")):
+        return Target("skip")
+    url = urlsplit(urljoin(base + page, href))
+    b = urlsplit(base)
+    if (url.scheme, url.netloc) != (b.scheme, b.netloc):
+        return Target("external")
+    path = unquote(url.path).removeprefix(b.path)
+    return Target("local", path, unquote(url.fragment))
+
+
+def local_file(html: Path, path: str) -> Path | None:
+    """The file a local path serves (a folder serves its index.html), or None if there is none."""
+    p = html / path if path else html
+    if p.is_dir():
+        p = p / "index.html"
+    try:
+        p.resolve().relative_to(html.resolve())
+    except ValueError:
+        return None
+    return p if p.is_file() else None
+
+
+def check_links(page: str, hrefs: list[str], html: Path, ids_of) -> tuple[int, int, list[str], list[str]]:
+    """Check every link of a page. ``ids_of(path)`` gives the ids of a local html file.
+
+    Returns (local links checked, external links seen, errors, local non-page files linked).
+    """
+    errors, files, n_local, n_ext = [], [], 0, 0
+    for href in dict.fromkeys(hrefs):
+        t = resolve(page, href)
+        if t.kind == "external":
+            n_ext += 1
+        if t.kind != "local":
+            continue
+        n_local += 1
+        f = local_file(html, t.path)
+        if f is None:
+            errors.append(f"broken link {href!r}: {t.path or '/'} does not exist")
+            continue
+        rel = f.relative_to(html).as_posix()
+        if f.suffix == ".html":
+            if t.fragment and t.fragment not in ids_of(rel):
+                errors.append(f"broken link {href!r}: no element id={t.fragment!r} on {rel}")
+        else:
+            files.append(rel)
+    return n_local, n_ext, errors, files
+
+
+def check_assets(page: str, srcs: list[str], html: Path, what: str) -> list[str]:
+    """Local stylesheets/scripts/icons/images referenced by a page must exist."""
+    errors = []
+    for src in dict.fromkeys(srcs):
+        t = resolve(page, src)
+        if t.kind == "local" and local_file(html, t.path) is None:
+            errors.append(f"missing {what} {src!r}: {t.path} does not exist")
+    return errors
+
+
+# ---------------------------------------------------------------------------------------------------
+# Glue
+# ---------------------------------------------------------------------------------------------------
+
+GLUE_ROLE = re.compile(r"(?<!`)\{glue(?::([A-Za-z_-]*))?\}`([^`]+)`")
+_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
+_CODE_DIRECTIVES = {"code", "code-block", "code-cell", "sourcecode", "literalinclude", "raw"}
+
+
+@dataclass
+class GlueRole:
+    kind: str      # "text", "any", "md", ...
+    key: str       # the key ("path::key" keeps its path)
+    raw: str       # the role as written
+
+
+def strip_code(markdown: str) -> str:
+    """Markdown without fenced code blocks (``` or ~~~, and {code-block}-like directives) and without
+    double-backtick code spans, so that glue roles shown as examples are not taken as roles."""
+    out, fence = [], None
+    for line in markdown.splitlines():
+        m = _FENCE.match(line)
+        if fence is None and m:
+            info = m.group(3).strip()
+            directive = re.match(r"\{([^}]+)\}", info)
+            if directive is None or directive.group(1) in _CODE_DIRECTIVES:
+                fence = m.group(2)
+                continue
+        elif fence is not None:
+            if m and m.group(2).startswith(fence) and not m.group(3).strip():
+                fence = None
+            continue
+        out.append(line)
+    return re.sub(r"``.+?``", "", "\n".join(out), flags=re.DOTALL)
+
+
+def glue_roles(markdown: str) -> list[GlueRole]:
+    """The glue roles a markdown text uses, code excluded.
+
+    >>> [(r.kind, r.key) for r in glue_roles("x {glue:text}`n_rows:,` y {glue}`a` z {glue:}`p::b`")]
+    [('text', 'n_rows'), ('any', 'a'), ('any', 'p::b')]
+    """
+    roles = []
+    for m in GLUE_ROLE.finditer(strip_code(markdown)):
+        kind = {None: "any", "": "any"}.get(m.group(1), m.group(1))
+        content = m.group(2).strip()
+        if "::" in content:
+            path, rest = content.split("::", 1)
+            key = f"{path}::{rest.split(':', 1)[0]}"
+        else:
+            key = content.split(":", 1)[0]
+        roles.append(GlueRole(kind, key, m.group(0)))
+    return roles
+
+
+def page_source(root: Path, doc: str) -> Path | None:
+    """The source file of a toc document (``book/intro`` -> ``book/intro.md``)."""
+    for suffix in SOURCE_SUFFIXES:
+        p = root / f"{doc}{suffix}"
+        if p.is_file():
+            return p
+    return None
+
+
+def source_markdown(path: Path) -> str:
+    """A page's markdown: the file itself, or a notebook's markdown cells (cells tagged remove-cell
+    are not shown, so they are left out)."""
+    if path.suffix != ".ipynb":
+        return path.read_text()
+    nb = json.loads(path.read_text())
+    cells = []
+    for c in nb.get("cells", []):
+        tags = c.get("metadata", {}).get("tags", [])
+        if c.get("cell_type") == "markdown" and "remove-cell" not in tags:
+            src = c.get("source", "")
+            cells.append("".join(src) if isinstance(src, list) else src)
+    return "\n\n".join(cells)
+
+
+def glued_keys(build: Path, root: Path, doc: str) -> set[str] | None:
+    """The glue keys a document defines: from the executed notebook's ``<doc>.glue.json`` in
+    ``_build/jupyter_execute`` (what the site was built with), else from the outputs stored in the
+    source notebook; an empty set for a markdown page; None if nothing can be read."""
+    j = build / "jupyter_execute" / f"{doc}.glue.json"
+    if j.is_file():
+        return set(json.loads(j.read_text()))
+    src = page_source(root, doc)
+    if src is None:
+        return None
+    if src.suffix != ".ipynb":
+        return set()
+    keys = set()
+    for c in json.loads(src.read_text()).get("cells", []):
+        for o in c.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                keys.add(name)
+    return keys
+
+
+def check_glue(page: str, scan: PageScan, build: Path, root: Path) -> list[str]:
+    """Every glue role of the page's source resolves, and each {glue:text} shows a value."""
+    doc = page.removesuffix(".html")
+    src = page_source(root, doc)
+    if src is None:
+        return []
+    roles = glue_roles(source_markdown(src))
+    if not roles:
+        return []
+    errors, n_text = [], 0
+    own = glued_keys(build, root, doc)
+    for r in roles:
+        if r.kind not in GLUE_KINDS:
+            errors.append(f"unknown glue role {r.raw} (renders as nothing)")
+            continue
+        if "::" in r.key:
+            other, key = r.key.split("::", 1)
+            keys = glued_keys(build, root, str(PurePosixPath(doc).parent / _strip_suffix(other)))
+        else:
+            other, key, keys = doc, r.key, own
+        if keys is None:
+            errors.append(f"glue {r.raw}: cannot read the glue data of {other}")
+        elif key not in keys:
+            errors.append(f"unresolved glue {r.raw}: key {key!r} is not glued in {other} (renders as nothing)")
+        else:
+            n_text += r.kind == "text"
+    if scan.pasted_text < n_text:
+        errors.append(f"{n_text - scan.pasted_text} of the {n_text} {{glue:text}} values whose key exists are "
+                      "missing from the page (a format spec that fails, or a role inside text that '$' signs turned into "
+                      "a formula, renders as nothing)")
+    return errors
+
+
+# ---------------------------------------------------------------------------------------------------
+# Per-page static checks
+# ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class PageResult:
+    page: str
+    links: int = 0
+    external: int = 0
+    images: int = 0
+    files: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+class Site:
+    """The built html folder with cached static scans of its pages."""
+
+    def __init__(self, html: Path, root: Path, toc: Path):
+        self.html, self.root, self.toc = html, root, toc
+        self.build = html.parent
+        self._scans: dict[str, PageScan] = {}
+        self.dom_ids: dict[str, set[str]] = {}
+
+    def scan(self, rel: str) -> PageScan:
+        if rel not in self._scans:
+            self._scans[rel] = scan_html((self.html / rel).read_text(errors="replace"))
+        return self._scans[rel]
+
+    def ids_of(self, rel: str) -> set[str]:
+        return self.scan(rel).ids | self.dom_ids.get(rel, set())
+
+    def static_check(self, page: str, extra_hrefs=()) -> PageResult:
+        res = PageResult(page)
+        f = self.html / page
+        if not f.is_file():
+            return res
+        text = f.read_text(errors="replace")
+        target = redirect_target(text)
+        if target is not None:
+            n, _, errs, _ = check_links(page, [target], self.html, self.ids_of)
+            res.links, res.note = n, f"redirects to {resolve(page, target).path}"
+            res.errors += [e.replace("broken link", "broken redirect") for e in errs]
+            return res
+        s = self.scan(page)
+        n, n_ext, errs, files = check_links(page, s.hrefs + list(extra_hrefs), self.html, self.ids_of)
+        res.links, res.external, res.files = n, n_ext, files
+        res.errors += errs
+        res.errors += check_assets(page, s.assets, self.html, "asset")
+        res.errors += check_assets(page, s.images, self.html, "image")
+        res.images = len(s.images)
+        res.errors += text_problems(s.texts)
+        res.errors += [f"unresolved cross-reference {r!r} (shown as text, not a link)" for r in s.unresolved_refs]
+        if s.empty_citations:
+            res.errors.append(f"{s.empty_citations} unresolved citation(s) shown as '[]'")
+        for tex in s.math:
+            if prose_in_math(tex):
+                res.errors.append(f"text rendered as a formula (a '$' in the prose opened math; write \\$ for "
+                                  f"a dollar sign): {_context(tex, 0, 60)}")
+        res.errors += check_glue(page, s, self.build, self.root)
+        return res
+
+
+# ---------------------------------------------------------------------------------------------------
+# The browser
+# ---------------------------------------------------------------------------------------------------
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(html: Path) -> tuple[socketserver.TCPServer, str]:
+    """Serve ``html`` on a free localhost port in a daemon thread; returns (server, base URL)."""
+    handler = functools.partial(_QuietHandler, directory=str(html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def start_browser(profile: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in CHROME_FLAGS + [f"--user-data-dir={profile}", f"--window-size={WIDTH},900"]:
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.set_page_load_timeout(60)
+    return driver
+
+
+JS_PAGE = """
+const imgs = Array.from(document.images).map(i => ({src: i.getAttribute('src') || '', url: i.currentSrc || i.src,
+    complete: i.complete, w: i.naturalWidth}));
+const hrefs = Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'));
+const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id)
+    .concat(Array.from(document.querySelectorAll('a[name]')).map(e => e.getAttribute('name')));
+const h = Math.max(document.body ? document.body.scrollHeight : 0, document.documentElement.scrollHeight);
+return {imgs: imgs, hrefs: hrefs, ids: ids, height: h, viewport: window.innerHeight};
+"""
+
+
+def fit_window(driver) -> None:
+    """Make the viewport as tall as the document (capped at MAX_HEIGHT), allowing for the browser's own
+    frame, so that the screenshot shows the whole page and every lazy image is in view."""
+    gap = None
+    for _ in range(3):
+        doc, inner, outer = driver.execute_script(
+            "return [Math.max(document.body ? document.body.scrollHeight : 0,"
+            " document.documentElement.scrollHeight), window.innerHeight, window.outerHeight];")
+        want = min(int(doc), MAX_HEIGHT)
+        if want <= inner or int(doc) - int(inner) == gap:  # it fits, or the page grows with the viewport
+            return
+        gap = int(doc) - int(inner)
+        frame = max(int(outer) - int(inner), 0)
+        driver.set_window_size(WIDTH, want + frame)
+
+
+def browse(driver, base: str, page: str, shot: Path | None) -> dict:
+    """Open a page, let it settle with the whole page in the viewport, collect what the reader gets."""
+    driver.set_window_size(WIDTH, 900)
+    driver.get(base + page)
+    fit_window(driver)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # lazy images load once in view
+        if driver.execute_script("return Array.from(document.images).every(i => i.complete)"):
+            break
+        time.sleep(0.1)
+    info = driver.execute_script(JS_PAGE)
+    if shot is not None:
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(shot))
+    info["log"] = driver.get_log("browser")
+    return info
+
+
+def console_problems(entries: list[dict], base: str, icons: list[str], page: str,
+                     missing: set[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """(errors, warnings) from the browser log: SEVERE entries are errors; a failed load from another
+    host is a warning; the automatic /favicon.ico request counts only if the page declares that icon;
+    failed loads of files in ``missing`` (paths already reported as missing) are not repeated."""
+    declared = {base + resolve(page, i).path for i in icons if resolve(page, i).kind == "local"}
+    errors, warnings = [], []
+    for e in entries:
+        if e.get("level") != "SEVERE":
+            continue
+        msg = e.get("message", "")
+        url = msg.split(" ", 1)[0]
+        if url == base + "favicon.ico" and url not in declared:
+            continue
+        if url.startswith(base) and unquote(urlsplit(url).path).lstrip("/") in missing:
+            continue
+        if url.startswith(("http://", "https://")) and not url.startswith(base) and "Failed to load" in msg:
+            warnings.append(f"external resource did not load (network?): {msg}")
+            continue
+        errors.append(f"JavaScript console error: {msg.replace(base, '/')}")
+    return errors, warnings
+
+
+def fetch(base: str, rel: str, html: Path) -> str | None:
+    """Fetch a linked file over HTTP; an error message, or None if it is served whole."""
+    try:
+        with urllib.request.urlopen(base + rel, timeout=20) as r:
+            body = r.read()
+    except (urllib.error.URLError, OSError) as e:
+        return f"download {rel} failed: {e}"
+    size = (html / rel).stat().st_size
+    if len(body) != size or size == 0:
+        return f"download {rel}: served {len(body)} bytes, file has {size}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------------------
+
+def shot_path(shots: Path, page: str) -> Path:
+    return shots / (page.removesuffix(".html") + ".png")
+
+
+def table(results: list[PageResult]) -> str:
+    """The summary: page, local links checked (of which files fetched: downloads, sources), images,
+    errors."""
+    rows = [("page", "links", "files", "images", "errors")] + [
+        (r.page + (f" ({r.note})" if r.note else ""), str(r.links), str(len(r.files)), str(r.images),
+         str(len(r.errors))) for r in results]
+    w = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = [f"{r[0]:<{w[0]}}" + "".join(f"  {r[i]:>{w[i]}}" for i in range(1, 5)) for r in rows]
+    lines.insert(1, "  ".join("-" * x for x in w))
+    return "\n".join(lines)
+
+
+def run(html: Path, root: Path, toc: Path, shots: Path | None, browser: bool,
+        strict_external: bool = False) -> tuple[list[PageResult], list[str]]:
+    """Check the site; returns per-page results and site-level errors."""
+    site = Site(html, root, toc)
+    pages, site_errors = page_inventory(html, toc)
+    dom: dict[str, dict] = {}
+    failed: dict[str, str] = {}
+    results = {}
+    if browser:
+        for exe in (CHROMIUM, CHROMEDRIVER):
+            if not Path(exe).exists():
+                raise SystemExit(f"check_site: {exe} is missing (apt-get install chromium chromium-driver)")
+        if shots is not None:
+            shutil.rmtree(shots, ignore_errors=True)
+        server, base = serve(html)
+        profile = tempfile.mkdtemp(prefix="check-site-chromium-")
+        driver = start_browser(profile)
+        try:
+            for page in pages:
+                if (html / page).is_file() and redirect_target((html / page).read_text(errors="replace")) is None:
+                    try:
+                        dom[page] = browse(driver, base, page, shot_path(shots, page) if shots else None)
+                    except Exception as e:  # noqa: BLE001 - a page that hangs or crashes the tab: report it, go on
+                        failed[page] = f"the browser could not open the page: {type(e).__name__}: {e}".strip()
+                        driver.get("about:blank")
+                        continue
+                    site.dom_ids[page] = set(dom[page]["ids"])
+            for page in pages:
+                res = results[page] = site.static_check(page, dom.get(page, {}).get("hrefs", []))
+                if page in failed:
+                    res.errors.append(failed[page])
+                if page not in dom:
+                    continue
+                info = dom[page]
+                if shots is not None and info["height"] > MAX_HEIGHT:
+                    res.warnings.append(f"the screenshot shows the first {info['viewport']} of {info['height']} px")
+                res.images = len(info["imgs"])
+                for img in info["imgs"]:
+                    if not img["complete"] or img["w"] == 0:
+                        res.errors.append(f"image does not load: {img['src'] or img['url']} (naturalWidth 0)")
+                missing = {t.path for t in (resolve(page, u) for u in site.scan(page).assets + site.scan(page).images
+                                            + [i["src"] for i in info["imgs"]])
+                           if t.kind == "local" and local_file(html, t.path) is None}
+                errs, warns = console_problems(info["log"], base, site.scan(page).icons, page, missing)
+                res.errors += errs
+                (res.errors if strict_external else res.warnings).extend(warns)
+                for f in res.files:
+                    problem = fetch(base, f, html)
+                    if problem:
+                        res.errors.append(problem)
+        finally:
+            driver.quit()
+            server.shutdown()
+            shutil.rmtree(profile, ignore_errors=True)
+    else:
+        for page in pages:
+            results[page] = site.static_check(page)
+    for page in pages:
+        if not (html / page).is_file():
+            results[page].note = "NOT BUILT"
+    return [results[p] for p in pages], site_errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--html", type=Path, default=ROOT / "_build" / "html", help="the built site")
+    ap.add_argument("--toc", type=Path, default=ROOT / "_toc.yml")
+    ap.add_argument("--root", type=Path, default=None, help="the book's source folder (default: the toc's)")
+    ap.add_argument("--screenshots", type=Path, default=None, help="default: <html>/../screenshots")
+    ap.add_argument("--no-screenshots", action="store_true")
+    ap.add_argument("--no-browser", action="store_true", help="static checks only")
+    ap.add_argument("--strict-external", action="store_true", help="failed loads from other hosts are errors")
+    a = ap.parse_args(argv)
+    html = a.html.resolve()
+    if not (html / "index.html").is_file() and not built_pages(html):
+        print(f"check_site: no built site at {html} (run make book first)", file=sys.stderr)
+        return 2
+    shots = None if a.no_screenshots or a.no_browser else (a.screenshots or html.parent / "screenshots")
+    t0 = time.monotonic()
+    results, site_errors = run(html, (a.root or a.toc.parent).resolve(), a.toc.resolve(), shots,
+                               not a.no_browser, a.strict_external)
+    print(table(results))
+    n_err = len(site_errors) + sum(len(r.errors) for r in results)
+    for e in site_errors:
+        print(f"ERROR {e}")
+    for r in results:
+        for e in r.errors:
+            print(f"ERROR {r.page}: {e}")
+        for w in r.warnings:
+            print(f"warning {r.page}: {w}")
+    how = "static checks only" if a.no_browser else "in headless Chromium"
+    print(f"{len(results)} pages checked {how} in {time.monotonic() - t0:.1f} s"
+          + (f"; screenshots in {shots}" if shots else "") + f"; {n_err} error(s)")
+    return 1 if n_err else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
