@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from mktlib.errors import DataError
+from mktlib.timeutil import utc
 
 __all__ = ["day_range", "Drawdown", "max_drawdown", "period_returns", "breadth", "ndx_coverage",
            "NDX_CONSTITUENT_FILE"]
@@ -44,9 +45,7 @@ def _check_daily(obj, name: str) -> None:
         raise DataError(name, "dates are not sorted")
 
 
-def _ts(x) -> pd.Timestamp:
-    t = pd.Timestamp(x)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+_ts = utc  # mktlib.timeutil: naive arguments are read as UTC
 
 
 def day_range(ohlc: pd.DataFrame, day, *, name: str = "ohlc") -> pd.Series:

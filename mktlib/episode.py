@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from mktlib.errors import DataError
+from mktlib.timeutil import utc
 
 __all__ = [
     "WINDOWS", "RECOVERY_LEVEL", "EpisodeWindows", "Episode", "Drawdown", "Runup",
@@ -143,9 +144,7 @@ def _bar_ends(bars: pd.DataFrame, name: str) -> pd.Series:
     return bars.index.to_series() + steps.iloc[0]
 
 
-def _ts(x) -> pd.Timestamp:
-    t = pd.Timestamp(x)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+_ts = utc  # mktlib.timeutil: naive arguments are read as UTC
 
 
 def _day_span(window: tuple[str, str]) -> tuple[pd.Timestamp, pd.Timestamp]:

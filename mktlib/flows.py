@@ -23,21 +23,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tsa.api import VAR
 
 from mktlib import calendars
 from mktlib.errors import DataError
+from mktlib.timeutil import utc
 
 __all__ = ["etf_flows_aligned", "total_flows", "fund_flows", "align_flows_returns", "hac_ols", "flow_return_regressions",
            "var_granger", "stablecoin_growth", "window_sum"]
 
-def _utc(t) -> pd.Timestamp:
-    """A date or instant as a tz-aware UTC Timestamp (naive input is read as UTC)."""
-    t = pd.Timestamp(t)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+_utc = utc  # mktlib.timeutil: naive arguments are read as UTC
 
 
 

@@ -93,6 +93,7 @@ import numpy as np
 import pandas as pd
 
 from mktlib.errors import DataError
+from mktlib.timeutil import utc
 
 __all__ = [
     "NEUTRAL_ANNUAL",
@@ -162,9 +163,7 @@ def _check_index(obj: pd.Series | pd.DataFrame, name: str, *, unique: bool = Tru
         raise DataError(name, f"duplicate timestamps, first {idx[idx.duplicated()][0]}")
 
 
-def _utc(t) -> pd.Timestamp:
-    t = pd.Timestamp(t)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+_utc = utc  # mktlib.timeutil: naive arguments are read as UTC
 
 
 def _day(t) -> pd.Timestamp:

@@ -64,6 +64,7 @@ import pandas as pd
 from scipy import stats
 
 from mktlib.errors import DataError
+from mktlib.timeutil import utc
 
 __all__ = [
     "DROP",
@@ -194,11 +195,7 @@ def _fmt_td(td: pd.Timedelta) -> str:
     return f"{h:g}h" if h < 48 else f"{td / pd.Timedelta('1D'):g}D"
 
 
-def _utc(x) -> pd.Timestamp:
-    """An instant given by the caller (string or Timestamp) as a UTC Timestamp; a string without a
-    zone is read as UTC (the module's convention for arguments; data series must carry their zone)."""
-    t = pd.Timestamp(x)
-    return t.tz_localize("UTC") if t.tz is None else t.tz_convert("UTC")
+_utc = utc  # mktlib.timeutil: naive arguments are read as UTC
 
 
 # ------------------------------------------------------------------------------------ conversions

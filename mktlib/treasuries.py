@@ -27,15 +27,13 @@ from scipy import stats
 from mktlib import calendars
 from mktlib.errors import DataError
 from mktlib.events import event_study, placebo, placebo_pvalue
+from mktlib.timeutil import utc
 
 __all__ = ["close_panel_wide", "coin_at_closes", "max_drawdown", "beta_hac", "rolling_beta",
            "relative_return", "premium_proxy", "mnav", "holdings", "holdings_change", "dat_table",
            "event_table", "MSCI_EVENTS", "DAT_START", "DAT_COIN", "coins_at_ny_close", "dat_closes", "event_shifts"]
 
-def _utc(t) -> pd.Timestamp:
-    """A date or instant as a tz-aware UTC Timestamp (naive input is read as UTC)."""
-    t = pd.Timestamp(t)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+_utc = utc  # mktlib.timeutil: naive arguments are read as UTC
 
 
 # The 2025 treasury businesses: earlier rows of several tickers belong to predecessor companies

@@ -16,6 +16,7 @@ from mktlib import calendars
 from mktlib import correlation as corr
 from mktlib import leadlag
 from mktlib.claims import Evaluation, evaluator
+from mktlib.timeutil import utc
 
 ALPHA = 0.05
 
@@ -47,9 +48,7 @@ G5_PRIOR_END = "2025-12-24"
 G5_PRIOR_N = 60
 
 
-def _ts(d) -> pd.Timestamp:
-    t = pd.Timestamp(d)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+_ts = utc  # mktlib.timeutil: naive arguments are read as UTC
 
 
 def _load(dataset: str) -> pd.DataFrame:
