@@ -1,46 +1,71 @@
-"""The claims ledger: every claim of the four commentaries, its measures, and a verdict from a stated rule.
+"""The claims ledger and its verdict framework (the standard: ``shared/briefs/verdicts.md``).
 
-The registry (``mktlib/claims_registry.yaml``) holds, per claim: ``id`` (e.g. ``D4``), ``article``,
-``title``, ``claim`` (paraphrase), ``quote`` (short, verbatim), ``chapter``, ``rule`` (the verdict rule
-in words) and ``measures`` (``id`` exactly as in the claims brief, ``unit``, ``description``).
+Three files of data and one mechanism:
 
-A chapter module fills a claim in by registering an *evaluator*: a function that computes every
-measure of the claim from the data and applies the rule::
+- ``claims_registry.yaml``: every claim of the four commentaries and its registered measures (ids as in
+  the claims brief, with units and definitions).
+- ``protocol.yaml`` (the frozen protocol): per claim, its *parts*, each with a ``type`` (``fact``,
+  ``reading``, ``forecast``), a statement, the measures it rests on, the rule in words, the rule's
+  provenance (``rule_status``: ``registered`` or ``post hoc``, and ``rule_set_on``), the thresholds
+  and the analyst choices (``primary`` values and the ``grid`` of alternatives). Its sha256 goes into
+  every export.
+- ``protocol_changes.yaml``: the changes log (old rule, new rule, why, which verdicts moved, and the
+  protocol's sha256 after the change); ``tests/test_framework.py`` fails when the protocol changes
+  without an entry.
 
-    @evaluator("D4", rule="supported if the 1h low on 21 Nov is below 86,000 ...")
-    def _d4() -> Evaluation:
-        low = ...                                       # from mktlib.data
-        return Evaluation({"D4.btc_low_21nov": low, ...},
-                          verdict=verdict_by_threshold(...), reason="...")
+A chapter module registers an *evaluator* per claim. The framework calls it once per specification
+(the primary one and every combination of the grid) with a :class:`Spec` that holds the analyst
+choices and the thresholds::
 
-Claims without an evaluator are ``pending``. :func:`ledger` returns one row per measure with the
-fields ``claim, measure, value, unit, verdict, chapter`` (plus ``article``, ``title``, ``reason``);
-:func:`export` writes it as JSON, CSV or Markdown (``python -m mktlib claims --format json``).
+    @evaluator("K5")
+    def _k5(spec: Spec) -> Evaluation:
+        vals = k5_values(shift_start=spec["shift_start"], ...)
+        return Evaluation(values=vals, parts={"K5": Part(verdict, reason, statistic=median)})
 
->>> led = ledger()
->>> list(led.columns[:6])
-['claim', 'measure', 'value', 'unit', 'verdict', 'chapter']
+and computes, for every part, the ``stability`` (share of specifications giving the primary verdict);
+below 2/3 the published verdict is ``inconclusive`` (the primary verdict is kept beside it). p-values
+an evaluator registers (:class:`Test`) form one family across the ledger; :meth:`Spec.adjusted` gives
+the Holm and Benjamini-Hochberg adjusted values the rules use. The ledger is computed once and cached
+on disk, keyed by the code, the protocol and the data catalogue (:func:`result`).
+
+>>> sorted(TYPES)
+['fact', 'forecast', 'reading']
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import importlib
 import io
+import itertools
 import json
 import math
-from collections.abc import Callable
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
-REGISTRY_PATH = Path(__file__).with_name("claims_registry.yaml")
-VERDICTS = ("supported", "partly supported", "contradicted", "not testable", "pending")
+from mktlib import inference
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REGISTRY_PATH = PACKAGE_DIR / "claims_registry.yaml"
+PROTOCOL_PATH = PACKAGE_DIR / "protocol.yaml"
+CHANGES_PATH = PACKAGE_DIR / "protocol_changes.yaml"
+SCHEMA = "mktlib-ledger/2"
+
+TYPES = ("fact", "reading", "forecast")
+VERDICTS = ("supported", "partly supported", "contradicted", "inconclusive", "not testable")
+RULE_STATUSES = ("registered", "post hoc")
 # chapter key -> (title, document path in the book, without suffix).
 CHAPTERS = {
     "episode": ("The episode", "notebooks/01-episode"),
@@ -54,8 +79,14 @@ CHAPTERS = {
 # Modules whose import registers evaluators: one per chapter, in mktlib/verdicts/.
 EVALUATOR_MODULES: list[str] = [f"mktlib.verdicts.{m}" for m in
                                 ("episode", "leverage", "funding", "transmission", "macro", "flows")]
-LEDGER_FIELDS = ["claim", "measure", "value", "unit", "verdict", "chapter", "article", "title", "rule",
-                 "reason"]
+LEDGER_FIELDS = ["claim", "part", "type", "measure", "value", "unit", "interval_low", "interval_high",
+                 "p_value", "p_holm", "p_bh", "verdict", "primary_verdict", "stability", "n_specifications",
+                 "rule", "rule_status", "rule_set_on", "reason", "chapter", "article", "title",
+                 "statement", "quote"]
+
+
+# ------------------------------------------------------------------------------------------------
+# registry (claims and measures) and protocol (parts, rules, provenance, thresholds, grids)
 
 
 @dataclass(frozen=True)
@@ -73,21 +104,22 @@ class Claim:
     claim: str
     quote: str
     chapter: str
-    rule: str
     measures: tuple[Measure, ...]
 
 
-Value = float | int | bool | str | date | None
+@dataclass(frozen=True)
+class PartSpec:
+    """One part of a claim as the protocol states it."""
 
-
-@dataclass
-class Evaluation:
-    """The measured values of one claim (measure id -> value; None = not measurable) and its verdict."""
-
-    values: dict[str, Value]
-    verdict: str
-    reason: str = ""
-    notes: dict[str, str] = field(default_factory=dict)
+    id: str
+    claim: str
+    type: str
+    statement: str
+    measures: tuple[str, ...]
+    rule: str
+    rule_status: str
+    rule_set_on: str
+    estimated: tuple[str, ...] = ()      # measures that are estimates: each needs an interval
 
 
 @lru_cache(maxsize=1)
@@ -98,45 +130,267 @@ def registry() -> dict[str, Claim]:
     for r in raw:
         measures = tuple(Measure(str(m["id"]), str(m["unit"]), str(m["description"])) for m in r["measures"])
         c = Claim(str(r["id"]), str(r["article"]), str(r["title"]), str(r["claim"]), str(r["quote"]),
-                  str(r["chapter"]), str(r.get("rule") or ""), measures)
+                  str(r["chapter"]), measures)
         if c.id in out:
-            raise ValueError(f"claims registry: duplicate claim {c.id}")
+            raise ValueError(f"{REGISTRY_PATH.name}: duplicate claim {c.id}")
         if c.chapter not in CHAPTERS:
-            raise ValueError(f"claims registry: {c.id} has unknown chapter {c.chapter!r}")
+            raise ValueError(f"{REGISTRY_PATH.name}: {c.id} has unknown chapter {c.chapter!r}")
         for m in measures:
             if not m.id.startswith(c.id + "."):
-                raise ValueError(f"claims registry: measure {m.id} does not belong to {c.id}")
+                raise ValueError(f"{REGISTRY_PATH.name}: measure {m.id} does not belong to {c.id}")
         out[c.id] = c
     return out
 
 
-EVALUATORS: dict[str, Callable[[], Evaluation]] = {}
-RULES: dict[str, str] = {}
+def protocol_files() -> list[Path]:
+    """The files that make the protocol: ``protocol.yaml`` (and, while chapters are being revised,
+    any ``protocol_parts/*.yaml`` fragments, merged in name order)."""
+    return [PROTOCOL_PATH] + sorted((PACKAGE_DIR / "protocol_parts").glob("*.yaml"))
 
 
-def evaluator(claim_id: str, rule: str) -> Callable[[Callable[[], Evaluation]], Callable[[], Evaluation]]:
-    """Decorator registering the function that measures ``claim_id`` and applies ``rule``.
+def protocol_sha256() -> str:
+    """sha256 of the protocol's bytes (``protocol.yaml``; fragments appended in name order)."""
+    h = hashlib.sha256()
+    for p in protocol_files():
+        h.update(p.read_bytes())
+    return h.hexdigest()
 
-    ``rule`` states the verdict rule in words (thresholds, tests, comparisons); it is shown in the
-    ledger next to the verdict, so the rule is written once, beside the code that applies it.
+
+@lru_cache(maxsize=1)
+def protocol() -> dict[str, Any]:
+    """The frozen protocol: ``defaults``, ``articles`` and ``claims`` (claim id -> entry)."""
+    base = yaml.safe_load(PROTOCOL_PATH.read_text(encoding="utf-8"))
+    for p in protocol_files()[1:]:
+        extra = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        for cid, entry in (extra.get("claims") or {}).items():
+            if cid in base["claims"]:
+                raise ValueError(f"protocol: claim {cid} is defined twice ({p.name})")
+            base["claims"][cid] = entry
+    _check_protocol(base)
+    return base
+
+
+def _check_protocol(pr: dict[str, Any]) -> None:
+    reg = registry()
+    seen: set[str] = set()
+    for cid, entry in pr["claims"].items():
+        where = f"protocol: claim {cid}"
+        if cid not in reg:
+            raise ValueError(f"{where} is not in the registry")
+        measures = {m.id for m in reg[cid].measures}
+        for p in entry.get("parts") or []:
+            for k in ("id", "type", "statement", "measures", "rule", "rule_status", "rule_set_on"):
+                if k not in p:
+                    raise ValueError(f"{where}: part {p.get('id')} lacks {k!r}")
+            if p["id"] in seen:
+                raise ValueError(f"{where}: duplicate part id {p['id']}")
+            seen.add(p["id"])
+            if p["type"] not in TYPES:
+                raise ValueError(f"{where}: part {p['id']} has type {p['type']!r}, not one of {TYPES}")
+            if p["rule_status"] not in RULE_STATUSES:
+                raise ValueError(f"{where}: part {p['id']} has rule_status {p['rule_status']!r}")
+            if "before the results" in p["rule"] and p["rule_status"] != "registered":
+                raise ValueError(f"{where}: part {p['id']} is post hoc but its rule says it was fixed before")
+            unknown = set(p["measures"]) - measures
+            if unknown:
+                raise ValueError(f"{where}: part {p['id']} names measures not in the registry: {sorted(unknown)}")
+            pd.Timestamp(str(p["rule_set_on"]))       # a date
+        grid = entry.get("grid") or {}
+        primary = entry.get("primary") or {}
+        for k, values in grid.items():
+            if k not in primary and k not in (entry.get("thresholds") or {}):
+                raise ValueError(f"{where}: grid axis {k!r} has no primary value")
+            if not isinstance(values, list) or not values:
+                raise ValueError(f"{where}: grid axis {k!r} must be a non-empty list")
+
+
+def parts(claim_id: str | None = None) -> list[PartSpec]:
+    """The parts of one claim (or of all claims, in registry order) as the protocol states them."""
+    pr = protocol()
+    ids = [claim_id] if claim_id else list(registry())
+    out = []
+    for cid in ids:
+        entry = pr["claims"].get(cid)
+        if entry is None:                       # not yet in the protocol: one part, the evaluator's rule
+            out.append(PartSpec(cid, cid, "unclassified", registry()[cid].claim,
+                                tuple(m.id for m in registry()[cid].measures), _LEGACY_RULES.get(cid, ""),
+                                "post hoc", "2026-11-21"))
+            continue
+        for p in entry["parts"]:
+            out.append(PartSpec(str(p["id"]), cid, str(p["type"]), str(p["statement"]), tuple(p["measures"]),
+                                " ".join(str(p["rule"]).split()), str(p["rule_status"]),
+                                str(p["rule_set_on"]), tuple(p.get("estimated") or ())))
+    return out
+
+
+def part_spec(part_id: str) -> PartSpec:
+    for p in parts():
+        if p.id == part_id:
+            return p
+    raise KeyError(f"no claim part {part_id!r} in the protocol")
+
+
+def defaults() -> dict[str, Any]:
+    """Protocol-wide settings: stability threshold, alpha, interval level, bootstrap reps and seed,
+    tolerance, hindsight horizon."""
+    return dict(protocol()["defaults"])
+
+
+def articles() -> dict[str, dict[str, Any]]:
+    """The four commentaries as the protocol describes them (date written, title, ...)."""
+    return {str(k): v for k, v in protocol()["articles"].items()}
+
+
+# ------------------------------------------------------------------------------------------------
+# what an evaluator receives and returns
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    """A p-value with its Holm and Benjamini-Hochberg adjustments across the ledger's family."""
+
+    p: float
+    p_holm: float
+    p_bh: float
+
+
+class Spec(Mapping):
+    """One specification: the claim's thresholds overridden by its analyst choices (primary values or
+    one combination of the grid). ``spec["window_shift"]``; ``spec.primary`` (True for the primary
+    specification); ``spec.adjusted(test_id, p)`` (Holm/BH adjusted across the ledger family, with
+    this test's p-value substituted)."""
+
+    def __init__(self, claim: str, values: dict[str, Any], primary: bool,
+                 family: pd.Series | None = None) -> None:
+        self.claim = claim
+        self._values = dict(values)
+        self.primary = primary
+        self._family = family
+
+    def __getitem__(self, k: str) -> Any:
+        try:
+            return self._values[k]
+        except KeyError:
+            raise KeyError(f"{self.claim}: the protocol gives no threshold or choice {k!r}") from None
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Spec({self.claim}, {self._values}, primary={self.primary})"
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return defaults()
+
+    def adjusted(self, test_id: str, p: float) -> Adjusted:
+        if self._family is None:               # first pass: the family is being collected
+            return Adjusted(float(p), float(p), float(p))
+        fam = self._family.copy()
+        fam[test_id] = float(p)
+        adj = inference.adjust_pvalues(fam)
+        return Adjusted(float(p), float(adj.loc[test_id, "p_holm"]), float(adj.loc[test_id, "p_bh"]))
+
+
+@dataclass
+class Part:
+    """The verdict of one part under one specification.
+
+    ``statistic`` is the deciding number (drawn in the specification curve against ``threshold``);
+    ``inputs`` are the arguments of the part's registered rule function (:func:`rule`), which must
+    give ``verdict`` from them.
     """
-    if not rule.strip():
-        raise ValueError(f"claim {claim_id}: an evaluator needs its verdict rule in words")
 
-    def deco(fn: Callable[[], Evaluation]) -> Callable[[], Evaluation]:
-        if claim_id in EVALUATORS and EVALUATORS[claim_id] is not fn:
+    verdict: str
+    reason: str
+    statistic: float | None = None
+    threshold: float | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Test:
+    """A p-value that feeds a verdict. ``measure`` ties it to a ledger row; ``mde`` (in the measure's
+    units) or ``power_note`` says what the test could have detected."""
+
+    p: float
+    description: str
+    measure: str | None = None
+    mde: float | None = None
+    power_note: str = ""
+
+
+Value = float | int | bool | str | date | None
+
+
+@dataclass
+class Evaluation:
+    """Everything an evaluator returns for one specification: ``values`` (measure id -> value, None =
+    not measurable), ``parts`` (part id -> :class:`Part`), ``intervals`` (measure id -> (low, high) at
+    the protocol's level), ``tests`` (test id -> :class:`Test`)."""
+
+    values: dict[str, Value]
+    parts: dict[str, Part] = field(default_factory=dict)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    tests: dict[str, Test] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    # legacy single-verdict form (evaluators not yet ported to parts)
+    verdict: str | None = None
+    reason: str = ""
+
+
+EVALUATORS: dict[str, Callable[[Spec], Evaluation]] = {}
+RULE_FUNCTIONS: dict[str, Callable[..., str]] = {}
+INPUT_SPACES: dict[str, Callable[[], pd.DataFrame]] = {}
+_LEGACY: set[str] = set()
+_LEGACY_RULES: dict[str, str] = {}
+
+
+def evaluator(claim_id: str, rule: str | None = None) -> Callable:
+    """Decorator registering the function that measures ``claim_id`` under a :class:`Spec`.
+
+    (``rule=`` is the legacy form: a zero-argument function with its rule in words.)
+    """
+    def deco(fn: Callable) -> Callable:
+        if claim_id in EVALUATORS and getattr(EVALUATORS[claim_id], "__wrapped_fn__", None) is not fn \
+                and EVALUATORS[claim_id] is not fn:
             raise ValueError(f"claim {claim_id} already has an evaluator")
-        EVALUATORS[claim_id] = fn
-        RULES[claim_id] = rule.strip()
+        if rule is not None:
+            _LEGACY.add(claim_id)
+            _LEGACY_RULES[claim_id] = " ".join(rule.split())
+
+            def wrapped(spec: Spec) -> Evaluation:
+                return fn()
+            wrapped.__wrapped_fn__ = fn  # type: ignore[attr-defined]
+            EVALUATORS[claim_id] = wrapped
+        else:
+            EVALUATORS[claim_id] = fn
         return fn
 
     return deco
 
 
-def rule_of(claim_id: str) -> str:
-    """The verdict rule of a claim: the registry's ``rule`` if set, else the evaluator's."""
-    _load_evaluators()
-    return registry()[claim_id].rule or RULES.get(claim_id, "")
+def rule(part_id: str) -> Callable:
+    """Decorator registering a part's verdict rule as a pure function of named inputs (returns a
+    verdict). The framework checks that the evaluator's verdict equals ``fn(**part.inputs)`` and
+    :func:`reachability` runs it over the part's input space."""
+    def deco(fn: Callable[..., str]) -> Callable[..., str]:
+        RULE_FUNCTIONS[part_id] = fn
+        return fn
+    return deco
+
+
+def input_space(part_id: str) -> Callable:
+    """Decorator registering a function that returns the inputs a part's rule could see on the real
+    data (a DataFrame whose columns are the rule's arguments, e.g. the same statistics over every
+    comparable window of the history)."""
+    def deco(fn: Callable[[], pd.DataFrame]) -> Callable[[], pd.DataFrame]:
+        INPUT_SPACES[part_id] = fn
+        return fn
+    return deco
 
 
 def _load_evaluators() -> None:
@@ -144,22 +398,228 @@ def _load_evaluators() -> None:
         importlib.import_module(mod)
 
 
-def evaluate(claim_id: str) -> Evaluation:
-    """Run the claim's evaluator (``pending`` with empty values if it has none) and check its output."""
-    _load_evaluators()
+# ------------------------------------------------------------------------------------------------
+# running the framework
+
+
+def specifications(claim_id: str) -> list[dict[str, Any]]:
+    """Every specification of a claim: the primary first, then each combination of the grid that
+    differs from it (full factorial over the grid axes)."""
+    entry = protocol()["claims"].get(claim_id) or {}
+    base = {**(entry.get("thresholds") or {}), **(entry.get("primary") or {})}
+    grid = entry.get("grid") or {}
+    specs = [base]
+    if grid:
+        keys = list(grid)
+        for combo in itertools.product(*(grid[k] for k in keys)):
+            s = {**base, **dict(zip(keys, combo))}
+            if s != base:
+                specs.append(s)
+    return specs
+
+
+def _check(claim_id: str, ev: Evaluation, spec: Spec) -> Evaluation:
     claim = registry()[claim_id]
-    if claim_id not in EVALUATORS:
-        return Evaluation({m.id: None for m in claim.measures}, "pending", "not yet implemented")
-    ev = EVALUATORS[claim_id]()
     expected = {m.id for m in claim.measures}
     if set(ev.values) != expected:
         raise ValueError(f"{claim_id}: evaluator returned measures {sorted(ev.values)}, "
                          f"registry has {sorted(expected)}")
-    if ev.verdict not in VERDICTS:
-        raise ValueError(f"{claim_id}: verdict {ev.verdict!r} not in {VERDICTS}")
-    if ev.verdict != "pending" and not ev.reason:
-        raise ValueError(f"{claim_id}: a verdict needs the reason (how the rule applied)")
+    if isinstance(ev.parts, str):                         # legacy positional form (values, verdict, reason)
+        ev.verdict, ev.reason, ev.parts, ev.intervals = ev.parts, str(ev.intervals), {}, {}
+    if ev.verdict is not None and not ev.parts:          # legacy form
+        ev.parts = {claim_id: Part(ev.verdict, ev.reason)}
+    want = [p.id for p in parts(claim_id)]
+    if sorted(ev.parts) != sorted(want):
+        raise ValueError(f"{claim_id}: evaluator returned parts {sorted(ev.parts)}, protocol has {sorted(want)}")
+    for pid, p in ev.parts.items():
+        if p.verdict not in VERDICTS:
+            raise ValueError(f"{claim_id}: part {pid} verdict {p.verdict!r} not in {VERDICTS}")
+        if not p.reason:
+            raise ValueError(f"{claim_id}: part {pid} needs its reason (how the rule applied)")
+        if pid in RULE_FUNCTIONS:
+            got = RULE_FUNCTIONS[pid](**p.inputs)
+            if got != p.verdict:
+                raise ValueError(f"{claim_id}: part {pid} says {p.verdict!r} but its registered rule gives "
+                                 f"{got!r} on its inputs {p.inputs}")
+    if spec.primary:
+        for ps in parts(claim_id):
+            for m in ps.estimated:
+                if ev.values.get(m) is not None and m not in ev.intervals:
+                    raise ValueError(f"{claim_id}: {m} is an estimate (part {ps.id}) and needs an interval")
+        for tid, t in ev.tests.items():
+            if not (0 <= t.p <= 1):
+                raise ValueError(f"{claim_id}: test {tid} has p-value {t.p}")
+            if t.mde is None and not t.power_note:
+                raise ValueError(f"{claim_id}: test {tid} must say what it could detect (mde or power_note)")
     return ev
+
+
+def _run(claim_id: str, values: dict[str, Any], primary: bool, family: pd.Series | None) -> Evaluation:
+    spec = Spec(claim_id, values, primary, family)
+    return _check(claim_id, EVALUATORS[claim_id](spec), spec)
+
+
+@dataclass
+class LedgerResult:
+    """The evaluated ledger: ``primary`` (claim -> primary Evaluation), ``grid`` (one row per part and
+    specification: ``claim, part, spec`` (JSON of the choices), ``verdict``, ``statistic``,
+    ``threshold``, ``primary``), ``family`` (test id -> p, p_holm, p_bh, claim, measure, mde,
+    power_note, description), ``summary`` (one row per part), ``protocol_sha256``."""
+
+    primary: dict[str, Evaluation]
+    grid: pd.DataFrame
+    family: pd.DataFrame
+    summary: pd.DataFrame
+    protocol_sha256: str
+
+
+def _compute(claim_ids: Iterable[str] | None = None) -> LedgerResult:
+    _load_evaluators()
+    ids = list(claim_ids) if claim_ids else list(registry())
+    missing = [c for c in ids if c not in EVALUATORS]
+    if missing:
+        raise ValueError(f"claims without an evaluator: {missing}")
+    specs = {cid: specifications(cid) for cid in ids}
+    # pass 1: primary specifications, collecting the family of p-values
+    first = {cid: _run(cid, specs[cid][0], True, None) for cid in ids}
+    fam_rows = {tid: {"claim": cid, "p": t.p, "measure": t.measure, "mde": t.mde, "power_note": t.power_note,
+                      "description": t.description}
+                for cid, ev in first.items() for tid, t in ev.tests.items()}
+    family = pd.DataFrame.from_dict(fam_rows, orient="index",
+                                    columns=["claim", "p", "measure", "mde", "power_note", "description"])
+    pser = family["p"].astype(float) if len(family) else pd.Series(dtype=float)
+    if len(family):
+        adj = inference.adjust_pvalues(pser)
+        family["p_holm"], family["p_bh"] = adj["p_holm"], adj["p_bh"]
+    else:
+        family["p_holm"], family["p_bh"] = [], []
+    # pass 2: claims with tests again (their rules read adjusted p-values), then every grid spec
+    primary = {cid: (_run(cid, specs[cid][0], True, pser) if first[cid].tests else first[cid]) for cid in ids}
+    rows = []
+    for cid in ids:
+        for i, s in enumerate(specs[cid]):
+            ev = primary[cid] if i == 0 else _run(cid, s, False, pser)
+            key = json.dumps({k: _plain(v) for k, v in s.items()}, sort_keys=True)
+            for pid, p in ev.parts.items():
+                rows.append({"claim": cid, "part": pid, "spec": key, "primary": i == 0, "verdict": p.verdict,
+                             "statistic": _num(p.statistic), "threshold": _num(p.threshold)})
+    grid = pd.DataFrame(rows, columns=["claim", "part", "spec", "primary", "verdict", "statistic", "threshold"])
+    summary = _summarise(primary, grid)
+    return LedgerResult(primary, grid, family, summary, protocol_sha256())
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _summarise(primary: dict[str, Evaluation], grid: pd.DataFrame) -> pd.DataFrame:
+    thr = float(defaults().get("stability_threshold", 2 / 3))
+    out = []
+    for cid, ev in primary.items():
+        for ps in parts(cid):
+            pv = ev.parts[ps.id].verdict
+            g = grid[grid["part"] == ps.id]
+            n = len(g)
+            counts = g["verdict"].value_counts().to_dict()
+            stab = counts.get(pv, 0) / n if n > 1 else None
+            verdict = pv
+            if stab is not None and stab < thr - 1e-12 and pv != "not testable":
+                verdict = "inconclusive"
+            out.append({"claim": cid, "part": ps.id, "type": ps.type, "statement": ps.statement,
+                        "verdict": verdict, "primary_verdict": pv, "stability": stab, "n_specifications": n,
+                        "verdict_counts": counts, "reason": ev.parts[ps.id].reason,
+                        "rule": ps.rule, "rule_status": ps.rule_status, "rule_set_on": ps.rule_set_on})
+    return pd.DataFrame(out)
+
+
+def _cache_key() -> str:
+    h = hashlib.sha256()
+    for p in sorted(PACKAGE_DIR.rglob("*")):
+        if p.suffix in {".py", ".yaml"} and p.is_file() and "__pycache__" not in p.parts:
+            h.update(p.relative_to(PACKAGE_DIR).as_posix().encode())
+            h.update(p.read_bytes())
+    h.update(str(os.environ.get("MKTLIB_DATA", "")).encode())
+    return h.hexdigest()[:20]
+
+
+def _cache_path() -> Path:
+    from mktlib.data.cache import cache_dir
+    return cache_dir() / f"ledger-{_cache_key()}.pkl"
+
+
+_MEMO: dict[str, LedgerResult] = {}
+
+
+def result(*, use_cache: bool = True) -> LedgerResult:
+    """The whole ledger, evaluated once: from memory, else from the on-disk cache (keyed by the sha256
+    of mktlib's code and YAML, which include the protocol and the data catalogue with every file's
+    sha256), else computed and cached. ``use_cache=False`` recomputes (and rewrites the cache)."""
+    key = _cache_key()
+    if use_cache and key in _MEMO:
+        return _MEMO[key]
+    path = _cache_path()
+    if use_cache and path.exists():
+        try:
+            res = pickle.loads(path.read_bytes())
+            if isinstance(res, LedgerResult):
+                _MEMO[key] = res
+                return res
+        except Exception:           # a corrupt or stale pickle: recompute
+            pass
+    res = _compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pickle.dumps(res))
+    os.replace(tmp, path)
+    _MEMO[key] = res
+    return res
+
+
+def evaluate(claim_id: str) -> Evaluation:
+    """The primary evaluation of one claim (from the cached ledger)."""
+    return result().primary[claim_id]
+
+
+def stability(claim_or_part: str) -> pd.DataFrame:
+    """Summary rows (verdict, primary verdict, stability, counts) of a claim's parts or of one part."""
+    s = result().summary
+    return s[(s["claim"] == claim_or_part) | (s["part"] == claim_or_part)].reset_index(drop=True)
+
+
+def spec_curve(part_id: str) -> pd.DataFrame:
+    """The part's deciding statistic and verdict under every specification, sorted by the statistic,
+    with the analyst choices as columns (the data of the specification-curve figure)."""
+    g = result().grid
+    g = g[g["part"] == part_id]
+    if g.empty:
+        raise KeyError(f"no specifications for part {part_id!r}")
+    choices = pd.DataFrame([json.loads(s) for s in g["spec"]], index=g.index)
+    varied = [c for c in choices if choices[c].astype(str).nunique() > 1]
+    out = pd.concat([g[["statistic", "threshold", "verdict", "primary"]], choices[varied]], axis=1)
+    return out.sort_values("statistic", kind="stable", na_position="last").reset_index(drop=True)
+
+
+def tallies() -> pd.DataFrame:
+    """Parts counted by type (rows) and published verdict (columns)."""
+    s = result().summary
+    t = pd.crosstab(s["type"], s["verdict"]).reindex(columns=list(VERDICTS), fill_value=0)
+    return t.reindex([x for x in (*TYPES, "unclassified") if x in t.index])
+
+
+def family() -> pd.DataFrame:
+    """Every registered p-value with its Holm and BH adjustment across the ledger."""
+    return result().family.copy()
+
+
+# ------------------------------------------------------------------------------------------------
+# the ledger as data
 
 
 def _plain(v: Value) -> Value:
@@ -175,34 +635,53 @@ def _plain(v: Value) -> Value:
 
 
 def ledger(claim_ids: list[str] | None = None) -> pd.DataFrame:
-    """One row per measure: ``claim, measure, value, unit, verdict, chapter, article, title, rule, reason``.
-
-    ``value`` is a number, an ISO date string for date measures, a string for categories, or None.
-    """
+    """One row per measure of each claim part, with the columns of :data:`LEDGER_FIELDS`
+    (``shared/briefs/verdicts.md`` section 8). A part without measures gets one row with
+    ``measure`` None."""
+    res = result()
+    fam = res.family
+    summ = res.summary.set_index("part")
+    reg = registry()
     rows = []
-    for cid, claim in registry().items():
+    for cid, claim in reg.items():
         if claim_ids and cid not in claim_ids:
             continue
-        ev = evaluate(cid)
-        for m in claim.measures:
-            rows.append({"claim": cid, "measure": m.id, "value": _plain(ev.values[m.id]), "unit": m.unit,
-                         "verdict": ev.verdict, "chapter": claim.chapter, "article": claim.article,
-                         "title": claim.title, "rule": rule_of(cid), "reason": ev.reason})
+        ev = res.primary[cid]
+        units = {m.id: m.unit for m in claim.measures}
+        for ps in parts(cid):
+            s = summ.loc[ps.id]
+            for mid in (ps.measures or (None,)):
+                t = fam[fam["measure"] == mid] if mid is not None and len(fam) else fam.iloc[:0]
+                lo, hi = ev.intervals.get(mid, (None, None)) if mid else (None, None)
+                rows.append({
+                    "claim": cid, "part": ps.id, "type": ps.type, "measure": mid,
+                    "value": _plain(ev.values[mid]) if mid else None, "unit": units.get(mid),
+                    "interval_low": _num(lo), "interval_high": _num(hi),
+                    "p_value": _num(t["p"].iloc[0]) if len(t) else None,
+                    "p_holm": _num(t["p_holm"].iloc[0]) if len(t) else None,
+                    "p_bh": _num(t["p_bh"].iloc[0]) if len(t) else None,
+                    "verdict": s["verdict"], "primary_verdict": s["primary_verdict"],
+                    "stability": _num(s["stability"]), "n_specifications": int(s["n_specifications"]),
+                    "rule": ps.rule, "rule_status": ps.rule_status, "rule_set_on": ps.rule_set_on,
+                    "reason": s["reason"], "chapter": claim.chapter, "article": claim.article,
+                    "title": claim.title, "statement": ps.statement, "quote": claim.quote})
     return pd.DataFrame(rows, columns=LEDGER_FIELDS)
 
 
 def export(fmt: str = "json", claim_ids: list[str] | None = None) -> str:
-    """The ledger as ``json`` (a list of row objects), ``csv`` or ``markdown`` text."""
+    """The ledger as ``json`` (an object: ``schema``, ``protocol_sha256``, ``rows``), ``csv`` (the same
+    columns) or ``markdown`` text."""
     led = ledger(claim_ids)
+    rows = led.astype(object).where(led.notna(), None).to_dict(orient="records")
     if fmt == "json":
-        return json.dumps(led.astype(object).where(led.notna(), None).to_dict(orient="records"), indent=1,
-                          ensure_ascii=False) + "\n"
+        return json.dumps({"schema": SCHEMA, "protocol_sha256": result().protocol_sha256, "rows": rows},
+                          indent=1, ensure_ascii=False) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
         led.to_csv(buf, index=False, lineterminator="\n")
         return buf.getvalue()
     if fmt == "markdown":
-        cols = ["claim", "measure", "value", "unit", "verdict", "chapter"]
+        cols = ["claim", "part", "type", "measure", "value", "unit", "verdict", "stability", "rule_status"]
         lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for r in led[cols].itertuples(index=False):
             lines.append("| " + " | ".join("" if v is None or v != v else str(v) for v in r) + " |")
@@ -211,84 +690,235 @@ def export(fmt: str = "json", claim_ids: list[str] | None = None) -> str:
 
 
 def claims_table() -> pd.DataFrame:
-    """One row per claim (id, article, title, quote, chapter, verdict, reason) for the ledger page."""
-    rows = []
-    for cid, claim in registry().items():
-        ev = evaluate(cid)
-        rows.append({"claim": cid, "article": claim.article, "title": claim.title, "quote": claim.quote,
-                     "chapter": claim.chapter, "verdict": ev.verdict, "rule": rule_of(cid),
-                     "reason": ev.reason})
-    return pd.DataFrame(rows)
+    """One row per claim part: claim, part, type, article, title, statement, quote, chapter, verdict,
+    primary_verdict, stability, n_specifications, rule, rule_status, rule_set_on, reason."""
+    s = result().summary
+    reg = registry()
+    s = s.assign(article=s["claim"].map(lambda c: reg[c].article), title=s["claim"].map(lambda c: reg[c].title),
+                 quote=s["claim"].map(lambda c: reg[c].quote), chapter=s["claim"].map(lambda c: reg[c].chapter))
+    return s[["claim", "part", "type", "article", "title", "statement", "quote", "chapter", "verdict",
+              "primary_verdict", "stability", "n_specifications", "rule", "rule_status", "rule_set_on",
+              "reason"]]
 
 
-def _esc(text: str) -> str:
-    return html.escape(str(text), quote=True)
+def rule_of(part_or_claim: str) -> str:
+    """The rule in words of a part (or the rules of a claim's parts, one per line)."""
+    ps = [p for p in parts() if p.id == part_or_claim] or parts(part_or_claim)
+    return "\n".join(p.rule for p in ps)
+
+
+def provenance_label(ps: PartSpec) -> str:
+    """How a rule is labelled wherever it is printed: "registered in the claims brief" or
+    "post hoc, set on <date> after the results were seen"."""
+    if ps.rule_status == "registered":
+        return "registered (fixed in the claims brief before any result)"
+    return f"post hoc (set on {ps.rule_set_on}, after results had been seen)"
+
+
+def load_json(text: str) -> dict[str, Any]:
+    """Parse an exported JSON ledger (for round-trip checks)."""
+    return json.loads(text)
+
+
+# ------------------------------------------------------------------------------------------------
+# rules that cannot fail
+
+
+def reachability() -> pd.DataFrame:
+    """For each part with a registered rule function: the outcomes the rule reaches over its input
+    space (``input_space``: the inputs it could see on the real data) and over the specification grid.
+    Columns ``part, type, n_inputs, reachable, grid_verdicts, source``."""
+    _load_evaluators()
+    res = result()
+    out = []
+    for ps in parts():
+        fn = RULE_FUNCTIONS.get(ps.id)
+        gv = sorted(set(res.grid.loc[res.grid["part"] == ps.id, "verdict"]))
+        if fn is None:
+            out.append({"part": ps.id, "type": ps.type, "n_inputs": 0, "reachable": None,
+                        "grid_verdicts": gv, "source": "no rule function"})
+            continue
+        if ps.id in INPUT_SPACES:
+            space = INPUT_SPACES[ps.id]()
+            src = "input space"
+        else:
+            space = pd.DataFrame([res.primary[ps.claim].parts[ps.id].inputs])
+            src = "primary inputs only"
+        reach = sorted({fn(**{k: _plain(v) if not isinstance(v, float) else v for k, v in r.items()})
+                        for r in space.to_dict(orient="records")})
+        out.append({"part": ps.id, "type": ps.type, "n_inputs": len(space), "reachable": reach,
+                    "grid_verdicts": gv, "source": src})
+    return pd.DataFrame(out)
+
+
+# ------------------------------------------------------------------------------------------------
+# HTML for the book
+
+
+def _esc(text: Any) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def fmt_value(value: Value, unit: str | None) -> str:
+    """A ledger value for people: fractions as percentages, large numbers with separators."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "n/a"
+    if unit == "fraction" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:+.2%}" if abs(value) < 1 else f"{value:.1%}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        s = f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+        return f"{s} {unit}" if unit else s
+    if unit in (None, "date", "category", "boolean", "none", "count"):
+        return str(value)
+    return f"{value} {unit}"
+
+
+def _fmt(value: Value, unit: str) -> str:          # kept for the notebooks written before fmt_value
+    return fmt_value(value, unit)
+
+
+def verdict_badge(verdict: str, primary: str | None = None) -> str:
+    """The verdict as a coloured badge (with the primary verdict beside an inconclusive one)."""
+    from mktlib.plotting import VERDICT_COLORS
+
+    color = VERDICT_COLORS[verdict]
+    b = (f'<span class="verdict verdict-{verdict.replace(" ", "-")}" style="background:{color};color:white;'
+         f'padding:1px 6px;border-radius:4px;white-space:nowrap">{_esc(verdict)}</span>')
+    if primary and primary != verdict:
+        b += f'<br><small>primary specification: {_esc(primary)}</small>'
+    return b
+
+
+def _interval_text(lo: Any, hi: Any, unit: str | None) -> str:
+    if lo is None or hi is None or (isinstance(lo, float) and lo != lo):
+        return ""
+    return f" [{fmt_value(lo, unit)}, {fmt_value(hi, unit)}]"
 
 
 def render_html(page_dir: str = "notebooks") -> str:
-    """The ledger as an HTML table for the book: one row per claim with its measures, the verdict as a
-    coloured badge, its rule (collapsed) and a link to the claim's section (``#claim-<id>``) of its chapter. ``page_dir`` is the folder of the page that shows it
-    (links are made relative to it)."""
-    from mktlib.plotting import VERDICT_COLORS
-
+    """The full ledger as an HTML table: one row per claim part, with type, statement and quote, the
+    measures (value, interval, adjusted p), the verdict badge, stability, the rule with its provenance
+    label, and a link to the claim's section. Columns sort on a click and a box filters rows (a few
+    lines of plain JavaScript); without JavaScript the table reads as it is."""
     led = ledger()
+    summ = result().summary.set_index("part")
     depth = "../" * len([p for p in page_dir.split("/") if p])
-    out = ['<table class="mktlib-ledger"><thead><tr><th>claim</th><th>what was said</th>'
-           "<th>measured</th><th>verdict</th></tr></thead><tbody>"]
-    for cid, claim in registry().items():
-        rows = led[led["claim"] == cid]
-        verdict = rows["verdict"].iloc[0]
-        reason = rows["reason"].iloc[0]
+    reg = registry()
+    out = ['<input type="search" class="mktlib-filter" placeholder="filter rows (claim, article, type, verdict...)"'
+           ' oninput="mktlibFilter(this)" style="width:100%;margin:4px 0">',
+           '<table class="mktlib-ledger mktlib-sortable"><thead><tr><th>part</th><th>type</th><th>article</th>'
+           '<th>what was said</th><th>measured</th><th>verdict</th><th>stability</th><th>rule</th></tr></thead><tbody>']
+    for ps in parts():
+        claim = reg[ps.claim]
+        rows = led[led["part"] == ps.id]
+        s = summ.loc[ps.id]
         title, doc = CHAPTERS[claim.chapter]
-        measured = "<br>".join(
-            f"<code>{_esc(r.measure)}</code> = {_esc(_fmt(r.value, r.unit))}" for r in rows.itertuples())
-        color = VERDICT_COLORS[verdict]
+        measured = []
+        for r in rows.itertuples():
+            if r.measure is None:
+                continue
+            txt = f"<code>{_esc(r.measure)}</code> = {_esc(fmt_value(r.value, r.unit))}"
+            txt += _esc(_interval_text(r.interval_low, r.interval_high, r.unit))
+            if r.p_value is not None and r.p_value == r.p_value:
+                txt += f" (p {r.p_value:.3g}; Holm {r.p_holm:.3g}; BH {r.p_bh:.3g})"
+            measured.append(txt)
+        stab = s["stability"]
+        stab_txt = ("one specification" if stab is None or stab != stab else
+                    f"{stab:.0%} of {int(s['n_specifications'])}")
         out.append(
-            f'<tr id="claim-{cid}"><td><b>{cid}</b><br><small>article {_esc(claim.article)}</small></td>'
-            f"<td><b>{_esc(claim.title)}</b><br><i>&ldquo;{_esc(claim.quote)}&rdquo;</i></td>"
-            f"<td><small>{measured}</small></td>"
-            f'<td><span class="verdict verdict-{verdict.replace(" ", "-")}" style="background:{color};'
-            f'color:white;padding:2px 6px;border-radius:4px;white-space:nowrap">{_esc(verdict)}</span>'
-            f'<br><small>{_esc(reason)}</small>'
-            f"<details><summary><small>rule</small></summary><small>{_esc(rule_of(cid))}</small></details>"
-            f'<small><a href="{depth}{doc}.html#claim-{cid.lower()}">{_esc(title)}</a></small></td></tr>')
+            f'<tr id="claim-{ps.id}"><td data-sort="{_esc(ps.id)}"><b>{_esc(ps.id)}</b></td>'
+            f"<td>{_esc(ps.type)}</td><td>{_esc(claim.article)}</td>"
+            f"<td><b>{_esc(ps.statement)}</b><br><i>&ldquo;{_esc(claim.quote)}&rdquo;</i></td>"
+            f"<td><small>{'<br>'.join(measured) or 'n/a'}</small></td>"
+            f"<td data-sort=\"{_esc(s['verdict'])}\">{verdict_badge(s['verdict'], s['primary_verdict'])}"
+            f"<br><small>{_esc(s['reason'])}</small></td>"
+            f"<td data-sort=\"{'' if stab is None or stab != stab else f'{stab:.3f}'}\">{_esc(stab_txt)}</td>"
+            f"<td><small><b>{_esc(provenance_label(ps))}</b></small><details><summary><small>rule</small></summary>"
+            f"<small>{_esc(ps.rule)}</small></details>"
+            f'<small><a href="{depth}{doc}.html#claim-{ps.claim.lower()}">{_esc(title)}</a></small></td></tr>')
     out.append("</tbody></table>")
+    out.append(_TABLE_JS)
     return "\n".join(out)
 
 
-def render_summary_html(page_dir: str = "notebooks") -> str:
-    """A compact ledger for the book: one row per claim with its title, the verdict badge and a link to
-    the claim's section. Claims are grouped by verdict (supported first)."""
-    from mktlib.plotting import VERDICT_COLORS
+_TABLE_JS = """<script>
+function mktlibFilter(box){var q=box.value.toLowerCase();var t=box.nextElementSibling;
+for(const r of t.tBodies[0].rows){r.style.display=r.textContent.toLowerCase().includes(q)?'':'none';}}
+document.querySelectorAll('table.mktlib-sortable').forEach(function(t){
+ t.querySelectorAll('th').forEach(function(th,i){th.style.cursor='pointer';th.title='sort';
+  th.addEventListener('click',function(){var b=t.tBodies[0];var rs=Array.from(b.rows);
+   var asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';
+   rs.sort(function(x,y){var a=x.cells[i].dataset.sort||x.cells[i].textContent;
+    var c=y.cells[i].dataset.sort||y.cells[i].textContent;var na=parseFloat(a),nc=parseFloat(c);
+    var r=(!isNaN(na)&&!isNaN(nc))?na-nc:a.localeCompare(c);return asc?r:-r;});
+   rs.forEach(function(r){b.appendChild(r);});});});});
+</script>"""
 
+
+def render_summary_html(page_dir: str = "notebooks") -> str:
+    """A compact ledger: one row per claim part with its type, statement, verdict badge, stability,
+    provenance and a link to the claim's section; grouped by type, then verdict."""
     depth = "../" * len([p for p in page_dir.split("/") if p])
     table = claims_table()
     order = {v: i for i, v in enumerate(VERDICTS)}
-    table = table.assign(_o=table["verdict"].map(order)).sort_values(["_o"], kind="stable")
-    out = ['<table class="mktlib-ledger-summary"><thead><tr><th>claim</th><th>what was said</th>'
-           "<th>verdict</th><th>discussed in</th></tr></thead><tbody>"]
+    torder = {t: i for i, t in enumerate(TYPES)}
+    table = table.assign(_t=table["type"].map(torder).fillna(9), _o=table["verdict"].map(order)
+                         ).sort_values(["_t", "_o"], kind="stable")
+    out = ['<table class="mktlib-ledger-summary mktlib-sortable"><thead><tr><th>part</th><th>type</th>'
+           "<th>what was said</th><th>verdict</th><th>stability</th><th>rule</th><th>discussed in</th>"
+           "</tr></thead><tbody>"]
     for r in table.itertuples():
         title, doc = CHAPTERS[r.chapter]
-        color = VERDICT_COLORS[r.verdict]
+        stab = "" if r.stability is None or r.stability != r.stability else f"{r.stability:.0%}"
         out.append(
-            f'<tr><td><a href="#claim-{r.claim}"><b>{r.claim}</b></a></td><td>{_esc(r.title)}</td>'
-            f'<td><span class="verdict verdict-{r.verdict.replace(" ", "-")}" style="background:{color};'
-            f'color:white;padding:1px 6px;border-radius:4px;white-space:nowrap">{_esc(r.verdict)}</span></td>'
+            f'<tr><td><a href="#claim-{_esc(r.part)}"><b>{_esc(r.part)}</b></a></td><td>{_esc(r.type)}</td>'
+            f"<td>{_esc(r.statement)}</td><td>{verdict_badge(r.verdict, r.primary_verdict)}</td>"
+            f"<td>{stab}</td><td><small>{_esc(r.rule_status)}</small></td>"
             f'<td><a href="{depth}{doc}.html#claim-{r.claim.lower()}">{_esc(title)}</a></td></tr>')
     out.append("</tbody></table>")
     return "\n".join(out)
 
 
-def _fmt(value: Value, unit: str) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "n/a"
-    if unit == "fraction" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:.1%}"
-    if isinstance(value, float):
-        return f"{value:,.4g} {unit}" if abs(value) < 1000 else f"{value:,.0f} {unit}"
-    return f"{value} {unit}" if unit not in ("date", "category", "boolean", "none") else str(value)
-
-
-def load_json(text: str) -> list[dict[str, Any]]:
-    """Parse an exported JSON ledger (for round-trip checks)."""
-    return json.loads(text)
+def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
+    """One claim as an HTML card for the chapters, the epilogue and the ledger: the quote with its
+    article, then per part its type and statement, the measures (formatted values, units, intervals,
+    adjusted p-values), the verdict badge, the stability over the specification grid, the rule with its
+    provenance label and the reason. Use ``display(HTML(claims.claim_card("D6")))``."""
+    claim = registry()[claim_id]
+    led = ledger([claim_id])
+    summ = result().summary.set_index("part")
+    art = articles().get(claim.article.split(",")[0].strip(), {})
+    out = [f'<div class="mktlib-claim-card" id="card-{claim_id.lower()}" style="border:1px solid #ddd;'
+           f'border-radius:6px;padding:8px 12px;margin:8px 0">',
+           f"<div><b>{_esc(claim_id)}: {_esc(claim.title)}</b></div>",
+           f"<div><i>&ldquo;{_esc(claim.quote)}&rdquo;</i> <small>(article {_esc(claim.article)}"
+           f"{', ' + _esc(art.get('title')) if art.get('title') else ''})</small></div>"]
+    for ps in parts(claim_id):
+        s = summ.loc[ps.id]
+        rows = led[led["part"] == ps.id]
+        meas = []
+        for r in rows.itertuples():
+            if r.measure is None:
+                continue
+            t = f"<code>{_esc(r.measure)}</code> = {_esc(fmt_value(r.value, r.unit))}"
+            t += _esc(_interval_text(r.interval_low, r.interval_high, r.unit))
+            if r.p_value is not None and r.p_value == r.p_value:
+                t += f" (p {r.p_value:.3g}; Holm-adjusted {r.p_holm:.3g})"
+            meas.append(t)
+        stab = s["stability"]
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(s["verdict_counts"].items(), key=lambda kv: -kv[1]))
+        stab_txt = ("no analyst choice (one specification)" if stab is None or stab != stab else
+                    f"{stab:.0%} of {int(s['n_specifications'])} specifications give the primary verdict ({counts})")
+        out.append(
+            f'<div style="margin-top:6px;padding-left:8px;border-left:3px solid #eee">'
+            f"<div><b>{_esc(ps.id)}</b> <small>[{_esc(ps.type)}]</small> {_esc(ps.statement)} &nbsp;"
+            f"{verdict_badge(s['verdict'], s['primary_verdict'])}</div>"
+            f"<div><small>{'<br>'.join(meas)}</small></div>"
+            f"<div><small><b>Why:</b> {_esc(s['reason'])}</small></div>"
+            f"<div><small><b>Stability:</b> {_esc(stab_txt)}</small></div>"
+            f"<details><summary><small>Rule: {_esc(provenance_label(ps))}</small></summary>"
+            f"<small>{_esc(ps.rule)}</small></details></div>")
+    out.append("</div>")
+    return "\n".join(out)

@@ -18,7 +18,7 @@ PALETTE = {
 }
 VERDICT_COLORS = {
     "supported": "#2e7d32", "partly supported": "#f9a825", "contradicted": "#c62828",
-    "not testable": "#616161", "pending": "#9e9e9e",
+    "not testable": "#616161", "inconclusive": "#6a3d9a", "pending": "#9e9e9e",
 }
 
 
@@ -43,3 +43,28 @@ def shade_window(ax, start=STUDY_WINDOW[0], end=STUDY_WINDOW[1], label: str | No
     """Shade a time window (dates, UTC) on a time axis."""
     ax.axvspan(pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC"), color=color, alpha=alpha,
                lw=0, label=label)
+
+
+def spec_curve(part_id: str, ax=None, *, label: str = "deciding statistic"):
+    """The specification curve of a claim part (``mktlib.claims.spec_curve``): the deciding statistic
+    under every specification, sorted, coloured by verdict, the primary specification ringed and the
+    threshold dashed. Returns the axes."""
+    from mktlib import claims
+
+    df = claims.spec_curve(part_id)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8.0, 3.0))
+    x = range(len(df))
+    for verdict, g in df.groupby("verdict"):
+        ax.scatter([i for i in x if df["verdict"].iloc[i] == verdict], g["statistic"], s=22,
+                   color=VERDICT_COLORS.get(verdict, "#333333"), label=verdict, zorder=3)
+    prim = df.index[df["primary"]]
+    ax.scatter(prim, df.loc[prim, "statistic"], s=90, facecolors="none", edgecolors="black", lw=1.2,
+               label="primary specification", zorder=4)
+    for t in df["threshold"].dropna().unique():
+        ax.axhline(t, ls="--", lw=1, color="#555555")
+    ax.set_xlabel(f"specification (sorted by the statistic; {len(df)} in all)")
+    ax.set_ylabel(label)
+    ax.set_title(f"{part_id}: the verdict across the specification grid")
+    ax.legend(loc="best", fontsize=8)
+    return ax

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from mktlib import episode
-from mktlib.claims import Evaluation, evaluator
+from mktlib.claims import Evaluation, Part, Spec, evaluator, rule
+from mktlib.inference import quoted_match
 
 LEVEL_TOL = 0.02
 PP_TOL = 0.02
@@ -218,18 +219,37 @@ def _d4() -> Evaluation:
     return Evaluation({"D4.btc_low_21nov": btc_low, "D4.eth_low_21nov": eth_low}, verdict, reason)
 
 
-@evaluator("D6", rule="supported if the highest daily high of October 2025 is within 2% of 126,000 and the "
-                      "year-to-date return on 21 Nov (close / 1 Jan open - 1) is within 2 percentage points "
-                      "of -9%; partly supported if one of the two holds; contradicted if neither")
-def _d6() -> Evaluation:
+def quote_part(value: float, quoted: float, unit: float, what: str, fmt: str = "{:,.0f}") -> Part:
+    """A fact part judged by the book's one tolerance rule (:func:`mktlib.inference.quoted_match`)."""
+    m = quoted_match(value, quoted, unit)
+    verdict = verdict_quote(ok=m.ok)
+    return Part(verdict, f"{what} {fmt.format(value)} against the quoted {fmt.format(quoted)}: "
+                         f"{m.distance_units:.1f} units of the quote's precision ({fmt.format(unit)}) away, "
+                         f"{'within' if m.ok else 'outside'} the tolerance of one unit",
+                statistic=m.distance_units, threshold=1.0, inputs={"ok": m.ok})
+
+
+def verdict_quote(ok: bool) -> str:
+    """The tolerance rule's outcome for one quoted figure."""
+    return "supported" if ok else "contradicted"
+
+
+rule("D6a")(verdict_quote)
+rule("D6b")(verdict_quote)
+
+
+@evaluator("D6")
+def _d6(spec: Spec) -> Evaluation:
     d = btc_daily()
     octo = d.loc["2025-10-01":"2025-10-31"]
     t = octo["high"].idxmax()
     peak = float(octo.loc[t, "high"])
-    ytd = float(d.loc[_day("2025-11-21"), "close"] / d.loc[_day("2025-01-01"), "open"] - 1)
-    verdict, reason = verdict_d6(peak, ytd)
-    return Evaluation({"D6.btc_peak_oct": peak, "D6.btc_peak_oct_date": t.date(), "D6.btc_ytd_21nov": ytd},
-                      verdict, reason)
+    ytd = float(d.loc[_day(spec["ytd_day"]), "close"] / d.loc[_day("2025-01-01"), "open"] - 1)
+    return Evaluation(
+        {"D6.btc_peak_oct": peak, "D6.btc_peak_oct_date": t.date(), "D6.btc_ytd_21nov": ytd},
+        parts={"D6a": quote_part(peak, spec["quoted_peak"], spec["peak_unit"], "October high"),
+               "D6b": quote_part(ytd, spec["quoted_ytd"], spec["ytd_unit"],
+                                 f"close on {spec['ytd_day']} against the 1 Jan open:", "{:+.1%}")})
 
 
 @evaluator("D14", rule="two tests against the usual -20% bear-market line, measured from the October peak "
