@@ -922,3 +922,34 @@ def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
             f"<small>{_esc(ps.rule)}</small></details></div>")
     out.append("</div>")
     return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------------
+# the changes log
+
+
+def changes_log() -> list[dict[str, Any]]:
+    """The protocol's changes log (``protocol_changes.yaml``), oldest first."""
+    raw = yaml.safe_load(CHANGES_PATH.read_text(encoding="utf-8")) or []
+    for p in sorted((PACKAGE_DIR / "protocol_parts" / "changes").glob("*.yaml")):
+        raw += yaml.safe_load(p.read_text(encoding="utf-8")) or []
+    return raw
+
+
+LOG_FIELDS = ("date", "claims", "old_rule", "new_rule", "why", "verdicts_moved")
+
+
+def check_changes_log(protocol_sha: str | None = None, log: list[dict[str, Any]] | None = None) -> None:
+    """Raise ValueError unless every log entry has its fields and the last entry records the protocol's
+    current sha256 (a change to the protocol without its entry fails here)."""
+    protocol_sha = protocol_sha or protocol_sha256()
+    log = changes_log() if log is None else log
+    for i, e in enumerate(log):
+        missing = [k for k in LOG_FIELDS if not e.get(k)]
+        if missing:
+            raise ValueError(f"{CHANGES_PATH.name}: entry {i + 1} lacks {missing}")
+    recorded = [e.get("protocol_sha256") for e in log if e.get("protocol_sha256")]
+    if not recorded or recorded[-1] != protocol_sha:
+        raise ValueError(f"the protocol (sha256 {protocol_sha[:12]}...) changed without an entry in "
+                         f"{CHANGES_PATH.name}: add one (old rule, new rule, why, verdicts moved) recording "
+                         f"protocol_sha256: {protocol_sha}")

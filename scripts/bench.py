@@ -32,6 +32,24 @@ print(time.perf_counter() - t, len(ids), n)
 """
 
 
+LEDGER = """
+import time
+from mktlib import claims
+t = time.perf_counter()
+r = claims.result(use_cache=True)
+print(time.perf_counter() - t, len(r.grid))
+"""
+
+
+def ledger_time(cache_dir: str) -> tuple[float, int]:
+    """The full ledger with every specification grid, in a fresh process, from the given cache dir
+    (empty: data parsed and ledger computed; filled: both read from the cache)."""
+    env = {**os.environ, "MKTLIB_CACHE": cache_dir}
+    out = subprocess.run([sys.executable, "-c", LEDGER], env=env, check=True, capture_output=True,
+                         text=True, cwd=ROOT).stdout.split()
+    return float(out[0]), int(out[1])
+
+
 def load_all(cache_dir: str) -> tuple[float, int, int]:
     env = {**os.environ, "MKTLIB_CACHE": cache_dir}
     out = subprocess.run([sys.executable, "-c", LOAD_ALL], env=env, check=True, capture_output=True,
@@ -57,25 +75,37 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--build-runs", type=int, default=3)
     ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--only-ledger", action="store_true", help="time the ledger only")
     args = ap.parse_args()
 
     cold, warm = [], []
-    for _ in range(args.runs):
+    for _ in range(0 if args.only_ledger else args.runs):
         with tempfile.TemporaryDirectory() as d:
             t, n_ids, n_rows = load_all(d)
             cold.append(t)
             warm.append(load_all(d)[0])
+    if args.only_ledger:
+        n_ids = n_rows = 0
+        cold = warm = [0.0]
     res = {"datasets": n_ids, "rows": n_rows, "cold_load_s": summary(cold), "warm_load_s": summary(warm),
            "cpus": os.cpu_count()}
+    led_cold, led_warm = [], []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as d:
+            t, n_specs = ledger_time(d)
+            led_cold.append(t)
+            led_warm.append(ledger_time(d)[0])
+    res["ledger_cold_s"], res["ledger_warm_s"], res["ledger_part_specs"] = summary(led_cold), summary(led_warm), n_specs
     sys.path.insert(0, str(ROOT / "scripts"))
     import bench_spillover  # noqa: E402  (asserts identical results to 1e-8 and a speed-up >= 5x)
 
-    spill = [bench_spillover.main([]) for _ in range(3)]
+    spill = [] if args.only_ledger else [bench_spillover.main([]) for _ in range(3)]
     res["spillover"] = spill
-    res["spillover_statsmodels_s"] = summary([r["statsmodels_s"] for r in spill])
-    res["spillover_batched_s"] = summary([r["batched_s"] for r in spill])
-    res["spillover_ratio"] = summary([r["ratio"] for r in spill])
-    if not args.skip_build:
+    if spill:
+        res["spillover_statsmodels_s"] = summary([r["statsmodels_s"] for r in spill])
+        res["spillover_batched_s"] = summary([r["batched_s"] for r in spill])
+        res["spillover_ratio"] = summary([r["ratio"] for r in spill])
+    if not args.skip_build and not args.only_ledger:
         res["book_build_s"] = summary([book_build() for _ in range(args.build_runs)])
 
     out = ROOT / "bench-results"
@@ -86,6 +116,8 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for key, label in [("cold_load_s", "load everything, cold cache (s)"),
                        ("warm_load_s", "load everything, warm cache (s)"),
+                       ("ledger_cold_s", "claims ledger with every grid, cold data and ledger cache (s)"),
+                       ("ledger_warm_s", "claims ledger, read from its cache (s)"),
                        ("spillover_statsmodels_s", "rolling spillovers, statsmodels VAR refit per window (s)"),
                        ("spillover_batched_s", "rolling spillovers, mktlib batched (s)"),
                        ("spillover_ratio", "rolling spillovers, speed-up (x)"),
