@@ -14,13 +14,14 @@ unexport MPLBACKEND
 export PYTHONHASHSEED := 0
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
-.PHONY: help book test verify bench notebooks lock clean downloads check-site
+.PHONY: help book test verify bench notebooks lock clean downloads check-site lab kernel
 
 help:
 	@echo "make book   build the site from an empty cache (creates .venv, verifies the data)"
 	@echo "make test   unit/known-answer tests of mktlib and nbval on every notebook"
 	@echo "make check-site  open every page of the built site in headless Chromium (after make book)"
 	@echo "make bench  load and build timings"
+	@echo "make lab    JupyterLab on the notebooks, with the project's kernel (Python (mktlib))"
 	@echo "make notebooks [NB=notebooks/x.ipynb]  re-execute notebooks in place (authors)"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -31,10 +32,15 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
+# The snapshot: there already, or fetched from MKTLIB_DATA_URL (python -m mktlib data ensure says exactly
+# what to set when neither), then every file's sha256 checked.
 verify: $(STAMP)
+	$(PY) -m mktlib data ensure
 	$(PY) -m mktlib data verify
 
 test: verify
+	$(VENV)/bin/ruff check mktlib scripts tests
+	$(VENV)/bin/ruff format --check mktlib scripts tests
 	MPLBACKEND=Agg $(PY) -m pytest -q -n 2 tests
 	$(PY) -m pytest -q $(NBVAL) notebooks/
 
@@ -58,6 +64,14 @@ check-site: $(STAMP)
 
 notebooks: verify
 	$(PY) scripts/run_notebooks.py $(NB)
+
+# JupyterLab in the project's environment, its kernel registered as "mktlib" in the venv, opening on the
+# notebooks (run from the repository root; the notebooks also run from notebooks/).
+kernel: $(STAMP)
+	$(PY) -m ipykernel install --sys-prefix --name mktlib --display-name "Python (mktlib)" >/dev/null
+
+lab: verify kernel
+	$(VENV)/bin/jupyter lab --notebook-dir=. notebooks/ $(LAB_ARGS)
 
 bench: verify
 	$(PY) scripts/bench.py

@@ -1,4 +1,4 @@
-"""Command line: ``python -m mktlib data list|verify|info ID`` and ``python -m mktlib claims --format F``."""
+"""Command line: ``python -m mktlib data list|verify|info ID|pack|fetch|ensure`` and ``python -m mktlib claims --format F``."""
 
 from __future__ import annotations
 
@@ -60,6 +60,31 @@ def _data_info(args) -> int:
     return 0
 
 
+def _data_pack(args) -> int:
+    from mktlib.data import archive
+
+    m = archive.pack(args.out)
+    size = sum(f["size"] for f in m["files"])
+    print(f"packed {len(m['files'])} files ({size / 1e6:.1f} MB), version {m['version']}, into {args.out}/"
+          f"{m['archive']} (sha256 {m['archive_sha256']}), with registry.txt and manifest.json")
+    return 0
+
+
+def _data_fetch(args) -> int:
+    from mktlib.data import archive
+
+    dest = archive.fetch(args.url, args.dest)
+    print(f"fetched and verified the snapshot into {dest}")
+    return 0
+
+
+def _data_ensure(args) -> int:
+    from mktlib.data import archive
+
+    print(archive.ensure())
+    return 0
+
+
 def _claims(args) -> int:
     from mktlib import claims
 
@@ -84,6 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     i = d.add_parser("info", help="catalog entry and coverage of one dataset")
     i.add_argument("id")
     i.set_defaults(fn=_data_info)
+    pk = d.add_parser("pack", help="write a versioned archive of the snapshot, its registry and manifest")
+    pk.add_argument("--out", required=True, help="folder to write into (served as it is for `fetch`)")
+    pk.set_defaults(fn=_data_pack)
+    f = d.add_parser("fetch", help="download the packed snapshot from MKTLIB_DATA_URL and verify every file")
+    f.add_argument("--url", help="base URL (default: $MKTLIB_DATA_URL)")
+    f.add_argument("--dest", help="folder to fill (default: $MKTLIB_DATA, else ../shared/data)")
+    f.set_defaults(fn=_data_fetch)
+    e = d.add_parser("ensure", help="fetch the snapshot if it is missing and a URL is set; else say what to set")
+    e.set_defaults(fn=_data_ensure)
     c = sub.add_parser("claims", help="export the claims ledger")
     c.add_argument("--format", choices=["json", "csv", "markdown"], default="json")
     c.add_argument("--output", "-o", help="write to this file instead of standard output")

@@ -18,8 +18,11 @@ def _norm(spec: str) -> tuple[str, str]:
     return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
 
 
-def _pyproject() -> dict[str, str]:
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+def _pyproject(extras: bool = True) -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = list(project["dependencies"])
+    if extras:
+        deps += [d for group in project.get("optional-dependencies", {}).values() for d in group]
     return dict(_norm(d) for d in deps)
 
 
@@ -50,3 +53,26 @@ def test_lock_pins_every_dependency_exactly():
     missing = sorted(set(_pyproject()) - set(lock))
     assert missing == []
     assert lock["jupyter-book"].startswith("1.")
+
+
+def test_runtime_dependencies_are_what_mktlib_imports():
+    """The package's runtime dependencies are the third-party modules it imports (lazy imports of
+    presentation tools, such as myst_nb in mktlib.book.glue, belong to the [book] extra)."""
+    import ast
+    import sys
+
+    names = {"yaml": "pyyaml", "exchange_calendars": "exchange-calendars", "sklearn": "scikit-learn"}
+    imported = set()
+    for path in (ROOT / "mktlib").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            mods = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                    [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            for m in mods:
+                top = m.split(".")[0]
+                if top not in sys.stdlib_module_names and top not in ("mktlib", "__future__"):
+                    imported.add(names.get(top, top).lower().replace("_", "-"))
+    runtime = set(_pyproject(extras=False))
+    extras = set(_pyproject()) - runtime
+    assert imported - runtime <= extras, f"imported but not declared: {sorted(imported - runtime - extras)}"
+    assert runtime - {"pyarrow"} <= imported, f"declared but not imported: {sorted(runtime - imported - {'pyarrow'})}"
+    assert {"jupyter-book", "pytest", "selenium", "nbval", "jupyterlab"}.isdisjoint(runtime)
