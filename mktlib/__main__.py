@@ -86,9 +86,28 @@ def _data_ensure(args) -> int:
 
 
 def _claims(args) -> int:
+    import json
+
     from mktlib import claims
 
-    text = claims.export(args.format)
+    if args.action == "diff":
+        if len(args.files) != 2:
+            print("usage: python -m mktlib claims diff OLD.json NEW.json", file=sys.stderr)
+            return 2
+        docs = []
+        for f in args.files:
+            try:
+                with open(f, encoding="utf-8") as fh:
+                    docs.append(json.load(fh))
+            except (OSError, json.JSONDecodeError) as exc:
+                print(f"error: {f}: {exc}", file=sys.stderr)
+                return 2
+        d = claims.diff(*docs)
+        text = d.to_csv(index=False, lineterminator="\n") if args.format == "csv" else d.to_string(index=False) + "\n"
+        print(f"{len(d)} changes ({(d['kind'] == 'verdict').sum()} verdicts, {(d['kind'] == 'value').sum()} values)",
+              file=sys.stderr)
+    else:
+        text = claims.export(args.format)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -118,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     f.set_defaults(fn=_data_fetch)
     e = d.add_parser("ensure", help="fetch the snapshot if it is missing and a URL is set; else say what to set")
     e.set_defaults(fn=_data_ensure)
-    c = sub.add_parser("claims", help="export the claims ledger")
+    c = sub.add_parser("claims", help="export the claims ledger, or diff two exports (claims diff OLD NEW)")
+    c.add_argument("action", nargs="?", choices=["export", "diff"], default="export")
+    c.add_argument("files", nargs="*", help="with diff: OLD.json NEW.json")
     c.add_argument("--format", choices=["json", "csv", "markdown"], default="json")
     c.add_argument("--output", "-o", help="write to this file instead of standard output")
     c.set_defaults(fn=_claims)

@@ -953,3 +953,70 @@ def check_changes_log(protocol_sha: str | None = None, log: list[dict[str, Any]]
         raise ValueError(f"the protocol (sha256 {protocol_sha[:12]}...) changed without an entry in "
                          f"{CHANGES_PATH.name}: add one (old rule, new rule, why, verdicts moved) recording "
                          f"protocol_sha256: {protocol_sha}")
+
+
+# ------------------------------------------------------------------------------------------------
+# what moved between two releases of the ledger
+
+
+def _rows_of(doc: Any) -> list[dict[str, Any]]:
+    """Rows of an exported ledger: the object of schema 2 (``rows``) or the plain list of the first
+    release (one row per measure, one verdict per claim)."""
+    if isinstance(doc, dict):
+        if "rows" not in doc:
+            raise ValueError("a ledger export must be a list of rows or an object with 'rows'")
+        return doc["rows"]
+    if isinstance(doc, list):
+        return doc
+    raise ValueError("a ledger export must be a list of rows or an object with 'rows'")
+
+
+def diff(old: Any, new: Any, *, rel_tol: float = 1e-9) -> pd.DataFrame:
+    """What moved from one ledger export to another (both as parsed JSON): one row per change with
+    ``claim, kind, item, old, new``; ``kind`` is ``verdict`` (a claim's verdicts, by part where the ledger
+    has parts), ``value`` (a measure whose value changed beyond ``rel_tol``), ``added`` or ``removed``
+    (a measure present in one only), or ``rule status`` (a part's provenance).
+
+    >>> a = [{"claim": "X1", "measure": "X1.m", "value": 1.0, "verdict": "supported"}]
+    >>> b = {"rows": [{"claim": "X1", "part": "X1a", "measure": "X1.m", "value": 1.5, "verdict": "inconclusive"}]}
+    >>> diff(a, b)[["kind", "old", "new"]].values.tolist()
+    [['verdict', 'supported', 'X1a: inconclusive'], ['value', '1.0', '1.5']]
+    """
+    ro, rn = _rows_of(old), _rows_of(new)
+
+    def verdicts(rows):
+        out: dict[str, dict[str, str]] = {}
+        for r in rows:
+            out.setdefault(r["claim"], {})[r.get("part") or r["claim"]] = r["verdict"]
+        return out
+
+    def text(v: dict[str, str], claim: str) -> str:
+        if list(v) == [claim]:
+            return v[claim]
+        return "; ".join(f"{p}: {x}" for p, x in v.items())
+
+    vo, vn = verdicts(ro), verdicts(rn)
+    out = []
+    for cid in dict.fromkeys([*vo, *vn]):
+        a, b = text(vo.get(cid, {}), cid), text(vn.get(cid, {}), cid)
+        if a != b:
+            out.append({"claim": cid, "kind": "verdict", "item": cid, "old": a or None, "new": b or None})
+        mo = {r["measure"]: r.get("value") for r in ro if r["claim"] == cid and r.get("measure")}
+        mn = {r["measure"]: r.get("value") for r in rn if r["claim"] == cid and r.get("measure")}
+        for m in dict.fromkeys([*mo, *mn]):
+            if m not in mn:
+                out.append({"claim": cid, "kind": "removed", "item": m, "old": str(mo[m]), "new": None})
+            elif m not in mo:
+                out.append({"claim": cid, "kind": "added", "item": m, "old": None, "new": str(mn[m])})
+            else:
+                x, y = mo[m], mn[m]
+                same = (x == y) or (isinstance(x, (int, float)) and isinstance(y, (int, float))
+                                    and not isinstance(x, bool) and math.isclose(x, y, rel_tol=rel_tol, abs_tol=1e-12))
+                if not same:
+                    out.append({"claim": cid, "kind": "value", "item": m, "old": str(x), "new": str(y)})
+        so = {r.get("part"): r.get("rule_status") for r in ro if r["claim"] == cid and r.get("rule_status")}
+        sn = {r.get("part"): r.get("rule_status") for r in rn if r["claim"] == cid and r.get("rule_status")}
+        for p in sn:
+            if p in so and so[p] != sn[p]:
+                out.append({"claim": cid, "kind": "rule status", "item": p, "old": so[p], "new": sn[p]})
+    return pd.DataFrame(out, columns=["claim", "kind", "item", "old", "new"], dtype=object)

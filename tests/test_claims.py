@@ -95,3 +95,39 @@ def test_claim_card_shows_every_part_with_its_rule_label(snapshot):
 def test_summary_ledger_has_one_row_per_part(snapshot):
     page = claims.render_summary_html(page_dir="notebooks")
     assert page.count("<tr><td>") == len(claims.parts())
+
+
+def test_diff_lists_verdicts_values_and_measures_that_moved():
+    old = [{"claim": "X1", "measure": "X1.a", "value": 1.0, "verdict": "supported"},
+           {"claim": "X1", "measure": "X1.b", "value": "2025-11-21", "verdict": "supported"},
+           {"claim": "X2", "measure": "X2.a", "value": 3.0, "verdict": "contradicted"}]
+    new = {"schema": claims.SCHEMA, "protocol_sha256": "x", "rows": [
+        {"claim": "X1", "part": "X1a", "measure": "X1.a", "value": 1.0 + 1e-12, "verdict": "supported",
+         "rule_status": "post hoc"},
+        {"claim": "X1", "part": "X1b", "measure": "X1.c", "value": 5.0, "verdict": "inconclusive",
+         "rule_status": "post hoc"},
+        {"claim": "X2", "part": "X2", "measure": "X2.a", "value": 3.5, "verdict": "contradicted",
+         "rule_status": "registered"}]}
+    d = claims.diff(old, new)
+    rows = {(r.claim, r.kind, r.item): (r.old, r.new) for r in d.itertuples()}
+    assert rows[("X1", "verdict", "X1")] == ("supported", "X1a: supported; X1b: inconclusive")
+    assert rows[("X1", "removed", "X1.b")] == ("2025-11-21", None)
+    assert rows[("X1", "added", "X1.c")] == (None, "5.0")
+    assert rows[("X2", "value", "X2.a")] == ("3.0", "3.5")
+    assert ("X1", "value", "X1.a") not in rows            # within the tolerance
+    assert ("X2", "verdict", "X2") not in rows            # same verdict
+    assert len(d) == 4
+    with pytest.raises(ValueError, match="list of rows"):
+        claims.diff({"no": 1}, new)
+
+
+def test_cli_claims_diff(tmp_path, capsys):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps([{"claim": "X1", "measure": "X1.a", "value": 1.0, "verdict": "supported"}]))
+    b.write_text(json.dumps({"rows": [{"claim": "X1", "part": "X1a", "measure": "X1.a", "value": 2.0,
+                                       "verdict": "contradicted"}]}))
+    assert main(["claims", "diff", str(a), str(b), "--format", "csv"]) == 0
+    out = capsys.readouterr()
+    assert "X1,verdict,X1,supported,X1a: contradicted" in out.out and "2 changes" in out.err
+    assert main(["claims", "diff", str(a)]) == 2
+    assert main(["claims", "diff", str(a), str(tmp_path / "missing.json")]) == 2
