@@ -829,7 +829,7 @@ def render_html(page_dir: str = "notebooks") -> str:
                     f"{stab:.0%} of {int(s['n_specifications'])}")
         out.append(
             f'<tr id="claim-{ps.id}"><td data-sort="{_esc(ps.id)}"><b>{_esc(ps.id)}</b></td>'
-            f"<td>{_esc(ps.type)}</td><td>{_esc(claim.article)}</td>"
+            f"<td>{_esc(ps.type)}</td><td><small>{_esc(article_names(claim.article))}</small></td>"
             f"<td><b>{_esc(ps.statement)}</b><br><i>&ldquo;{_esc(claim.quote)}&rdquo;</i></td>"
             f"<td><small>{'<br>'.join(measured) or 'n/a'}</small></td>"
             f"<td data-sort=\"{_esc(s['verdict'])}\">{verdict_badge(s['verdict'], s['primary_verdict'])}"
@@ -881,6 +881,14 @@ def render_summary_html(page_dir: str = "notebooks") -> str:
     return "\n".join(out)
 
 
+def article_names(article: str) -> str:
+    """The commentaries a claim comes from, by title (never by file number): "003, 001" ->
+    '"Global big dump, what exactly happened?"; "ETF & DAT double kill"'."""
+    arts = articles()
+    return "; ".join(f"\u201c{arts[a.strip()]['title']}\u201d" if a.strip() in arts else a.strip()
+                     for a in article.split(","))
+
+
 def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
     """One claim as an HTML card for the chapters, the epilogue and the ledger: the quote with its
     article, then per part its type and statement, the measures (formatted values, units, intervals,
@@ -889,12 +897,11 @@ def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
     claim = registry()[claim_id]
     led = ledger([claim_id])
     summ = result().summary.set_index("part")
-    art = articles().get(claim.article.split(",")[0].strip(), {})
     out = [f'<div class="mktlib-claim-card" id="card-{claim_id.lower()}" style="border:1px solid #ddd;'
            f'border-radius:6px;padding:8px 12px;margin:8px 0">',
            f"<div><b>{_esc(claim_id)}: {_esc(claim.title)}</b></div>",
-           f"<div><i>&ldquo;{_esc(claim.quote)}&rdquo;</i> <small>(article {_esc(claim.article)}"
-           f"{', ' + _esc(art.get('title')) if art.get('title') else ''})</small></div>"]
+           f"<div><i>&ldquo;{_esc(claim.quote)}&rdquo;</i> <small>({_esc(article_names(claim.article))})"
+           "</small></div>"]
     for ps in parts(claim_id):
         s = summ.loc[ps.id]
         rows = led[led["part"] == ps.id]

@@ -276,10 +276,29 @@ def scan_html(text: str) -> PageScan:
 LONE_QUESTION = re.compile(r"(?:^|(?<=[\s(]))\?(?=$|[\s.,;:)%])")
 
 
+#: What a reader must never see as text (code excluded): Markdown that did not render, program output.
+RAW_TABLE = re.compile(r"\|\s*:?-{3,}:?\s*\|")
+MYST_SYNTAX = re.compile(r"\{[a-z][a-z-]*(?::[a-z-]+)?\}`|```\{|:::\{|^\s*:::")
+TEX_IN_DOLLARS = re.compile(r"\$[^$\n]{0,80}\\[A-Za-z]+[^$\n]{0,80}\$")
+PY_REPR = re.compile(r"<(?:Figure size|pandas\.|matplotlib\.|Axes|module )|object at 0x[0-9a-f]+|\bdtype: (?:float|int|object)")
+MISSING_TOKEN = re.compile(r"(?:^|(?<=[\s(=:,]))[+-]?(?:nan|NaN|NaT|<NA>)%?(?=$|[\s),;.])")
+RAW_TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2})?")
+UNIT_WORD = re.compile(r"\d%? fraction\b|\bfraction of (?:USD|USDT)\b")
+
+
 def text_problems(texts: list[str]) -> list[str]:
-    """Placeholders left in visible text (code excluded): a literal glue role, '??', a lone '?'."""
+    """Placeholders left in visible text (code excluded): a literal glue role, '??', a lone '?'; and what
+    a reader should never see: raw Markdown table syntax, unrendered MyST roles or directives, TeX between
+    literal dollar signs, Python reprs, nan/NaT, raw timestamps, the unit word "fraction" after a number."""
     problems = []
     for t in texts:
+        for rx, what in ((RAW_TABLE, "raw Markdown table syntax"), (MYST_SYNTAX, "an unrendered MyST role or directive"),
+                         (TEX_IN_DOLLARS, "TeX between literal dollar signs"), (PY_REPR, "a Python repr"),
+                         (MISSING_TOKEN, "a missing value (nan/NaT) shown as text"),
+                         (RAW_TIMESTAMP, "a raw timestamp"), (UNIT_WORD, "a unit word ('fraction') after a number")):
+            m = rx.search(t)
+            if m and not (rx is MYST_SYNTAX and "glue" in m.group(0)):
+                problems.append(f"{what} in the text: {_context(t, m.start())}")
         i = min((j for j in (t.find("{glue"), t.find("glue:text")) if j >= 0), default=-1)
         if i >= 0:
             problems.append(f"a literal glue role in the text: {_context(t, i)}")

@@ -252,6 +252,31 @@ def test_placeholders_are_flagged(text, what):
     assert len(problems) == 1 and problems[0].startswith(what), problems
 
 
+@pytest.mark.parametrize("text, what", [
+    ("| measure | value | |---|---| | D1 | -2.4% |", "raw Markdown table syntax"),
+    ("see {ref}`claim-d1` for more", "an unrendered MyST role"),
+    (":::{note} text", "an unrendered MyST role"),
+    ("the ratio $\\frac{a}{b}$ is", "TeX between literal dollar signs"),
+    ("<Figure size 800x400 with 1 Axes>", "a Python repr"),
+    ("<pandas.io.formats.style.Styler object at 0x7f3a>", "a Python repr"),
+    ("return +nan% over the window", "a missing value"),
+    ("NaT", "a missing value"),
+    ("peak at 2025-10-30 00:00:00+00:00", "a raw timestamp"),
+    ("fell -1.41% fraction", "a unit word"),
+])
+def test_what_a_reader_must_not_see_is_flagged(text, what):
+    problems = cs.text_problems([text])
+    assert len(problems) == 1 and problems[0].startswith(what), problems
+
+
+@pytest.mark.parametrize("text", [
+    "BTC fell from $126,000 to $80,600, and $92,000 did not hold.", "Nancy and NaTional banks", "a fraction of the OI",
+    "on 2025-11-21 at 21:00 UTC", "None of the tests rejected", "nano-caps",
+])
+def test_ordinary_prose_is_not_flagged(text):
+    assert cs.text_problems([text]) == []
+
+
 def test_placeholder_in_a_built_page(site):
     html = site / "_build" / "html"
     edit(html / "book" / "intro.html", "Is it right? Yes.", "It fell ?% in ?? days. Is it right? Yes.")
