@@ -763,14 +763,20 @@ def fmt_value(value: Value, unit: str | None) -> str:
     """A ledger value for people: fractions as percentages, large numbers with separators."""
     if value is None or (isinstance(value, float) and value != value):
         return "n/a"
-    if unit == "fraction" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:+.2%}" if abs(value) < 1 else f"{value:.1%}"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    number = isinstance(value, (int, float))
+    if number and unit in ("fraction", "annualised fraction", "fraction per year"):
+        s = f"{value:+.2%}" if abs(value) < 1 else f"{value:.1%}"
+        return s + (" a year" if unit != "fraction" else "")
+    if number and unit in ("correlation", "beta", "ratio", "p-value"):
+        return f"{value:.3g}" if unit == "p-value" else f"{value:.2f}"
+    if number and unit == "percent":
+        return f"{value:.1f}%"
     if isinstance(value, float):
         s = f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-        return f"{s} {unit}" if unit else s
-    if unit in (None, "date", "category", "boolean", "none", "count"):
+        return f"{s} {unit}" if unit and unit != "none" else s
+    if unit in (None, "date", "category", "boolean", "none", "count", "UTC time"):
         return str(value)
     return f"{value} {unit}"
 
