@@ -5,6 +5,7 @@ exchange's own sessions; a "drawdown" is measured on closes, the peak preceding 
 
 - :func:`day_range` - one session's open/high/low/close against the previous close (a reversal).
 - :func:`max_drawdown` - largest peak-to-trough fall of closes within a window, with both dates.
+- :func:`max_drawdown_intraday` - the same on intraday extremes: a high to a later (or same-day) low.
 - :func:`period_returns` - close-to-close return of every ticker of a long panel between two sessions.
 - :func:`breadth` - share of names up, equal-weighted mean, and (if weights are given) the weighted
   return of a cross-section of returns.
@@ -27,8 +28,8 @@ import pandas as pd
 from mktlib.errors import DataError
 from mktlib.timeutil import utc
 
-__all__ = ["day_range", "Drawdown", "max_drawdown", "period_returns", "breadth", "ndx_coverage",
-           "NDX_CONSTITUENT_FILE"]
+__all__ = ["day_range", "Drawdown", "max_drawdown", "max_drawdown_intraday", "period_returns", "breadth",
+           "ndx_coverage", "NDX_CONSTITUENT_FILE"]
 
 NDX_CONSTITUENT_FILE = "ndx_constituents_1d"
 
@@ -112,6 +113,34 @@ def max_drawdown(close: pd.Series, start=None, end=None, *, name: str = "close")
     t = dd.idxmin()
     p = s.loc[:t].idxmax()
     return Drawdown(float(dd.loc[t]), p, float(s.loc[p]), t, float(s.loc[t]))
+
+
+def max_drawdown_intraday(ohlc: pd.DataFrame, start=None, end=None, *, name: str = "ohlc") -> Drawdown:
+    """Largest fall from an intraday high to a low on the same or a later session within
+    ``start``..``end``: min over t of low_t / max(high_s, s <= t) - 1. ``peak``/``trough`` are the high
+    and the low; the same session may hold both (the order within a day is unknown, so a same-day
+    high-to-low range counts as a fall).
+
+    >>> idx = pd.date_range("2025-10-01", periods=4, freq="D", tz="UTC")
+    >>> bars = pd.DataFrame({"high": [100., 120, 110, 105], "low": [95., 108, 90, 99]}, index=idx)
+    >>> dd = max_drawdown_intraday(bars)
+    >>> round(dd.drawdown, 4), dd.peak_date.day, dd.trough_date.day
+    (-0.25, 2, 3)
+    """
+    for c in ("high", "low"):
+        if c not in ohlc.columns:
+            raise DataError(name, f"missing column {c!r}")
+    _check_daily(ohlc, name)
+    w = ohlc.loc[_ts(start) if start is not None else None: _ts(end) if end is not None else None,
+                 ["high", "low"]].astype("float64")
+    if len(w) < 1:
+        raise DataError(name, "no sessions in the window")
+    if w.isna().any().any() or (w <= 0).any().any():
+        raise DataError(name, "NaN or non-positive highs/lows in the window")
+    dd = w["low"] / w["high"].cummax() - 1
+    t = dd.idxmin()
+    p = w["high"].loc[:t].idxmax()
+    return Drawdown(float(dd.loc[t]), p, float(w.loc[p, "high"]), t, float(w.loc[t, "low"]))
 
 
 def period_returns(panel: pd.DataFrame, start, end, *, key: str = "ticker", column: str = "close",

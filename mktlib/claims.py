@@ -143,31 +143,21 @@ def registry() -> dict[str, Claim]:
 
 
 def protocol_files() -> list[Path]:
-    """The files that make the protocol: ``protocol.yaml`` (and, while chapters are being revised,
-    any ``protocol_parts/*.yaml`` fragments, merged in name order)."""
-    return [PROTOCOL_PATH] + sorted((PACKAGE_DIR / "protocol_parts").glob("*.yaml"))
+    """The file that makes the protocol (one: ``protocol.yaml``)."""
+    return [PROTOCOL_PATH]
 
 
 def protocol_sha256() -> str:
-    """sha256 of the protocol's bytes (``protocol.yaml``; fragments appended in name order)."""
-    h = hashlib.sha256()
-    for p in protocol_files():
-        h.update(p.read_bytes())
-    return h.hexdigest()
+    """sha256 of ``protocol.yaml``'s bytes: ``sha256sum mktlib/protocol.yaml`` prints the same."""
+    return hashlib.sha256(PROTOCOL_PATH.read_bytes()).hexdigest()
 
 
 @lru_cache(maxsize=1)
 def protocol() -> dict[str, Any]:
     """The frozen protocol: ``defaults``, ``articles`` and ``claims`` (claim id -> entry)."""
-    base = yaml.safe_load(PROTOCOL_PATH.read_text(encoding="utf-8"))
-    for p in protocol_files()[1:]:
-        extra = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        for cid, entry in (extra.get("claims") or {}).items():
-            if cid in base["claims"]:
-                raise ValueError(f"protocol: claim {cid} is defined twice ({p.name})")
-            base["claims"][cid] = entry
-    _check_protocol(base)
-    return base
+    pr = yaml.safe_load(PROTOCOL_PATH.read_text(encoding="utf-8"))
+    _check_protocol(pr)
+    return pr
 
 
 def _check_protocol(pr: dict[str, Any]) -> None:
@@ -943,10 +933,7 @@ def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
 
 def changes_log() -> list[dict[str, Any]]:
     """The protocol's changes log (``protocol_changes.yaml``), oldest first."""
-    raw = yaml.safe_load(CHANGES_PATH.read_text(encoding="utf-8")) or []
-    for p in sorted((PACKAGE_DIR / "protocol_parts" / "changes").glob("*.yaml")):
-        raw += yaml.safe_load(p.read_text(encoding="utf-8")) or []
-    return raw
+    return yaml.safe_load(CHANGES_PATH.read_text(encoding="utf-8")) or []
 
 
 LOG_FIELDS = ("date", "claims", "old_rule", "new_rule", "why", "verdicts_moved")

@@ -56,7 +56,7 @@ __all__ = [
     "running_peak", "drawdown", "max_drawdown", "bar_drawdown", "max_drawdown_bars", "max_runup_bars",
     "splice_bars", "daily_closes", "find_episode", "window_return", "rebase", "period_return",
     "key_period_returns", "drawdown_table", "first_close_above", "lowest_low", "KEY_ASSETS",
-    "load_btc_bars", "load_key_closes",
+    "load_btc_bars", "load_key_closes", "realised_vol", "high_episodes", "percentile_rank",
 ]
 
 OHLC = ("open", "high", "low", "close")
@@ -384,6 +384,85 @@ def lowest_low(bars: pd.DataFrame, start=None, end=None) -> tuple[float, pd.Time
 
 
 # --------------------------------------------------------------------------------------------------
+# volatility and drawdown episodes against a price's own history
+
+
+def realised_vol(closes: pd.Series, window: int, periods_per_year: int = 365) -> pd.Series:
+    """Rolling realised volatility: the sample standard deviation (ddof 1) of the last ``window`` log
+    returns ``ln(c_t / c_{t-1})``, annualised by ``sqrt(periods_per_year)`` (365 for a market that
+    trades every day). The value at day t uses returns up to and including day t.
+
+    >>> import numpy as np, pandas as pd
+    >>> c = pd.Series(np.exp([0.0, 0.01, -0.01, 0.01]), index=pd.date_range("2025-01-01", periods=4, tz="UTC"))
+    >>> round(float(realised_vol(c, 3, periods_per_year=1).iloc[-1]), 6)    # std of (0.01, -0.02, 0.02)
+    0.020817
+    """
+    c = _check_series(closes, "realised_vol(closes)")
+    if window < 2:
+        raise ValueError(f"realised_vol: window must be at least 2 returns, got {window}")
+    return np.log(c).diff().rolling(window).std(ddof=1) * np.sqrt(periods_per_year)
+
+
+def percentile_rank(history: pd.Series | np.ndarray, value: float) -> float:
+    """Share of ``history`` (NaNs dropped) at or below ``value``: 0 = below everything, 1 = the top.
+
+    >>> percentile_rank(np.array([1.0, 2, 3, 4]), 2.0)
+    0.5
+    """
+    h = np.asarray(history, dtype="float64")
+    h = h[np.isfinite(h)]
+    if h.size == 0:
+        raise ValueError("percentile_rank: empty history")
+    return float(np.mean(h <= value))
+
+
+def high_episodes(ref: pd.Series, value: pd.Series) -> pd.DataFrame:
+    """Split a daily history into episodes between successive new highs.
+
+    ``ref`` sets the highs (e.g. daily highs or closes), ``value`` is the price compared with them
+    (closes or lows). An episode starts on a day whose ``ref`` exceeds every earlier ``ref`` (the
+    *peak day*) and ends on the next such day (the *new-high day*). Its ``depth`` is the lowest
+    ``value / peak - 1`` over the days strictly after the peak day and strictly before the new-high
+    day (inside one daily bar the order of high and low is unknown, so neither of those two days'
+    ``value`` is used); 0 if there are none. ``days`` runs from the peak day to the new-high day, or to
+    the last day of the data for the last, unfinished episode (``completed`` False).
+
+    Returns one row per episode: ``peak_day, peak, trough_day, depth, new_high_day, days, completed``.
+
+    >>> import pandas as pd
+    >>> i = pd.date_range("2025-01-01", periods=6, tz="UTC")
+    >>> h = pd.Series([10., 12, 11, 9, 13, 12], index=i)
+    >>> e = high_episodes(h, h)
+    >>> [(r.peak, round(r.depth, 4), r.days, r.completed) for r in e.itertuples()]
+    [(10.0, 0.0, 1, True), (12.0, -0.25, 3, True), (13.0, -0.0769, 1, False)]
+    """
+    r = _check_series(ref, "high_episodes(ref)")
+    v = _check_series(value, "high_episodes(value)")
+    if not r.index.equals(v.index):
+        raise DataError("high_episodes", "ref and value must share one index")
+    prior = r.cummax().shift(1)
+    new = (r > prior) | prior.isna()
+    starts = np.flatnonzero(new.to_numpy())
+    idx = r.index
+    vals = v.to_numpy(dtype="float64")
+    rows = []
+    for k, i in enumerate(starts):
+        j = starts[k + 1] if k + 1 < len(starts) else None
+        peak = float(r.iloc[i])
+        inside = vals[i + 1:j] if j is not None else vals[i + 1:]
+        if inside.size:
+            m = int(np.argmin(inside))
+            depth, trough = float(inside[m] / peak - 1.0), idx[i + 1 + m]
+        else:
+            depth, trough = 0.0, pd.NaT
+        end = idx[j] if j is not None else idx[-1]
+        rows.append({"peak_day": idx[i], "peak": peak, "trough_day": trough, "depth": min(depth, 0.0),
+                     "new_high_day": idx[j] if j is not None else pd.NaT, "days": int((end - idx[i]) / DAY),
+                     "completed": j is not None})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------------
 # turning points and phases
 
 
@@ -598,7 +677,8 @@ def period_return(closes: pd.Series, market: str, first, last) -> dict:
 
     ``closes`` is indexed by session labels (00:00 UTC); ``market`` is ``"UTC"`` for crypto UTC days
     or a :mod:`mktlib.calendars` key (``NY``, ``HK``, ``SH``, ``LBMA``; for ``LBMA`` the London
-    early-close days before Christmas and New Year, which have no PM auction, are not sessions). Returns a dict with ``ret``
+    early-close days before Christmas and New Year, which have no PM auction, are not sessions).
+    Returns a dict with ``ret``
     (NaN when the market had no session in the period: closed), ``from_session``, ``to_session``
     and ``sessions`` (number of sessions in the period). Raises :class:`DataError` when the data
     lack a session the calendar has (a gap), so "closed" and "missing" are never confused.

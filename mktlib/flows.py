@@ -6,8 +6,10 @@ The net flow of US trading day t (Farside, issuers) is struck at that day's NAV,
 close, and published after it (some issuers late in the evening or the next morning). So
 
 - ``ret_to_close`` (r_t): BTC return from the NY close of the previous session to the NY close of t.
-  It happens *before* the flow F_t is known, over the same trading day that produced F_t
-  ("returns lead flows" is the regression F_t on r_t).
+  It happens before the flow F_t is *known*, but over the same trading day in which the orders behind
+  F_t were placed and the authorised participants traded bitcoin, so the regression F_t on r_t measures
+  a same-day link that cannot identify a direction.
+- ``ret_prev`` (r_t-1): the return a full session before F_t ("returns lead flows" is F_t on r_t-1).
 - ``ret_next`` (r_t+1): BTC return from the NY close of t to the NY close of the next session. It is
   the first return that can react to F_t being public ("flows lead returns" is r_t+1 on F_t). The first
   hours of that interval can precede the publication of late issuers: a small timing caveat.
@@ -22,7 +24,9 @@ Units: flows in US$ millions as published, returns as simple fractions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tsa.api import VAR
@@ -31,7 +35,8 @@ from mktlib import calendars
 from mktlib.errors import DataError
 from mktlib.timeutil import utc
 
-__all__ = ["etf_flows_aligned", "total_flows", "fund_flows", "align_flows_returns", "hac_ols", "flow_return_regressions",
+__all__ = ["etf_flows_reconciled", "etf_flow_disagreements", "reconcile_flows", "HOLIDAY_RULES",
+           "etf_flows_aligned", "total_flows", "fund_flows", "align_flows_returns", "hac_ols", "flow_return_regressions",
            "var_granger", "stablecoin_growth", "window_sum"]
 
 _utc = utc  # mktlib.timeutil: naive arguments are read as UTC
@@ -167,8 +172,10 @@ def flow_return_regressions(aligned: pd.DataFrame, *, maxlags: int = 5) -> pd.Da
     """The two predictive regressions (HAC errors), flows in US$ bn and returns in percent:
 
     - ``flows -> returns``: r_t+1 = a + b F_t + c r_t + e (does a day's flow predict the next session?);
-    - ``returns -> flows``: F_t = a + b r_t + c F_t-1 + e (do returns up to the close lead the flow?);
-    - ``lagged returns -> flows``: F_t = a + b r_t-1 + c F_t-1 + e (a return a full session earlier).
+    - ``returns -> flows``: F_t = a + b r_t + c F_t-1 + e (the same-day link: flow and return are formed
+      in the same session, so this slope has no direction despite its name);
+    - ``lagged returns -> flows``: F_t = a + b r_t-1 + c F_t-1 + e (does a return a full session earlier
+      predict the flow?).
 
     Returns one row per regression with ``b`` (the coefficient of interest), ``se``, ``t``, ``p``,
     ``std_b`` (b in standard-deviation units of both variables), ``r2``, ``r2_single`` (R^2 of the
@@ -270,14 +277,166 @@ def stablecoin_growth(supply: pd.Series, days: int = 30) -> pd.DataFrame:
     return out
 
 
-def etf_flows_aligned(start: str = "2024-01-12", end: str = "2026-08-11") -> pd.DataFrame:
-    """The snapshot's total US spot-bitcoin ETF flows (sum over funds) aligned with BTC at the NY close
+# ------------------------------------------------------------------------------------------------
+# the book's one ETF-flow series: the two flow files reconciled
+
+
+HOLIDAY_RULES = ("drop", "next_session")
+"""What to do with a per-fund row dated on a day that is not an NYSE session (see :func:`reconcile_flows`)."""
+
+
+def reconcile_flows(fund_rows: pd.DataFrame, farside: pd.Series, *, holidays: str = "drop",
+                    farside_placeholders=(), tol: float = 0.15) -> pd.DataFrame:
+    """Reconcile per-fund daily flows with published daily totals, day by day (the rule of the book).
+
+    ``fund_rows``: the long per-fund table as published, *including* rows dated on days that are not
+    NYSE sessions (columns ``fund``, ``flow``; index = the flow date, 00:00 UTC labels).
+    ``farside``: the published all-fund daily totals (US$ m) as dated in their file, including any
+    holiday rows. ``farside_placeholders``: dates whose total is an unfilled placeholder upstream
+    (not a figure; compared as missing).
+
+    The rule:
+
+    1. A day's flow is the sum over funds of the per-fund rows dated on it (the measure of the claims
+       brief: total net flow, sum over funds, US$ millions, by US trading day).
+    2. ETF creations and redemptions are struck at a NAV, and no NAV is struck on a day the NYSE is
+       closed (:func:`mktlib.calendars.is_session`). A per-fund row dated on such a day cannot be that
+       day's flow. ``holidays="drop"`` (the book's primary rule) leaves it out of the series;
+       ``holidays="next_session"`` adds it to the next NYSE session (the first NAV after it). Either
+       way it is listed (column ``off_session``, and :func:`etf_flow_disagreements`).
+    3. The series is compared with the published totals on every session both files cover;
+       ``|flow - farside| <= tol`` agrees (both files round to US$ 0.1m). Disagreements are listed, with
+       what explains them; they do not change the series (the per-fund file is the source: it covers
+       the whole period and every fund).
+
+    Returns a DataFrame indexed by NYSE session (00:00 UTC labels, every session from the first to
+    the last row, a session without any row raises) with columns
+
+    - ``flow``: the book's net flow (US$ m) under the chosen ``holidays`` rule;
+    - ``fund_sum``: the sum over funds of the rows dated on that session;
+    - ``off_session``: the sum over funds of the rows dated on the non-session days just before it
+      (0 if none), counted in ``flow`` only under ``"next_session"``;
+    - ``farside``: the published total of that date (NaN: none, or a placeholder);
+    - ``diff``: ``flow - farside``;
+    - ``status``: ``agree``, ``disagree``, ``no published total``, ``published placeholder``.
+
+    >>> import pandas as pd
+    >>> d = pd.DatetimeIndex(["2025-11-26", "2025-11-27", "2025-11-28"], tz="UTC")   # 27 Nov: Thanksgiving
+    >>> rows = pd.DataFrame({"fund": ["IBIT"] * 3, "flow": [21.1, -182.4, 71.4]}, index=d)
+    >>> far = pd.Series([21.1, 71.4], index=d[[0, 2]])
+    >>> r = reconcile_flows(rows, far)
+    >>> r["flow"].tolist(), r["off_session"].tolist(), r["status"].tolist()
+    ([21.1, 71.4], [0.0, -182.4], ['agree', 'agree'])
+    >>> reconcile_flows(rows, far, holidays="next_session")["flow"].round(1).tolist()
+    [21.1, -111.0]
+    """
+    if holidays not in HOLIDAY_RULES:
+        raise ValueError(f"holidays must be one of {HOLIDAY_RULES}, got {holidays!r}")
+    for col in ("fund", "flow"):
+        if col not in fund_rows.columns:
+            raise DataError("reconcile_flows", f"missing column {col!r}")
+    _check_daily_index(farside, "published totals")
+    day_sum = fund_flows(fund_rows).sum(axis=1)
+    _check_daily_index(day_sum, "per-fund rows")
+    if day_sum.isna().any():
+        raise DataError("reconcile_flows", "NaN flow")
+    on = calendars.is_session("NY", day_sum.index).to_numpy()
+    if not on.any():
+        raise DataError("reconcile_flows", "no row is dated on an NYSE session")
+    sess = calendars.closes("NY", day_sum.index[on][0].tz_localize(None),
+                           day_sum.index[on][-1].tz_localize(None)).index
+    missing = sess.difference(day_sum.index)
+    if len(missing):
+        raise DataError("reconcile_flows", f"{len(missing)} NYSE session(s) without a flow row, first "
+                                           f"{missing[0].date()}")
+    out = pd.DataFrame({"fund_sum": day_sum[on].astype("float64")}, index=sess)
+    out.index.name = "session"
+    off = day_sum[~on]
+    out["off_session"] = 0.0
+    for d, v in off.items():
+        after = sess[sess > d]
+        if len(after) == 0:        # after the last session: nothing to assign it to
+            continue
+        out.loc[after[0], "off_session"] += float(v)
+    out["flow"] = out["fund_sum"] + (out["off_session"] if holidays == "next_session" else 0.0)
+    ph = pd.DatetimeIndex([_utc(d) for d in farside_placeholders]) if len(farside_placeholders) else None
+    far = farside.astype("float64").reindex(out.index)
+    is_ph = out.index.isin(ph) if ph is not None else np.zeros(len(out), dtype=bool)
+    far[is_ph] = np.nan
+    out["farside"] = far
+    out["diff"] = out["flow"] - out["farside"]
+    status = np.where(out["farside"].isna(), "no published total",
+                      np.where(out["diff"].abs() <= tol, "agree", "disagree")).astype(object)
+    status[is_ph] = "published placeholder"
+    out["status"] = status
+    return out[["flow", "fund_sum", "off_session", "farside", "diff", "status"]]
+
+
+@lru_cache(maxsize=None)
+def _reconciled(holidays: str) -> pd.DataFrame:
+    from mktlib import data
+    from mktlib.data.io import verified_path
+    from mktlib.data.parse import PARSERS
+
+    e = data.entry("etf_flows_by_fund")
+    # the per-fund file as published: the catalog's loader leaves out the rows dated on NYSE holidays
+    # (its ``drop_dates``); the reconciliation needs them, so the same parser reads the same verified
+    # file with nothing dropped.
+    rows = PARSERS[e.parser](verified_path(e.path, e.sha256), e.path, **{**e.options, "drop_dates": {}})
+    fe = data.entry("etf_flows_farside")
+    far = data.load("etf_flows_farside")["total"]
+    # the Farside rows the catalog drops are zeros: on NYSE holidays (no flow, nothing to compare)
+    # and one unfilled placeholder on a session (SOURCES.md: "02 Jan 2026,0" not yet filled)
+    dropped = [_utc(d) for d in (fe.options.get("drop_dates") or {})]
+    placeholders = [d for d in dropped if bool(calendars.is_session("NY", [d.tz_localize(None)]).iloc[0])]
+    return reconcile_flows(rows, far, holidays=holidays, farside_placeholders=placeholders)
+
+
+def etf_flows_reconciled(holidays: str = "drop") -> pd.DataFrame:
+    """THE US spot-bitcoin ETF daily net flow series of the book (US$ millions), one row per NYSE
+    session from 2024-01-11 to the end of the per-fund file: the per-fund file (kittycapital,
+    Farside/Bitbo data) summed over funds, reconciled day by day with the Farside totals file by the
+    rule of :func:`reconcile_flows` (columns ``flow``, ``fund_sum``, ``off_session``, ``farside``,
+    ``diff``, ``status``). Use column ``flow``.
+
+    ``holidays``: ``"drop"`` (primary) leaves out the per-fund rows dated on NYSE holidays
+    (2025-11-27, 2025-12-25, 2026-01-01, 2026-01-19 and three zero rows); ``"next_session"`` adds
+    them to the next session. The returned frame is cached: treat it as read-only (copy to modify).
+    """
+    return _reconciled(holidays)
+
+
+def etf_flow_disagreements(holidays: str = "drop") -> pd.DataFrame:
+    """The sessions where the reconciliation has something to say: a per-fund row dated on a
+    non-session day before it (``off_session`` != 0), a published total that disagrees or is a
+    placeholder. Columns as :func:`etf_flows_reconciled` plus ``note`` (what happened)."""
+    r = etf_flows_reconciled(holidays)
+    sel = r[(r["off_session"] != 0) | r["status"].isin(["disagree", "published placeholder"])].copy()
+    notes = []
+    for d, row in sel.iterrows():
+        parts = []
+        if row["off_session"] != 0:
+            verb = "added to" if holidays == "next_session" else "left out of"
+            parts.append(f"per-fund rows dated on the non-session day(s) before it sum to "
+                         f"{row['off_session']:+,.1f}, {verb} this session")
+        if row["status"] == "published placeholder":
+            parts.append("the totals file has an unfilled placeholder 0 (not a figure)")
+        elif row["status"] == "disagree":
+            parts.append(f"differs from the published total by {row['diff']:+,.1f}")
+        elif row["status"] == "agree":
+            parts.append("agrees with the published total")
+        notes.append("; ".join(parts))
+    sel["note"] = notes
+    return sel
+
+
+def etf_flows_aligned(start: str = "2024-01-12", end: str = "2026-08-11", holidays: str = "drop") -> pd.DataFrame:
+    """The book's ETF flows (:func:`etf_flows_reconciled`) aligned with BTC at the NY close
     (:func:`align_flows_returns`), for flow dates in [start, end]. BTC comes from
     :func:`mktlib.treasuries.coins_at_ny_close` (1h bars, else 4h bars)."""
-    from mktlib import data
     from mktlib.treasuries import coins_at_ny_close
 
-    tot = total_flows(data.load("etf_flows_by_fund")).loc[_utc(start):_utc(end)]
+    tot = etf_flows_reconciled(holidays)["flow"].loc[_utc(start):_utc(end)]
     nxt = calendars.closes("NY", _utc(end).tz_localize(None) + pd.Timedelta("1D"),
                            _utc(end).tz_localize(None) + pd.Timedelta("10D")).index[0]
     btc = coins_at_ny_close("2024-01-11", nxt.tz_localize(None).date().isoformat(), coins=("BTC",))["BTC"]

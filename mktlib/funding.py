@@ -32,12 +32,24 @@ Basis
   settlement (15:00 Chicago time); the spot is the Binance BTCUSDT 1h close at that instant (see
   :func:`cme_basis`). Days with tau < ``min_days`` (default 7) are dropped: the front month's basis
   divided by a few days is noise, and the continuous series' roll date is not documented.
+- USDT is not USD. CME settles in dollars against a dollar reference rate; Binance spot is quoted in
+  USDT. With ``u`` the dollar price of one USDT, S_usdt = S_usd / u, so the basis against USDT spot is
+  (F / S_usd) x u - 1: a USDT discount of 0.1% (u = 0.999) lowers it by 0.1%, and annualising over
+  17 days multiplies that by 365 / 17 = 21, about 2 percentage points a year. :func:`cme_basis`
+  therefore also reports the basis against a dollar spot, S_usd = S_usdt x u (``basis_ann_usd``), with
+  ``u`` from :func:`usdt_usd_daily`: the Yahoo BTC-USD close at the UTC day end (the CME file's own
+  dollar spot) divided by the Binance BTCUSDT daily close at the same instant (primary), or
+  CoinGecko's USDT price at the next 00:00 UTC (cross-check). The day-end ratio is taken 2-3 hours
+  after CME's settlement; the USDT premium moves slowly (a daily standard deviation of a few
+  hundredths of a percent), so the lag matters little against its level.
 - OKX perp: ``basis_pct`` = (swap - spot) / spot x 100 of the inverse BTC-USD swap against BTC-USDT
-  spot (includes the USDT/USD premium). A perpetual has no expiry, so it is shown as a fraction,
-  not annualised.
+  spot, so 1 + basis = u x (1 + p), with p the perp's premium over a *dollar* spot.
+  :func:`perp_premium_split` separates the two: p = (1 + basis) / u - 1, and the USDT premium u - 1.
+  A perpetual has no expiry, so the premium is shown as a fraction, not annualised. Binance BTCUSDT
+  funding needs no such split: its premium index compares the USDT-margined perp with a USDT index.
 
-Regime classifier (fixed before looking at any result)
-------------------------------------------------------
+Regime classifier (rules set with the first ledger on 2026-11-21: post hoc)
+---------------------------------------------------------------------------
 Inputs for a window of UTC days [D1, D2]:
 
 - ``price_return``: Binance spot BTCUSDT close of D2 / close of (D1 - 1 day), minus 1;
@@ -67,6 +79,16 @@ regime                      rule
 A spot-led rally with falling OI cannot be told apart from a short squeeze that spot buyers joined
 without liquidation data by side (missing after 2025-11-14); the label says what the four inputs
 show, nothing more.
+
+Spot and leverage evidence for a rally (claim G1; rules set on 2026-12-03, post hoc)
+------------------------------------------------------------------------------------
+- spot demand: :func:`spot_net_buy` (Binance spot taker flow) and :func:`flow_sum` (US spot-ETF net
+  flow over the window's US sessions);
+- leverage: :func:`position_change` of open interest counted in positions (coin for linear contracts,
+  USD face for inverse ones) and :func:`funding_shift`, the window's funding against its own
+  trailing baseline with an interval calibrated on the same change over the previous year;
+- the comparable windows of the history, for the rules' input spaces: :func:`rally_windows_spot`,
+  :func:`rally_windows_leverage`.
 
 K33-style regime
 ----------------
@@ -111,7 +133,10 @@ __all__ = [
     "daily_funding",
     "decluster",
     "expanding_percentile",
+    "flow_sum",
     "forward_returns",
+    "funding_changes",
+    "funding_shift",
     "k33_signals",
     "k33_summary",
     "last_per_day",
@@ -119,7 +144,13 @@ __all__ = [
     "mean_annualised",
     "oi_sources",
     "oi_weighted",
+    "position_change",
+    "rally_windows_leverage",
+    "rally_windows_spot",
     "okx_basis_daily",
+    "perp_premium_split",
+    "usdt_usd_daily",
+    "usdt_usd_from_closes",
     "okx_settlements",
     "rolling_funding",
     "shifted_windows",
@@ -544,7 +575,7 @@ def cme_front_expiry(dates) -> pd.Series:
 
 
 def cme_basis(cme: pd.DataFrame, spot_1h: pd.DataFrame, *, min_days: float = 7.0,
-              settle_local: str = "15:00") -> pd.DataFrame:
+              settle_local: str = "15:00", usdt_usd: pd.Series | None = None) -> pd.DataFrame:
     """CME front-month basis against spot sampled at CME's daily settlement, annualised by days to
     the front contract's last trading day.
 
@@ -554,6 +585,12 @@ def cme_basis(cme: pd.DataFrame, spot_1h: pd.DataFrame, *, min_days: float = 7.0
     21:00 UTC in CST). ``tau`` = days from that instant to 16:00 London time on the last trading
     day. Columns: ``futures``, ``spot``, ``settle_utc``, ``expiry``, ``tau``, ``basis`` (F/S - 1),
     ``basis_ann`` (basis x 365 / tau); rows with tau < ``min_days`` or no spot bar are dropped.
+
+    ``usdt_usd`` (optional): the dollar price of one USDT per UTC day (:func:`usdt_usd_daily`; the
+    value of the settlement's UTC day is used). ``spot`` is then read as a USDT price and the frame
+    also has ``usdt_usd``, ``spot_usd`` (= spot x usdt_usd), ``basis_usd``, ``basis_ann_usd`` (the
+    basis against a dollar spot) and ``usdt_bias_ann`` (= basis_ann - basis_ann_usd, the part of the
+    USDT-referenced basis that is the USDT premium). Days without a USDT/USD value keep NaN there.
     """
     name = _name(cme, "cme")
     if "futures_close" not in cme.columns:
@@ -573,7 +610,70 @@ def cme_basis(cme: pd.DataFrame, spot_1h: pd.DataFrame, *, min_days: float = 7.0
                         "expiry": expiry.to_numpy(), "tau": np.asarray(tau, dtype=float)}, index=f.index)
     out["basis"] = out["futures"] / out["spot"] - 1
     out["basis_ann"] = out["basis"] * DAYS_PER_YEAR / out["tau"]
+    if usdt_usd is not None:
+        _check_index(usdt_usd, _name(usdt_usd, "usdt_usd"))
+        u = usdt_usd.reindex(settle.normalize()).to_numpy(dtype=float)
+        out["usdt_usd"] = u
+        out["spot_usd"] = out["spot"] * u
+        out["basis_usd"] = out["futures"] / out["spot_usd"] - 1
+        out["basis_ann_usd"] = out["basis_usd"] * DAYS_PER_YEAR / out["tau"]
+        out["usdt_bias_ann"] = out["basis_ann"] - out["basis_ann_usd"]
     return out[(out["tau"] >= min_days) & out["spot"].notna()]
+
+
+def usdt_usd_from_closes(usd_close: pd.Series, usdt_close: pd.Series, *, name: str = "usdt_usd") -> pd.Series:
+    """The dollar price of one USDT from two BTC prices taken at the same instants: a BTC-USD price
+    divided by a BTC-USDT price (S_usdt = S_usd / u). Only labels present in both are kept.
+
+    >>> t = pd.DatetimeIndex(["2026-01-05"], tz="UTC")
+    >>> float(usdt_usd_from_closes(pd.Series([99_900.0], t), pd.Series([100_000.0], t)).iloc[0])
+    0.999
+    """
+    _check_index(usd_close, _name(usd_close, "usd_close"))
+    _check_index(usdt_close, _name(usdt_close, "usdt_close"))
+    both = pd.concat([usd_close.rename("usd"), usdt_close.rename("usdt")], axis=1, sort=True).dropna()
+    if (both <= 0).any().any():
+        raise DataError(name, "non-positive price")
+    return (both["usd"] / both["usdt"]).rename(name)
+
+
+def usdt_usd_daily(source: str = "yahoo") -> pd.Series:
+    """Dollar price of one USDT per UTC day, at the day's end (label = the day), from the snapshot.
+
+    - ``yahoo`` (primary): Yahoo BTC-USD close at the UTC day end (``btc_cme_basis_1d`` spot_close,
+      the CME file's own dollar spot) / Binance spot BTCUSDT daily close (same instant), 2017 on;
+    - ``coingecko``: CoinGecko's USDT (``tether``) price at the next day's 00:00 UTC, relabelled to
+      the day it closes (December 2024 on).
+    """
+    from mktlib import data
+
+    if source == "yahoo":
+        cme = data.load("btc_cme_basis_1d")
+        spot = data.load("btc_spot_1d_fullcols")
+        return usdt_usd_from_closes(cme["spot_close"], spot["close"], name="usdt_usd (Yahoo/Binance)")
+    if source == "coingecko":
+        cg = data.load("coingecko_top50_1d")
+        t = cg.loc[cg["coin"] == "tether", "price"].astype(float)
+        t.index = t.index - pd.Timedelta(days=1)
+        return t.rename("usdt_usd (CoinGecko)")
+    raise ValueError(f"source must be 'yahoo' or 'coingecko', got {source!r}")
+
+
+def perp_premium_split(basis_vs_usdt: pd.Series, usdt_usd: pd.Series) -> pd.DataFrame:
+    """Split a dollar-quoted perp's premium over USDT spot into the perp's own premium over a dollar
+    spot and the USDT/USD premium: 1 + basis = u x (1 + p) (module docstring). Daily series on the
+    same UTC-day labels; days missing in either are dropped. Columns ``vs_usdt`` (the input),
+    ``usdt_premium`` (u - 1) and ``perp_premium_usd`` (p).
+
+    >>> t = pd.DatetimeIndex(["2026-01-05"], tz="UTC")
+    >>> out = perp_premium_split(pd.Series([-0.0005], t), pd.Series([0.999], t))
+    >>> round(float(out["perp_premium_usd"].iloc[0]), 6), round(float(out["usdt_premium"].iloc[0]), 6)
+    (0.000501, -0.001)
+    """
+    both = pd.concat([basis_vs_usdt.rename("vs_usdt"), usdt_usd.rename("u")], axis=1, sort=True).dropna()
+    out = pd.DataFrame({"vs_usdt": both["vs_usdt"], "usdt_premium": both["u"] - 1,
+                        "perp_premium_usd": (1 + both["vs_usdt"]) / both["u"] - 1}, index=both.index)
+    return out
 
 
 def okx_basis_daily(okx: pd.DataFrame) -> pd.Series:
@@ -663,7 +763,7 @@ def classify(price_return: float, oi_change: float, funding_ann: float, spot_net
         raise ValueError(f"classify needs four finite inputs, got {vals}")
     up, down = price_return > price_band, price_return < -price_band
     oi_up, oi_down = oi_change > oi_band, oi_change < -oi_band
-    hot = funding_ann > neutral
+    hot = funding_ann > neutral + 1e-12      # a window of exactly 0.01%/8h annualises to 0.1095 + 1e-17
     if up:
         if not oi_up and not hot and spot_net_buy > 0:
             return "spot-led rally"
@@ -721,6 +821,155 @@ def classify_phases(phases: Mapping[str, tuple], **inputs) -> pd.DataFrame:
                          "price_return": np.nan, "oi_change": np.nan, "funding_ann": np.nan,
                          "spot_net_buy": np.nan, "regime": "no data", "note": str(exc)})
     return pd.DataFrame(rows).set_index("phase")
+
+
+# ------------------------------------------------------------ spot and leverage evidence (G1)
+def position_change(oi_daily: pd.Series, start, end) -> float:
+    """Change in open interest counted in positions from the last reading of the day before
+    ``start`` to the last reading of ``end`` (UTC-day labels, as :func:`last_per_day` gives them).
+
+    >>> t = pd.date_range("2025-12-31", periods=3, freq="D", tz="UTC")
+    >>> round(position_change(pd.Series([100.0, 90.0, 103.0], t), "2026-01-01", "2026-01-02"), 4)
+    0.03
+    """
+    d1, d2 = _day(start), _day(end)
+    prev = d1 - pd.Timedelta(days=1)
+    for d in (prev, d2):
+        if d not in oi_daily.index or pd.isna(oi_daily.loc[d]):
+            raise DataError(_name(oi_daily, "oi"), f"no OI reading on {d.date()}")
+    return float(oi_daily.loc[d2] / oi_daily.loc[prev] - 1)
+
+
+def flow_sum(flows: pd.Series, start, end) -> tuple[float, int]:
+    """(sum, number of US trading days) of daily ETF net flows labelled in [start, end] (UTC days,
+    inclusive). A window without a US session gives (nan, 0); a window outside the flows' coverage
+    raises DataError.
+
+    >>> f = pd.Series([-348.1, 471.3, 697.2],
+    ...               index=pd.DatetimeIndex(["2025-12-31", "2026-01-02", "2026-01-05"], tz="UTC"))
+    >>> flow_sum(f, "2026-01-01", "2026-01-05")
+    (1168.5, 2)
+    >>> flow_sum(f, "2026-01-03", "2026-01-04")
+    (nan, 0)
+    """
+    d1, d2 = _day(start), _day(end)
+    if d1 < flows.index[0].normalize() or d2 > flows.index[-1].normalize():
+        raise DataError(_name(flows, "etf flows"), f"window {d1.date()}..{d2.date()} outside the flows' "
+                                                   f"coverage {flows.index[0].date()}..{flows.index[-1].date()}")
+    sel = flows.loc[d1:d2].dropna()
+    return (float(sel.sum()) if len(sel) else float("nan")), int(len(sel))
+
+
+def funding_changes(daily: pd.Series, length: int, baseline_days: int) -> pd.Series:
+    """For each UTC day t: mean daily funding over the ``length`` days ending on t minus the mean over
+    the ``baseline_days`` days before them (on a complete daily grid; days with gaps are dropped).
+
+    >>> t = pd.date_range("2026-01-01", periods=4, freq="D", tz="UTC")
+    >>> funding_changes(pd.Series([0.02, 0.04, 0.06, 0.10], t), 1, 2).round(4).tolist()
+    [0.03, 0.05]
+    """
+    full = daily.reindex(pd.date_range(daily.index[0], daily.index[-1], freq="D"))
+    m = full.rolling(int(length)).mean()
+    base = full.shift(int(length)).rolling(int(baseline_days)).mean()
+    return (m - base).dropna().rename("funding_change")
+
+
+def funding_shift(funding: pd.DataFrame, start, end, *, baseline_days: int = 30, level: float = 0.90,
+                  history_days: int = 365) -> dict:
+    """Did funding rise in a window? The mean annualised funding over the UTC days ``start..end``
+    (settlements 00:00 of the first to 16:00 of the last) minus the mean over the ``baseline_days``
+    days before, with an interval for the rise built from the spread of the same change over the
+    ``history_days`` days before the window.
+
+    Interval. The measured change is the true shift in funding plus noise; the noise is taken to have
+    the distribution of the changes of equally long windows against equally long baselines that
+    ended in the ``history_days`` before ``start`` (overlapping windows; :func:`funding_changes`).
+    With q_lo, q_hi its (1 - level) / 2 and (1 + level) / 2 quantiles, the interval for the shift is
+    [change - q_hi, change - q_lo]. It keeps funding's long memory (8-hourly settlements stay
+    autocorrelated for days, which makes kernel (HAC) standard errors of a 15-settlement mean too
+    small: 65-80% coverage for a nominal 90% in simulations), and it is conservative when the history
+    itself holds shifts. Only complete UTC days (settlements adding up to 24 hours) are used. Keys
+    ``diff``, ``low``, ``high``, ``window_mean``, ``baseline_mean``, ``q_low``, ``q_high``, ``n_days``,
+    ``n_history``.
+    """
+    daily = daily_funding(funding)
+    d1, d2 = _day(start), _day(end)
+    n_days = int((d2 - d1) / pd.Timedelta(days=1)) + 1
+    if n_days < 1:
+        raise ValueError(f"window end {d2.date()} before start {d1.date()}")
+    win = daily.reindex(pd.date_range(d1, d2, freq="D"))
+    base = daily.reindex(pd.date_range(d1 - pd.Timedelta(days=baseline_days), d1 - pd.Timedelta(days=1), freq="D"))
+    name = _name(funding, None)
+    if win.isna().any() or base.isna().any():
+        raise DataError(name, f"incomplete funding days in {d1.date()}..{d2.date()} or its "
+                              f"{baseline_days}-day baseline")
+    ch = funding_changes(daily, n_days, baseline_days)
+    hist = ch[(ch.index < d1) & (ch.index >= d1 - pd.Timedelta(days=history_days))]
+    if len(hist) < history_days // 2:
+        raise DataError(name, f"only {len(hist)} comparable changes in the {history_days} days before {d1.date()}")
+    a = (1 - level) / 2
+    q_lo, q_hi = float(hist.quantile(a)), float(hist.quantile(1 - a))
+    diff = float(win.mean() - base.mean())
+    return {"diff": diff, "low": diff - q_hi, "high": diff - q_lo, "window_mean": float(win.mean()),
+            "baseline_mean": float(base.mean()), "q_low": q_lo, "q_high": q_hi, "n_days": n_days,
+            "n_history": int(len(hist))}
+
+
+def rally_windows_spot(spot_daily: pd.DataFrame, flows: pd.Series, *, length: int = 5,
+                       price_band: float = BAND) -> pd.DataFrame:
+    """Every window of ``length`` UTC days inside the ETF flows' coverage in which BTC rose by more
+    than ``price_band``: ``start``, ``end``, ``price_return``, ``spot_net_buy`` (Binance taker flow,
+    :func:`spot_net_buy`) and ``etf_flow`` (US spot-ETF net flow over the window's US sessions,
+    US$ m). The comparable windows of claim G1's "spot-led" reading."""
+    days = spot_daily.index
+    close, vol, buy = spot_daily["close"], spot_daily["volume"], spot_daily["taker_buy_base"]
+    full = pd.date_range(max(days[0], flows.index[0].normalize()), min(days[-1], flows.index[-1].normalize()),
+                         freq="D")
+    c = close.reindex(full)
+    v = vol.reindex(full).rolling(length).sum()
+    tb = buy.reindex(full).rolling(length).sum()
+    f = flows.reindex(full)
+    n = f.notna().astype(int).rolling(length).sum()
+    fs = f.fillna(0.0).rolling(length).sum().where(n > 0)
+    out = pd.DataFrame({"start": full - pd.Timedelta(days=length - 1), "end": full,
+                        "price_return": c / c.shift(length) - 1, "spot_net_buy": (2 * tb - v) / v,
+                        "etf_flow": fs}, index=full)
+    out = out.dropna(subset=["price_return", "spot_net_buy"])
+    return out[out["price_return"] > price_band].reset_index(drop=True)
+
+
+def rally_windows_leverage(spot_daily: pd.DataFrame, oi_daily: Mapping[str, pd.Series], funding: pd.DataFrame,
+                           *, length: int = 5, price_band: float = BAND, baseline_days: int = 30,
+                           level: float = 0.90, history_days: int = 365) -> pd.DataFrame:
+    """Every window of ``length`` UTC days in which BTC rose by more than ``price_band`` and an
+    open-interest series counted in positions covers both ends: per source, ``source``, ``start``,
+    ``end``, ``price_return``, ``oi_change`` (:func:`position_change`) and the funding shift against
+    the ``baseline_days`` before the window with its interval (``funding_diff``, ``funding_low``,
+    ``funding_high``; the same numbers as :func:`funding_shift`, vectorised). The comparable windows
+    of claim G1's "not leverage-led" reading."""
+    daily = daily_funding(funding)
+    grid = pd.date_range(daily.index[0], daily.index[-1], freq="D")
+    ch = funding_changes(daily, length, baseline_days).reindex(grid)
+    a = (1 - level) / 2
+    roll = ch.rolling(history_days, min_periods=history_days // 2)
+    q_lo, q_hi = roll.quantile(a).shift(length), roll.quantile(1 - a).shift(length)
+    close = spot_daily["close"]
+    ret = close / close.shift(length, freq="D").reindex(close.index) - 1
+    out = []
+    for src, oi in oi_daily.items():
+        oi = oi.dropna()
+        chg = oi / oi.shift(length, freq="D").reindex(oi.index) - 1
+        df = pd.DataFrame({"price_return": ret.reindex(oi.index), "oi_change": chg,
+                           "funding_diff": ch.reindex(oi.index)})
+        df["funding_low"] = df["funding_diff"] - q_hi.reindex(oi.index)
+        df["funding_high"] = df["funding_diff"] - q_lo.reindex(oi.index)
+        df = df.dropna()
+        df = df[df["price_return"] > price_band]
+        df.insert(0, "end", df.index)
+        df.insert(0, "start", df.index - pd.Timedelta(days=length - 1))
+        df.insert(0, "source", src)
+        out.append(df)
+    return pd.concat(out).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------- loaders

@@ -22,6 +22,21 @@ or with a heteroskedasticity-robust covariance, ``cov_type="HC1"``). It equals t
 order on one common sample by AIC/BIC/HQIC, with statsmodels' ``VAR.select_order`` formulas.
 Granger causality is predictability, not causation.
 
+Non-synchronous prices: Hayashi-Yoshida
+---------------------------------------
+Two markets observed at different, irregular instants (a 1-minute BTC series and 2-minute SPY bars
+that are missing when the venue printed nothing) cannot be paired bar by bar without discarding or
+stale-filling data. :func:`hayashi_yoshida` (Hayashi and Yoshida 2005; the lead-lag version of
+Hoffmann, Rosenbaum and Yoshida 2013) sums products of increments of x and y over every pair of
+observation intervals that OVERLAP once y's intervals are shifted back by theta:
+
+.. math:: U(\theta) = \sum_{i,j} \Delta x(I_i)\,\Delta y(J_j)\,1\{I_i \cap (J_j - \theta) \ne \emptyset\}
+
+normalised by :math:`\sqrt{\sum \Delta x^2 \sum \Delta y^2}` to a correlation. Same sign
+convention as :func:`ccf`: if y repeats x with a delay theta0 (x leads), the contrast peaks at
+theta = +theta0. :func:`lead_lag_ratio` (Huth and Abergel 2014) is
+:math:`\sum_{\theta>0}\rho(\theta)^2 / \sum_{\theta<0}\rho(\theta)^2`: above 1, x leads.
+
 Overnight / weekend design
 --------------------------
 "BTC fell before stocks" is trivially true when stocks are closed. :func:`off_hours_design` splits
@@ -42,7 +57,8 @@ import statsmodels.api as sm
 from mktlib import calendars
 from mktlib.errors import DataError
 
-__all__ = ["bar_log_returns", "ccf", "lagged_design", "select_lag_order", "granger_test", "granger_both_ways",
+__all__ = ["bar_log_returns", "ccf", "hayashi_yoshida", "hayashi_yoshida_segments", "lead_lag_ratio",
+           "lagged_design", "select_lag_order", "granger_test", "granger_both_ways",
            "off_hours_design", "off_hours_regression", "detect_rolls", "peak_trough_times"]
 
 
@@ -138,12 +154,18 @@ def lagged_design(data: pd.DataFrame, lags: int, freq: str | None = None) -> pd.
     return pd.DataFrame(cols).dropna()
 
 
-def select_lag_order(data: pd.DataFrame, maxlags: int, ic: str = "bic", freq: str | None = None) -> tuple[int, pd.DataFrame]:
-    """VAR lag order 1..maxlags minimising an information criterion, all orders fitted on the same
-    rows (those with ``maxlags`` lags). Formulas as statsmodels ``VAR.select_order`` (log det of the
-    ML residual covariance + penalty with k^2 p + k free parameters). Returns (order, table)."""
+def select_lag_order(data: pd.DataFrame, maxlags: int, ic: str = "bic", freq: str | None = None, *,
+                     min_lags: int = 1) -> tuple[int, pd.DataFrame]:
+    """VAR lag order ``min_lags``..maxlags minimising an information criterion, all orders fitted on
+    the same rows (those with ``maxlags`` lags). Formulas as statsmodels ``VAR.select_order`` (log det
+    of the ML residual covariance + penalty with k^2 p + k free parameters). Returns (order, table).
+
+    ``min_lags=0`` includes the VAR(0) (constant only), as statsmodels' ``select_order`` does: use it
+    when any order is acceptable (a spillover table), not for a Granger test (which needs >= 1 lag)."""
     if ic not in ("aic", "bic", "hqic"):
         raise ValueError(f"select_lag_order: ic must be aic, bic or hqic, got {ic!r}")
+    if min_lags not in (0, 1) or maxlags < max(min_lags, 1):
+        raise ValueError(f"select_lag_order: need min_lags 0 or 1 and maxlags >= 1, got {min_lags}, {maxlags}")
     d = lagged_design(data, maxlags, freq)
     k = data.shape[1]
     n = len(d)
@@ -151,7 +173,7 @@ def select_lag_order(data: pd.DataFrame, maxlags: int, ic: str = "bic", freq: st
         raise ValueError(f"select_lag_order: {n} usable rows are too few for {maxlags} lags of {k} variables")
     Y = d[list(data.columns)].to_numpy()
     rows = []
-    for p in range(1, maxlags + 1):
+    for p in range(min_lags, maxlags + 1):
         X = np.column_stack([np.ones(n)] + [d[[f"{c}.L{lag}" for c in data.columns]].to_numpy()
                                             for lag in range(1, p + 1)])
         B, *_ = np.linalg.lstsq(X, Y, rcond=None)
@@ -349,3 +371,103 @@ def peak_trough_times(bars: pd.DataFrame, start, end) -> dict:
     tt = after["low"].idxmin()
     return {"peak_time": tp, "peak": float(w.loc[tp, "high"]), "trough_time": tt,
             "trough": float(after.loc[tt, "low"]), "fall": float(after.loc[tt, "low"] / w.loc[tp, "high"] - 1)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Hayashi-Yoshida lead-lag for non-synchronous observations
+# ---------------------------------------------------------------------------------------------
+
+def _hy_group(tx: np.ndarray, dx: np.ndarray, ty: np.ndarray, dy: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """U(theta) for one segment: x increments dx over (tx[i], tx[i+1]], y increments dy over
+    (ty[j], ty[j+1]] (times as int64 ns), for every shift (ns)."""
+    a, b = tx[:-1], tx[1:]
+    c, d = ty[:-1], ty[1:]
+    cy = np.r_[0.0, np.cumsum(dy)]
+    out = np.empty(len(shifts))
+    for k, th in enumerate(shifts):
+        # y interval j shifted by -theta overlaps (a_i, b_i] iff d_j - theta > a_i and c_j - theta < b_i
+        lo = np.searchsorted(d, a + th, side="right")
+        hi = np.searchsorted(c, b + th, side="left")          # first j with c_j >= b_i + theta
+        s = np.where(hi > lo, cy[np.maximum(hi, lo)] - cy[lo], 0.0)
+        out[k] = float(dx @ s)
+    return out
+
+
+def hayashi_yoshida_segments(x: pd.Series, y: pd.Series, lags, *, split: str | None = "D") -> pd.DataFrame:
+    """The pieces of :func:`hayashi_yoshida`, one row per ``split`` period present in both series:
+    U(theta) per lag (columns = the lags) and ``sxx``, ``syy`` (sums of squared increments). Summing
+    rows and normalising gives the full-sample contrast; resampling rows gives a period (e.g. day)
+    block bootstrap."""
+    for s, nm in ((x, "x"), (y, "y")):
+        if not isinstance(s, pd.Series) or not isinstance(s.index, pd.DatetimeIndex):
+            raise ValueError(f"hayashi_yoshida: {nm} must be a Series with a DatetimeIndex")
+        _check_index(s.index, f"hayashi_yoshida ({nm})")
+        if s.isna().any():
+            raise ValueError(f"hayashi_yoshida: {nm} has NaN")
+    shifts = pd.to_timedelta(list(lags))
+    if len(shifts) == 0:
+        raise ValueError("hayashi_yoshida: no lags")
+    sh = shifts.asi8
+    if split is None:
+        gx = np.zeros(len(x), dtype=np.int64)
+        gy = np.zeros(len(y), dtype=np.int64)
+    else:
+        gx = x.index.floor(split).asi8
+        gy = y.index.floor(split).asi8
+    tx_all, vx_all = x.index.asi8, x.to_numpy(float)
+    ty_all, vy_all = y.index.asi8, y.to_numpy(float)
+    rows, labels = [], []
+    for g in np.intersect1d(np.unique(gx), np.unique(gy)):
+        mx, my = gx == g, gy == g
+        if mx.sum() < 2 or my.sum() < 2:
+            continue
+        tx, px = tx_all[mx], vx_all[mx]
+        ty, py = ty_all[my], vy_all[my]
+        dx, dy = np.diff(px), np.diff(py)
+        rows.append([*_hy_group(tx, dx, ty, dy, sh), float(dx @ dx), float(dy @ dy)])
+        labels.append(pd.Timestamp(g, tz="UTC") if split is not None else 0)
+    if not rows:
+        raise ValueError("hayashi_yoshida: no period with at least two observations of each series")
+    return pd.DataFrame(rows, index=labels, columns=[*shifts, "sxx", "syy"])
+
+
+def hayashi_yoshida(x: pd.Series, y: pd.Series, lags, *, split: str | None = "D",
+                    normalize: bool = True) -> pd.Series:
+    """Hayashi-Yoshida lead-lag contrast of two (log-)price series observed at their own instants.
+
+    ``x``, ``y``: prices (use logs for returns) indexed by the instant each was observed (tz-aware,
+    strictly increasing; gaps and different sampling are allowed). ``lags``: shifts theta (Timedeltas
+    or strings such as ``"2min"``). Increments are taken between consecutive observations inside each
+    ``split`` period (``"D"``: each UTC day on its own, so an overnight gap never forms an interval;
+    None: one segment). Returns U(theta) (``normalize=False``) or the HY correlation U(theta) /
+    sqrt(sum dx^2 sum dy^2) indexed by theta. Positive theta peak: x leads y (see the module docstring).
+
+    >>> t = pd.date_range("2025-11-20 15:00", periods=6, freq="1min", tz="UTC")
+    >>> x = pd.Series([0.0, 1, 1, 1, 1, 1], t)                 # x jumps in the first minute
+    >>> y = pd.Series([0.0, 0, 0, 1, 1, 1], t)                 # y makes the same jump two minutes later
+    >>> hayashi_yoshida(x, y, ["-2min", "0min", "2min"]).tolist()
+    [0.0, 0.0, 1.0]
+    """
+    seg = hayashi_yoshida_segments(x, y, lags, split=split)
+    tot = seg.sum()
+    u = tot.drop(["sxx", "syy"]).to_numpy(float)
+    if tot["sxx"] == 0 or tot["syy"] == 0:
+        raise ValueError("hayashi_yoshida: a series is constant in the common periods")
+    out = u / np.sqrt(tot["sxx"] * tot["syy"]) if normalize else u
+    return pd.Series(out, index=pd.TimedeltaIndex(pd.to_timedelta(list(lags)), name="lag"),
+                     name="hy_corr" if normalize else "hy_cov")
+
+
+def lead_lag_ratio(contrast: pd.Series) -> float:
+    """Huth-Abergel lead-lag ratio of a contrast indexed by lag: sum over positive lags of its
+    squares / sum over negative lags. Above 1: the first series leads.
+
+    >>> round(lead_lag_ratio(pd.Series([0.1, 0.5, 0.3], index=pd.to_timedelta(["-1min", "0min", "1min"]))), 6)
+    9.0
+    """
+    lag = pd.to_timedelta(contrast.index)
+    pos = float((contrast.to_numpy()[lag > pd.Timedelta(0)] ** 2).sum())
+    neg = float((contrast.to_numpy()[lag < pd.Timedelta(0)] ** 2).sum())
+    if neg == 0:
+        raise ValueError("lead_lag_ratio: the contrast is zero at every negative lag")
+    return pos / neg

@@ -29,8 +29,8 @@ coin OI moves *against* the price: a 5% rally cuts it by about 5% with no positi
 price-invariant series of each venue (coin for linear and for the mostly linear all-venue aggregate,
 USD face for inverse).
 
-Deleveraging-event rule (fixed before the data were examined; see :func:`deleveraging_events`)
---------------------------------------------------------------------------------------------------
+Deleveraging-event rule (set on 2026-11-21 with the chapter's first results; see :func:`deleveraging_events`)
+-------------------------------------------------------------------------------------------------------------
 A reading t is *flagged* when position OI has fallen by at least ``DROP`` = 5% from its highest
 reading in the preceding ``WINDOW`` = 24 h, and the price has moved by at least ``MOVE`` = 3% (either
 way) between that highest reading and t. Flagged readings less than ``MERGE`` = 48 h apart form one
@@ -40,11 +40,13 @@ end = the flagged reading).
 Cascade split (see :func:`cascade_split`)
 -----------------------------------------
 The share of an OI fall that was forced = liquidated amount / OI fall, both in the same unit.
-Assumptions: (1) every liquidated unit removes one unit of OI (an upper bound: a liquidation order
-filled by a trader *opening* a position leaves OI unchanged), (2) the liquidation feed is complete (it
-is not: Binance's ``forceOrder`` stream pushes at most one liquidation per symbol per second, so the
-CoinGlass figures undercount and the forced share is understated), (3) liquidations and OI cover the
-same venue (CoinGlass's liquidation history is Binance's; the matching OI is Binance's).
+Assumptions: (1) every liquidated unit removes one unit of OI (a liquidation order filled by a trader
+*opening* a position leaves OI unchanged), (2) the liquidation feed is complete. It is not: exchange
+feeds push at most one liquidation order per symbol per second, and auto-deleveraging and
+insurance-fund closes are forced but absent, so the measured share is a **lower bound**;
+:func:`forced_share_bounds` rescales it by the venue's share of open interest over its share of
+liquidations in CoinGlass's venue tables (the cross-venue undercount the data show). (3) Liquidations
+and OI cover the same venue (CoinGlass's liquidation history is Binance's; the matching OI is Binance's).
 
 Amplification test (see :func:`local_projections`)
 --------------------------------------------------
@@ -110,9 +112,23 @@ __all__ = [
     "spot_price_at",
     "usd_to_coin",
     "venue_oi",
+    "GAUGES",
+    "closed_bars",
+    "coinglass_saved_at",
+    "forced_share_bounds",
+    "funding_min_after",
+    "okx_window_price",
+    "position_ratio",
+    "proxy_positions",
+    "rolling_percentiles",
+    "shifted_window",
+    "venue_shares",
+    "wave_proxy_days",
+    "wave_proxy_validation",
+    "waves_between",
 ]
 
-# The deleveraging-event rule (module docstring): fixed before looking at the data.
+# The deleveraging-event rule (module docstring), set on 2026-11-21 with the first results.
 DROP = 0.05          # position OI down at least 5% from its 24h high ...
 MOVE = 0.03          # ... while the price moved at least 3% (either way) over the same span
 WINDOW = "24h"
@@ -302,7 +318,31 @@ def combine_venues(series: dict[str, pd.Series]) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------------- venue readings
 
-def _bar_end_close(df: pd.DataFrame, step: str) -> pd.Series:
+def coinglass_saved_at() -> pd.Timestamp:
+    """When the CoinGlass snapshot of 14 Nov 2025 was saved (the catalogue's ``snapshot_time`` of
+    ``coinglass_liq_exchange_list_btc``: the upstream commit time, 16:19 UTC)."""
+    from mktlib.data.catalog import entry
+    return pd.Timestamp(entry("coinglass_liq_exchange_list_btc").options["snapshot_time"]).tz_convert("UTC")
+
+
+def closed_bars(df: pd.DataFrame, step: str | pd.Timedelta, saved_at) -> pd.DataFrame:
+    """The bars of ``df`` (indexed by bar OPEN time, UTC) that had closed when the file was saved:
+    open + ``step`` <= ``saved_at``. One rule for every CoinGlass 4h series (open interest and
+    liquidations alike): the last bar of the snapshot (opened 2025-11-14 16:00, saved about 16:19)
+    is partial and dropped.
+
+    >>> import pandas as pd
+    >>> idx = pd.date_range("2025-11-14 08:00", periods=3, freq="4h", tz="UTC")
+    >>> df = pd.DataFrame({"close": [1.0, 2.0, 3.0]}, index=idx)
+    >>> closed_bars(df, "4h", pd.Timestamp("2025-11-14 16:19", tz="UTC")).index.strftime("%H:%M").tolist()
+    ['08:00', '12:00']
+    """
+    return df[df.index + pd.Timedelta(step) <= _utc(saved_at)]
+
+
+def _bar_end_close(df: pd.DataFrame, step: str, saved_at=None) -> pd.Series:
+    if saved_at is not None:
+        df = closed_bars(df, step, saved_at)
     s = df["close"].copy()
     s.index = s.index + pd.Timedelta(step)
     s.index.name = "timestamp"
@@ -334,9 +374,10 @@ def _venue_oi_cached() -> pd.DataFrame:
                          index=idx)
         frames.append(f)
 
-    add("all_coinglass", usd=_bar_end_close(data.load("coinglass_oi_agg_btc_4h"), "4h"))
-    add("binance_usdtm", coin=_bar_end_close(data.load("coinglass_oi_stablem_btc_4h"), "4h"))
-    add("binance_coinm", usd=_bar_end_close(data.load("coinglass_oi_coinm_btc_4h"), "4h"))
+    saved = coinglass_saved_at()          # partial last bars are dropped (closed_bars), as for liquidations
+    add("all_coinglass", usd=_bar_end_close(data.load("coinglass_oi_agg_btc_4h"), "4h", saved))
+    add("binance_usdtm", coin=_bar_end_close(data.load("coinglass_oi_stablem_btc_4h"), "4h", saved))
+    add("binance_coinm", usd=_bar_end_close(data.load("coinglass_oi_coinm_btc_4h"), "4h", saved))
     ca = data.load("oi_coinalyze_1d")
     ca = ca[ca["symbol"] == "BTCUSD_PERP.A"]
     add("binance_coinm_perp", usd=_bar_end_close(ca, "1D"))
@@ -540,11 +581,208 @@ def percentile_rank(value: float, history: pd.Series) -> float:
     return float((h <= value).mean())
 
 
+
+# ------------------------------------------------------------------- leverage in position units
+
+GAUGES = ("available", "binance", "okx")
+
+
+@lru_cache(maxsize=1)
+def _gauge_parts() -> dict:
+    oi = venue_oi(["okx_swap", "binance_btcusdt", "binance_usdtm"])
+    okx = oi[oi["venue"] == "okx_swap"]
+    face = (okx["oi_contracts"] * OKX_FACE_USD).rename("okx face")
+    day = face.index.floor("D")
+    okx_daily = pd.DataFrame({"face_usd": face.groupby(day).mean(), "price": okx["price"].groupby(day).mean(),
+                              "price_min": okx["price"].groupby(day).min(),
+                              "price_max": okx["price"].groupby(day).max(),
+                              "n_readings": face.groupby(day).size()})
+    okx_daily.index.name = "timestamp"
+    linked = leverage_ratios(oi)["binance_linked"]
+    return {"okx": okx_daily, "binance": linked, "supply": btc_supply()}
+
+
+def okx_window_price(window: tuple[str, str]) -> float:
+    """Mean OKX BTC-USD-SWAP price over the readings of the UTC days of ``window`` (the price at
+    which the swap's USD face is valued in BTC for the whole history of a position gauge)."""
+    w0, w1 = (_utc(x) for x in window)
+    d = _gauge_parts()["okx"]
+    sub = d.loc[(d.index >= w0) & (d.index <= w1)]
+    if sub.empty:
+        raise DataError("okx_window_price", f"no OKX readings in {window}")
+    return float((sub["price"] * sub["n_readings"]).sum() / sub["n_readings"].sum())
+
+
+def position_ratio(gauge: str, window: tuple[str, str]) -> pd.DataFrame:
+    """Daily leverage ratio in **position units** (a column ``ratio``), for ranking the window of
+    ``window`` against the gauge's own history (:func:`late_leverage`).
+
+    - ``binance``: Binance BTCUSDT coin OI (linear: coin counts positions) / supply, linked before
+      2025-11-08 to CoinGlass's Binance USDT-M series (:func:`leverage_ratios`, ``binance_linked``);
+    - ``okx``: OKX BTC-USD-SWAP USD face (contracts x 100: positions of the inverse swap) valued in
+      BTC at one price, the window's mean swap price (:func:`okx_window_price`), / supply. With a
+      constant price the ratio moves only when positions do (the coin ratio of the inverse swap,
+      face / (price x supply), rises when the price falls);
+    - ``available``: the two summed in BTC (Binance coin plus OKX face at the window price), on the
+      days both have readings (no day is filled).
+
+    The ratio equals OI / market cap at the window's price; its level in the window is close to the
+    market-value ratio, and its history is free of price moves.
+    """
+    if gauge not in GAUGES:
+        raise ValueError(f"unknown gauge {gauge!r}; use one of {GAUGES}")
+    parts = _gauge_parts()
+    sup = parts["supply"]
+    bnb = parts["binance"]["oi_coin"]
+    okx = parts["okx"]["face_usd"] / okx_window_price(window)
+    if gauge == "binance":
+        coin = bnb
+    elif gauge == "okx":
+        coin = okx
+    else:
+        both = bnb.index.intersection(okx.index)
+        coin = bnb.loc[both] + okx.loc[both]
+    missing = coin.index.difference(sup.index)
+    if len(missing):
+        raise DataError("position_ratio", f"no supply for {len(missing)} day(s), first {missing[0]}")
+    out = pd.DataFrame({"oi_btc": coin, "supply": sup.reindex(coin.index)})
+    out["ratio"] = out["oi_btc"] / out["supply"]
+    out.index.name = "timestamp"
+    return out
+
+
+def shifted_window(window: tuple[str, str], shift: int) -> tuple[str, str]:
+    """``window`` (two UTC dates) with both ends moved by ``shift`` days.
+
+    >>> shifted_window(("2025-11-24", "2025-11-30"), -2)
+    ('2025-11-22', '2025-11-28')
+    """
+    return tuple((pd.Timestamp(x) + pd.Timedelta(days=int(shift))).strftime("%Y-%m-%d") for x in window)
+
+
+def rolling_percentiles(ratio: pd.DataFrame, *, days: int = 7, min_history: int = 60) -> pd.DataFrame:
+    """For every window of ``days`` consecutive UTC days with a reading on each day: the window's mean
+    ratio and its percentile rank in the history before it (at least ``min_history`` days). The
+    input space of a "leverage is high" rule: what it would have said at any other week."""
+    r = ratio["ratio"]
+    full = pd.date_range(r.index[0], r.index[-1], freq="D", tz="UTC")
+    rr = r.reindex(full)
+    means = rr.rolling(days, min_periods=days).mean()
+    rows = []
+    for end, m in means.dropna().items():
+        start = end - pd.Timedelta(days=days - 1)
+        hist = r.loc[r.index < start]
+        if len(hist) < min_history:
+            continue
+        rows.append({"start": start, "end": end, "value": float(m), "percentile": percentile_rank(m, hist)})
+    return pd.DataFrame(rows, columns=["start", "end", "value", "percentile"])
+
+
+# ------------------------------------------------------------------- liquidation-wave proxy days
+
+def wave_proxy_days(daily: pd.DataFrame, *, max_return: float, volume_multiple: float,
+                    volume_window: int = 30) -> pd.DataFrame:
+    """Liquidation-wave proxy days from daily bars (``close`` and ``volume`` on a complete UTC-day
+    grid): the market footprint of a liquidation wave when liquidation totals are missing.
+
+    ``ret`` = close / previous close - 1; ``volume_ratio`` = the day's volume / the median volume of
+    the previous ``volume_window`` days (NaN until that many days exist); ``flag`` = ret <=
+    ``max_return`` and volume_ratio >= ``volume_multiple``. Gaps in the grid raise.
+
+    >>> import pandas as pd
+    >>> idx = pd.date_range("2026-01-01", periods=5, freq="D", tz="UTC")
+    >>> bars = pd.DataFrame({"close": [100., 101, 90, 91, 85], "volume": [10., 10, 40, 10, 12]}, index=idx)
+    >>> wave_proxy_days(bars, max_return=-0.05, volume_multiple=2.0, volume_window=2)["flag"].tolist()
+    [False, False, True, False, False]
+    """
+    require_regular(daily.index, "1D", "wave_proxy_days")
+    ret = daily["close"] / daily["close"].shift(1) - 1.0
+    med = daily["volume"].shift(1).rolling(volume_window, min_periods=volume_window).median()
+    vr = daily["volume"] / med
+    flag = (ret <= max_return) & (vr >= volume_multiple)
+    return pd.DataFrame({"ret": ret, "volume_ratio": vr, "flag": flag.fillna(False).astype(bool)})
+
+
+def waves_between(proxy: pd.DataFrame, after, until) -> pd.DataFrame:
+    """The flagged days of :func:`wave_proxy_days` in (``after``, ``until``] (UTC days)."""
+    a, u = _utc(after), _utc(until)
+    sub = proxy.loc[(proxy.index > a) & (proxy.index <= u)]
+    return sub[sub["flag"]]
+
+
+def funding_min_after(funding_ann: pd.Series, day, days: int) -> float:
+    """The lowest annualised settled funding rate over the UTC day ``day`` and the ``days`` days after
+    it (a long flush turns funding negative as longs are closed)."""
+    t0 = _utc(day).floor("D")
+    sub = funding_ann[(funding_ann.index >= t0) & (funding_ann.index < t0 + pd.Timedelta(days=days + 1))]
+    if sub.empty:
+        raise DataError("funding_min_after", f"no funding settlements from {t0.date()} for {days + 1} days")
+    return float(sub.min())
+
+
+def wave_proxy_validation(proxy: pd.DataFrame, liq: pd.DataFrame) -> pd.DataFrame:
+    """How the proxy days line up with measured liquidations where these exist: per complete UTC day
+    of ``liq`` (4h bars; a day counts only with all six bars), the long and total liquidations, their
+    rank (1 = largest) and the proxy's flag. A proxy that works flags the largest liquidation days."""
+    day = liq.index.floor("D")
+    g = liq.groupby(day)
+    d = pd.DataFrame({"liq_long_usd": g["liq_long_usd"].sum(), "liq_usd": g["liq_usd"].sum(), "bars": g.size()})
+    d = d[d["bars"] == 6].drop(columns="bars")
+    d["rank_long"] = d["liq_long_usd"].rank(ascending=False, method="min").astype(int)
+    d["rank_total"] = d["liq_usd"].rank(ascending=False, method="min").astype(int)
+    d = d.join(proxy[["ret", "volume_ratio", "flag"]], how="left")
+    d.index.name = "timestamp"
+    return d
+
+
+# ------------------------------------------------------------- forced share: how low a bound
+
+def venue_shares(venue: str = "Binance") -> dict:
+    """``venue``'s share of the BTC liquidations and of the BTC open interest of the venues listed in
+    CoinGlass's liquidation table (snapshot of 2025-11-14; the same venues in both shares), and its
+    share of the open interest of every venue in the OI table (``oi_share_all``)."""
+    from mktlib import data
+    liq = data.load("coinglass_liq_exchange_list_btc").set_index("exchange")
+    oi = data.load("coinglass_oi_exchange_list_btc").set_index("exchange")
+    missing = liq.index.difference(oi.index)
+    if len(missing):
+        raise DataError("venue_shares", f"venues in the liquidation table without OI: {list(missing)}")
+    oi_same = oi.loc[liq.index, "oi_usd"]
+    return {"venue": venue, "n_venues": len(liq), "n_venues_oi": len(oi),
+            "liq_share": float(liq.loc[venue, "liq_usd"] / liq["liq_usd"].sum()),
+            "oi_share": float(oi_same.loc[venue] / oi_same.sum()),
+            "oi_share_all": float(oi.loc[venue, "oi_usd"] / oi["oi_usd"].sum()),
+            "liq_usd": float(liq.loc[venue, "liq_usd"]), "liq_usd_all": float(liq["liq_usd"].sum())}
+
+
+def forced_share_bounds(forced_share: float, liq_share: float, oi_share: float) -> dict:
+    """How far an undercounting liquidation feed can move a forced share.
+
+    ``lower`` = the share as measured: a lower bound, because exchange feeds report at most one
+    liquidation order per symbol per second and auto-deleveraging and insurance-fund closes are
+    forced but not in the feed. ``rescaled`` = the share if the venue's liquidations were as large,
+    per unit of open interest, as those of the venues it is compared with (its liquidation share
+    raised to its OI share): ``forced_share x max(1, oi_share / liq_share)``, capped at 1. It bounds
+    only the cross-venue undercount the data show; the per-second throttling and the missing ADL
+    closes are not bounded by the data.
+
+    >>> r = forced_share_bounds(0.10, liq_share=0.05, oi_share=0.20)
+    >>> r["lower"], r["factor"], r["rescaled"]
+    (0.1, 4.0, 0.4)
+    >>> forced_share_bounds(0.4, liq_share=0.05, oi_share=0.20)["rescaled"]
+    1.0
+    """
+    if not (0 < liq_share <= 1 and 0 < oi_share <= 1) or forced_share < 0:
+        raise DataError("forced_share_bounds", f"shares must be in (0, 1] (liq {liq_share}, oi {oi_share})")
+    factor = max(1.0, oi_share / liq_share)
+    return {"lower": float(forced_share), "factor": float(factor),
+            "rescaled": float(min(1.0, forced_share * factor)), "capped": bool(forced_share * factor > 1.0)}
+
 # --------------------------------------------------------------------------- deleveraging events
 
 def deleveraging_events(oi: pd.Series, price: pd.Series, *, drop: float = DROP, move: float = MOVE,
                         window: str = WINDOW, merge: str = MERGE) -> pd.DataFrame:
-    """Deleveraging events by the rule fixed in the module docstring.
+    """Deleveraging events by the rule stated in the module docstring.
 
     ``oi`` is a position-OI series (see :func:`position_oi`); ``price`` has the same timestamps.
     Readings may be irregular (OKX snapshots): the window is in time, not rows, and nothing is
@@ -557,7 +795,8 @@ def deleveraging_events(oi: pd.Series, price: pd.Series, *, drop: float = DROP, 
     >>> oi = pd.Series([100., 101., 99., 90., 91.], index=t)
     >>> px = pd.Series([120., 121., 119., 110., 111.], index=t)
     >>> ev = deleveraging_events(oi, px)
-    >>> len(ev), str(ev["start"].iloc[0]), round(float(ev["oi_change"].iloc[0]), 4), round(float(ev["price_change"].iloc[0]), 4)
+    >>> e = ev.iloc[0]
+    >>> len(ev), str(e["start"]), round(float(e["oi_change"]), 4), round(float(e["price_change"]), 4)
     (1, '2025-10-10 04:00:00+00:00', -0.1089, -0.0909)
     """
     _same_index(oi, price, "deleveraging_events")
@@ -660,11 +899,12 @@ def change_between(s: pd.Series, t0, t1, *, rule: str = "at_or_before", max_stal
 
 def liquidations(coin: str = "btc") -> pd.DataFrame:
     """CoinGlass 4h liquidations (USD; very likely **Binance only**, to 2025-11-14 16:00 UTC), index
-    = bar open time UTC, columns ``liq_long_usd``, ``liq_short_usd``, ``liq_usd``. The last bar
-    (opened 2025-11-14 16:00, saved ~16:10-16:19) is partial and dropped."""
+    = bar open time UTC, columns ``liq_long_usd``, ``liq_short_usd``, ``liq_usd``. Bars that had not
+    closed when the snapshot was saved are dropped (:func:`closed_bars`, the rule used for the
+    CoinGlass open interest too): the last bar, opened 2025-11-14 16:00, is partial."""
     from mktlib import data
     df = data.load(f"coinglass_liq_{coin}_4h")[["liq_long_usd", "liq_short_usd"]].copy()
-    df = df[df.index < pd.Timestamp("2025-11-14 16:00", tz="UTC")]
+    df = closed_bars(df, "4h", coinglass_saved_at())
     df["liq_usd"] = df["liq_long_usd"] + df["liq_short_usd"]
     require_regular(df.index, "4h", f"coinglass_liq_{coin}_4h")
     return df
@@ -824,6 +1064,35 @@ def oi_change_20_21nov() -> dict:
     out["okx_contracts_change"] = change_between(okx, t0, t1, max_staleness="3h")["change"]
     out["total"] = {"v0": tot0, "v1": tot1, "change": tot1 / tot0 - 1.0}
     return out
+
+
+def proxy_positions(instants=("2025-11-20", "2025-11-21", "2025-11-22"), *, max_staleness: str = "3h") -> pd.DataFrame:
+    """Open interest on the venues that cover 20-21 Nov 2025, at each instant (00:00 UTC of each
+    date), in the registered coin unit and in **position units**.
+
+    Binance BTCUSDT is linear: its coin OI counts positions. OKX BTC-USD-SWAP is inverse: its USD
+    face (contracts x 100) counts positions, its coin OI (face / price) moves against the price. To
+    add the two in one unit, OKX's face is valued in BTC at one price, OKX's swap price at the first
+    instant (``okx_btc_fixed``): ``total_positions_btc`` = Binance coin + that, a sum whose changes
+    are changes in positions. ``total_coin`` is the registered coin sum (OKX at each reading's price).
+    Columns also give each venue's reading time (the last reading at or before the instant)."""
+    oi = venue_oi(["binance_btcusdt", "okx_swap"])
+    b = oi.loc[oi["venue"] == "binance_btcusdt", "oi_coin"].rename("binance BTCUSDT coin")
+    o = oi[oi["venue"] == "okx_swap"]
+    rows = []
+    for t in instants:
+        rb, vb = last_reading_at_or_before(b, t, max_staleness=max_staleness)
+        ro, vk = last_reading_at_or_before(o["oi_contracts"].rename("okx contracts"), t, max_staleness=max_staleness)
+        rows.append({"instant": _utc(t), "binance_reading": rb, "binance_coin": vb, "okx_reading": ro,
+                     "okx_contracts": vk, "okx_face_usd": vk * OKX_FACE_USD, "okx_price": float(o.loc[ro, "price"]),
+                     "okx_coin": float(o.loc[ro, "oi_coin"])})
+    df = pd.DataFrame(rows).set_index("instant")
+    p0 = df["okx_price"].iloc[0]
+    df["okx_btc_fixed"] = df["okx_face_usd"] / p0
+    df["total_positions_btc"] = df["binance_coin"] + df["okx_btc_fixed"]
+    df["total_coin"] = df["binance_coin"] + df["okx_coin"]
+    df.attrs = {"price_fixed": p0}
+    return df
 
 
 def oi_change_okx(day0: str = "2025-12-31", day1: str = "2026-01-05") -> dict:

@@ -9,7 +9,10 @@ Three pieces:
    :func:`implied_futures_rate` its inverse.
 2. **The horse race.** :func:`horse_race` is OLS with Newey-West (HAC) errors plus, for each
    regressor, its partial R2 and its LMG (Shapley) share of the R2.
-   :func:`lmg` is the decomposition on its own.
+   :func:`lmg` is the decomposition on its own. :func:`added_variable` gives the Frisch-Waugh-Lovell
+   residuals of an added-variable (partial-regression) plot, whose slope is the multiple-regression
+   coefficient and whose squared correlation is the partial R2; :func:`partial_r2_intervals` puts
+   seeded stationary-bootstrap intervals on the partial R2s and on their difference.
 3. **Loaders** that assemble the real series: :func:`policy_path` (FedWatch, Kalshi, 2-year yield
    on one daily grid) and :func:`horse_race_frame` (BTC at the NY close and its regressors on US
    trading days).
@@ -47,7 +50,7 @@ __all__ = [
     "implied_futures_rate", "newey_west_lags", "HorseRace", "horse_race", "lmg", "partial_r2",
     "policy_path", "horse_race_frame", "aligned_change", "alignment_check", "first_reaction",
     "event_windows", "event_returns", "EVENT_CLOCK", "window_change", "RATE_EVENTS", "FED_2PM",
-    "clock_window_returns", "fed_2pm_windows",
+    "clock_window_returns", "fed_2pm_windows", "added_variable", "partial_r2_matrix", "partial_r2_intervals",
 ]
 
 _BUCKET = re.compile(r"^(\d+)-(\d+)$")
@@ -333,6 +336,107 @@ def horse_race(y: pd.Series, X: pd.DataFrame, *, hac_lags: int | None = None) ->
                      start=y.index[0], end=y.index[-1], fit=fit)
 
 
+def added_variable(y: pd.Series, X: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Frisch-Waugh-Lovell residuals for the added-variable (partial-regression) plot of ``column``.
+
+    ``x_resid`` = ``X[column]`` minus its OLS fit on a constant and the other columns; ``y_resid`` =
+    ``y`` minus its fit on the same. The OLS slope of ``y_resid`` on ``x_resid`` equals the coefficient
+    of ``column`` in the regression of ``y`` on a constant and all of ``X`` (FWL theorem), and their
+    squared correlation is the partial R2 of ``column``. Returns a frame indexed like ``y``.
+
+    >>> x = pd.DataFrame({"a": [0., 1, 2, 3, 4, 5], "b": [1., 0, 1, 0, 1, 1]})
+    >>> y = pd.Series([0.1, 1.9, 4.2, 5.8, 8.1, 10.3])
+    >>> av = added_variable(y, x, "a")
+    >>> slope = float((av["x_resid"] @ av["y_resid"]) / (av["x_resid"] @ av["x_resid"]))
+    >>> round(slope, 10) == round(horse_race(y, x).coef("a"), 10)
+    True
+    """
+    y, X = _check_xy(y, X)
+    if column not in X.columns:
+        raise KeyError(f"added_variable: {column!r} is not a column of X")
+    others = X.drop(columns=column)
+    Z = np.column_stack([np.ones(len(y)), others.to_numpy()])
+
+    def resid(v: np.ndarray) -> np.ndarray:
+        beta, *_ = np.linalg.lstsq(Z, v, rcond=None)
+        return v - Z @ beta
+
+    return pd.DataFrame({"x_resid": resid(X[column].to_numpy()), "y_resid": resid(y.to_numpy())}, index=y.index)
+
+
+def partial_r2_matrix(a: np.ndarray) -> np.ndarray:
+    """Partial R2 of each regressor, from a 2-D array whose first column is y and the others the
+    regressors (OLS with a constant): the squared partial correlations, read off the inverse of the
+    correlation matrix (``P``): ``r_j = -P[0, j] / sqrt(P[0, 0] P[j, j])``. Fast enough to run inside a
+    bootstrap; equal to :func:`partial_r2` (tested).
+
+    >>> x = np.array([[0.1, 0., 1], [1.9, 1, 0], [4.2, 2, 1], [5.8, 3, 0], [8.1, 4, 1], [10.3, 5, 1]])
+    >>> pr = partial_r2_matrix(x)
+    >>> exp = partial_r2(pd.Series(x[:, 0]), pd.DataFrame(x[:, 1:], columns=["a", "b"])).to_numpy()
+    >>> bool(np.allclose(pr, exp))
+    True
+    """
+    P = np.linalg.inv(np.corrcoef(np.asarray(a, dtype=float), rowvar=False))
+    r = -P[0, 1:] / np.sqrt(P[0, 0] * np.diag(P)[1:])
+    return r ** 2
+
+
+def _partial_r2_batch(a: np.ndarray) -> np.ndarray:
+    """:func:`partial_r2_matrix` over a stack of samples ``a`` of shape (draws, n, 1 + k)."""
+    c = a - a.mean(axis=1, keepdims=True)
+    cov = np.einsum("bni,bnj->bij", c, c)
+    sd = np.sqrt(np.einsum("bii->bi", cov))
+    corr = cov / (sd[:, :, None] * sd[:, None, :])
+    try:
+        P = np.linalg.inv(corr)
+    except np.linalg.LinAlgError:                  # a singular resample: NaN for it, the rest as usual
+        P = np.full_like(corr, np.nan)
+        for b in range(len(corr)):
+            try:
+                P[b] = np.linalg.inv(corr[b])
+            except np.linalg.LinAlgError:
+                pass
+    diag = np.einsum("bii->bi", P)
+    r = -P[:, 0, 1:] / np.sqrt(diag[:, :1] * diag[:, 1:])
+    return r ** 2
+
+
+def partial_r2_intervals(y: pd.Series, X: pd.DataFrame, first: str, second: str, *, reps: int = 999,
+                         level: float = 0.90, seed: int = 20251121, block: float | None = None) -> pd.DataFrame:
+    """Seeded stationary-bootstrap percentile intervals of the partial R2 of ``first``, of ``second``
+    and of their difference ``first - second``, from one set of resamples (the rows of ``[y, X]``
+    drawn together in blocks, ``arch.bootstrap.StationaryBootstrap``, as in
+    :func:`mktlib.inference.bootstrap_ci`, which gives the same interval for each statistic alone).
+    Returns rows ``first``, ``second``, ``difference`` with columns ``estimate``, ``low``, ``high``.
+    ``block`` None: ``arch``'s optimal expected block length of y (at least 1).
+    """
+    from arch.bootstrap import StationaryBootstrap, optimal_block_length
+
+    y, X = _check_xy(y, X)
+    cols = list(X.columns)
+    i, j = cols.index(first), cols.index(second)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    arr = np.column_stack([y.to_numpy(), X.to_numpy()])
+    if block is None:
+        block = float(max(1.0, optimal_block_length(arr[:, 0])["stationary"].iloc[0]))
+
+    def stats(pr: np.ndarray) -> np.ndarray:          # (..., k) partial R2s -> (..., 3)
+        return np.stack([pr[..., i], pr[..., j], pr[..., i] - pr[..., j]], axis=-1)
+
+    est = stats(partial_r2_matrix(arr))
+    bs = StationaryBootstrap(block, arr, seed=np.random.default_rng(seed))
+    idx = np.array([bs.index.copy() for _ in bs.bootstrap(reps)])      # the resampled rows, in order
+    with np.errstate(invalid="ignore", divide="ignore"):
+        draws = stats(_partial_r2_batch(arr[idx]))
+    draws = draws[np.isfinite(draws).all(axis=1)]
+    if len(draws) < reps * 0.9:
+        raise ValueError("partial_r2_intervals: undefined in more than 10% of the resamples")
+    a = (1 - level) / 2
+    lo, hi = np.quantile(draws, a, axis=0), np.quantile(draws, 1 - a, axis=0)
+    return pd.DataFrame({"estimate": est, "low": lo, "high": hi}, index=[first, second, "difference"])
+
+
 # ----------------------------------------------------------------------------- real-data assembly
 
 def aligned_change(level: pd.Series, sessions: pd.DatetimeIndex) -> pd.Series:
@@ -399,10 +503,13 @@ def horse_race_frame(start: str = "2025-10-01", end: str = "2025-12-31") -> pd.D
     """US trading days ``start``..``end`` with the horse-race variables (simple returns; changes):
 
     ``btc`` (Binance BTCUSDT sampled at the NYSE close, return since the previous session's close,
-    so weekends/holidays accumulate), ``ndx``, ``nvda``, ``soxx`` (close-to-close), ``d_dgs2``
+    so weekends/holidays accumulate), ``btc_utc`` (the other close convention: Binance BTCUSDT daily
+    close of each session's UTC calendar day, i.e. the price at 00:00 UTC the next day, return since
+    the previous session's UTC-day close), ``ndx``, ``nvda``, ``soxx`` (close-to-close), ``d_dgs2``
     (change in the 2-year yield, percentage points; bond-market holidays carry the level forward),
-    ``d_cutprob`` (change in the FedWatch 10 Dec cut probability, 0-1; NaN after 2025-11-25 where the
-    file ends) and ``cutprob`` (its level). The first session's changes use the previous session.
+    ``d_cutprob`` (change in the FedWatch 10 Dec cut probability, 0-1; NaN outside the file, which
+    runs 2024-11-26 to 2025-11-25) and ``cutprob`` (its level). The first session's changes use the
+    previous session.
     """
     from mktlib import calendars, data
 
@@ -414,6 +521,11 @@ def horse_race_frame(start: str = "2025-10-01", end: str = "2025-12-31") -> pd.D
                                      ses[-1].tz_localize(None), bar_length="1h")["ret"]
     out = pd.DataFrame(index=ses)
     out["btc"] = btc.reindex(ses)
+    b1d = data.load("btc_spot_1d_fullcols")["close"]
+    missing = full.difference(b1d.index)
+    if len(missing):
+        raise DataError("btc_spot_1d_fullcols", f"no UTC daily close on {missing[0].date()}")
+    out["btc_utc"] = b1d.reindex(full).pct_change().reindex(ses)
     for key, ds in (("ndx", "ndx_1d"), ("nvda", "nvda_1d"), ("soxx", "soxx_1d")):
         c = data.load(ds)["close"]
         missing = full.difference(c.index)
@@ -424,7 +536,7 @@ def horse_race_frame(start: str = "2025-10-01", end: str = "2025-12-31") -> pd.D
     cp = cut_probability(data.load("fedwatch_dec2025"))
     cp_grid = cp.reindex(full)
     last = cp.index[-1]
-    inside = full[full <= last]
+    inside = full[(full >= cp.index[0]) & (full <= last)]
     if cp_grid.reindex(inside).isna().any():
         gap = inside[cp_grid.reindex(inside).isna().to_numpy()][0]
         raise DataError("fedwatch_dec2025", f"no record on NYSE session {gap.date()}")
@@ -436,8 +548,9 @@ def horse_race_frame(start: str = "2025-10-01", end: str = "2025-12-31") -> pd.D
 
 # ----------------------------------------------------------------------------- event windows (M7)
 
-# Rate events of the episode: the UTC instant of the announcement (external timestamps, fixed before
-# looking at prices) and what happened. 13 Nov has no single announcement: the US cash open is used.
+# Rate events of the episode: the UTC instant of the announcement (external timestamps taken from the
+# announcements, not chosen from prices) and what happened. 13 Nov has no single announcement: the US
+# cash open is used.
 RATE_EVENTS = pd.DataFrame(
     [("29 Oct FOMC", "2025-10-29 18:00", "FOMC statement 14:00 ET (cut to 3.75-4.00%); Powell: a December "
                                          "cut is 'not a foregone conclusion'"),

@@ -1,5 +1,6 @@
-"""mktlib.breadth: reversals, drawdowns, period returns and breadth on toy panels; the D1, D2, D3, D7,
-D9, K2 and A6 evaluators (rules on hand-made inputs, values on the snapshot)."""
+"""mktlib.breadth: reversals, drawdowns (on closes and intraday extremes), period returns and breadth on
+toy panels, and their values on the snapshot. (The D1, D2, D3, D7, D9, K2 and A6 rules and evaluators are
+tested in tests/test_verdicts_macro.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import pandas as pd
 import pytest
 
 from mktlib import DataError, breadth
-from mktlib.verdicts import macro
 
 
 def _idx(dates):
@@ -76,6 +76,26 @@ def test_max_drawdown_bad_input():
         breadth.max_drawdown(pd.Series([1., 2., 3.], index=idx), "2025-10-03", "2025-10-03")
 
 
+def test_max_drawdown_intraday_high_to_later_low():
+    idx = pd.date_range("2025-10-01", periods=5, freq="D", tz="UTC")
+    # highest high 130 on day 2; the lowest low 70 on day 0 comes before it and does not count
+    bars = pd.DataFrame({"high": [72., 105, 130, 118, 125], "low": [70., 96, 120, 104, 110]}, index=idx)
+    dd = breadth.max_drawdown_intraday(bars)
+    assert dd.drawdown == pytest.approx(104 / 130 - 1)
+    assert (dd.peak, dd.trough) == (130.0, 104.0)
+    assert (dd.peak_date.day, dd.trough_date.day) == (3, 4)
+    # a single session: its own high-to-low range
+    one = breadth.max_drawdown_intraday(bars, "2025-10-03", "2025-10-03")
+    assert one.drawdown == pytest.approx(120 / 130 - 1) and one.peak_date == one.trough_date
+    # never shallower than the close-based drawdown of closes inside the same bars
+    closes = pd.Series([71., 100, 125, 110, 120], index=idx)
+    assert dd.drawdown <= breadth.max_drawdown(closes).drawdown
+    with pytest.raises(DataError, match="missing column"):
+        breadth.max_drawdown_intraday(bars.drop(columns="low"))
+    with pytest.raises(DataError, match="NaN"):
+        breadth.max_drawdown_intraday(bars.assign(high=[np.nan, 1, 1, 1, 1.]))
+
+
 # ---------------------------------------------------------------- period returns and breadth
 
 def test_period_returns_and_breadth_on_toy_panel():
@@ -107,21 +127,6 @@ def test_period_returns_and_breadth_bad_input():
         breadth.breadth(pd.Series({"A": 0.1, "B": 0.2}), weights=pd.Series({"A": 1.0, "B": 0.0}))
 
 
-# ---------------------------------------------------------------- verdict rules on hand-made inputs
-
-def test_decide_rules():
-    assert macro.decide_all_consistent({"a": True, "b": True}) == "supported"
-    assert macro.decide_all_consistent({"a": True, "b": False, "c": True}) == "partly supported"
-    assert macro.decide_all_consistent({"a": False}) == "contradicted"
-    assert macro.decide_k2(-0.19) == "supported"
-    assert macro.decide_k2(-0.145) == "partly supported"
-    assert macro.decide_k2(-0.05) == "contradicted"
-    assert macro.decide_a6(12, 1.0, 0.03) == "not testable"
-    assert macro.decide_a6(100, 0.3, -0.02) == "supported"
-    assert macro.decide_a6(100, 0.7, 0.01) == "contradicted"
-    assert macro.decide_a6(100, 0.7, -0.02) == "partly supported"
-
-
 # ---------------------------------------------------------------- the snapshot
 
 def test_nvda_20nov_and_drawdown_snapshot(snapshot):
@@ -133,6 +138,10 @@ def test_nvda_20nov_and_drawdown_snapshot(snapshot):
     dd = breadth.max_drawdown(nv["close"], "2025-10-01", "2025-11-30")
     assert dd.drawdown == pytest.approx(-0.14509, abs=1e-4)
     assert (dd.peak_date.date().isoformat(), dd.trough_date.date().isoformat()) == ("2025-10-29", "2025-11-28")
+    di = breadth.max_drawdown_intraday(nv, "2025-10-01", "2025-11-30")
+    assert di.peak_date.date().isoformat() == "2025-10-29"
+    assert di.drawdown == pytest.approx(di.trough / nv.loc[pd.Timestamp("2025-10-29", tz="UTC"), "high"] - 1)
+    assert di.drawdown < dd.drawdown
 
 
 def test_ndx_coverage_snapshot(snapshot):
@@ -142,23 +151,3 @@ def test_ndx_coverage_snapshot(snapshot):
     assert (cov["return"] > 0).all()
     assert cov.loc["PLTR", "return"] == pytest.approx(0.1738, abs=1e-4)
     assert cov.loc["NVDA", "return"] == pytest.approx(0.0197, abs=1e-4)
-
-
-def test_macro_market_evaluators_on_snapshot(snapshot):
-    from mktlib import claims
-    exp = {
-        "D1": ("supported", {"D1.ndx_return_20nov": -0.02379, "D1.qqq_high_to_close_20nov": -0.04619}),
-        "D2": ("supported", {"D2.ndx_drawdown_from_29oct": -0.07908}),
-        "D3": ("partly supported", {"D3.hsi_return_21nov": -0.02383, "D3.ssec_return_21nov": -0.02446,
-                                    "D3.ssec_close_21nov": 3834.891}),
-        "D7": ("supported", {"D7.gold_return_21nov": -0.00434, "D7.gold_level_21nov": 4072.85}),
-        "D9": ("supported", {"D9.nvda_high_vs_prev_close_20nov": 0.05083, "D9.nvda_return_20nov": -0.03152}),
-        "K2": ("partly supported", {"K2.nvda_drawdown": -0.14509}),
-        "A6": ("not testable", {"A6.share_constituents_up": 1.0, "A6.ndx_return_21nov_5dec": 0.05992,
-                                "A6.eqw_return_21nov_5dec": 0.09252, "A6.eqw_minus_capw_return": 0.03260}),
-    }
-    for cid, (verdict, vals) in exp.items():
-        ev = claims.evaluate(cid)
-        assert ev.verdict == verdict, (cid, ev.reason)
-        for k, v in vals.items():
-            assert ev.values[k] == pytest.approx(v, abs=1e-4 if abs(v) < 10 else 1e-2), (k, ev.values[k])

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mktlib import DataError, episode as ep
+from mktlib import DataError
+from mktlib import episode as ep
 from mktlib.verdicts import episode as ve
 
 UTC = "UTC"
@@ -205,7 +206,8 @@ def test_find_episode_without_recovery_raises(synthetic):
 
 def test_period_return_on_exchange_sessions():
     # XNYS sessions around Thanksgiving 2025: 26 Nov (Wed), 27 Nov closed, 28 Nov (Fri, half day)
-    days = pd.to_datetime(["2025-11-21", "2025-11-24", "2025-11-25", "2025-11-26", "2025-11-28", "2025-12-01"], utc=True)
+    days = pd.to_datetime(["2025-11-21", "2025-11-24", "2025-11-25", "2025-11-26", "2025-11-28", "2025-12-01"],
+                          utc=True)
     c = pd.Series([100.0, 101, 102, 104, 103, 99], index=days)
     r = ep.period_return(c, "NY", "2025-11-27", "2025-11-27")
     assert np.isnan(r["ret"]) and r["sessions"] == 0
@@ -294,47 +296,101 @@ def test_bad_bars():
 
 
 # --------------------------------------------------------------------------------------------------
-# verdict rules on hand-made inputs
+# volatility, percentile ranks and episodes between new highs (known answers)
 
 
-def test_verdict_rules():
-    assert ve.verdict_d4(80_600, 2_620, 87_500)[0] == "supported"
-    assert ve.verdict_d4(85_000, 2_900, 87_500)[0] == "partly supported"   # 82,000 never traded, ETH above
-    assert ve.verdict_d4(86_500, 2_900, 88_000)[0] == "contradicted"
-    assert ve.verdict_d6(126_199, -0.0903)[0] == "supported"
-    assert ve.verdict_d6(126_199, -0.12)[0] == "partly supported"          # 3 pp off
-    assert ve.verdict_d6(110_000, 0.05)[0] == "contradicted"
-    assert ve.verdict_d14(-0.10, -0.15, 1, "2026-01-01")[0] == "supported"
-    assert ve.verdict_d14(-0.25, -0.15, 1, "2026-01-01")[0] == "partly supported"
-    assert ve.verdict_d14(-0.30, -0.50, 1, "2026-01-01")[0] == "contradicted"
-    assert ve.verdict_a1(pd.Timestamp("2025-11-27", tz=UTC))[0] == "supported"
-    assert ve.verdict_a1(pd.Timestamp("2025-11-28", tz=UTC))[0] == "partly supported"
-    assert ve.verdict_a1(pd.NaT)[0] == "contradicted"
-    assert ve.verdict_a3(83_000, "2025-11-21")[0] == "supported"          # -1.2%
-    assert ve.verdict_a3(80_600, "2025-11-21")[0] == "partly supported"   # -4.0%
-    assert ve.verdict_a3(86_000, "2025-11-21")[0] == "contradicted"       # +2.4%
-    base = {"K5.btc_return_10_21nov": -0.2}
+def test_realised_vol_hand_computed_and_simulated():
+    c = _s(np.exp([0.0, 0.01, -0.01, 0.01]))
+    # log returns 0.01, -0.02, 0.02: mean 1/300, sample variance 13/30000
+    assert ve.episode.realised_vol(c, 3, periods_per_year=1).iloc[-1] == pytest.approx(np.sqrt(13 / 30000))
+    assert np.isnan(ve.episode.realised_vol(c, 3).iloc[-2])              # needs three returns
+    # simulated with known truth: daily sigma 2% -> 0.02 * sqrt(365) a year
+    rng = np.random.default_rng(7)
+    sim = _s(100 * np.exp(np.cumsum(rng.normal(0, 0.02, 5001))), start="2010-01-01")
+    assert ve.episode.realised_vol(sim, 5000).iloc[-1] == pytest.approx(0.02 * np.sqrt(365), rel=0.03)
+    with pytest.raises(ValueError, match="at least 2"):
+        ep.realised_vol(c, 1)
 
-    def k5(rels):
-        return ve.verdict_k5({**base, **{f"K5.alt_vs_btc_{c}": r for c, r in zip(ve.K5_ALTS, rels)}})[0]
-    assert k5([-0.01, -0.02, -0.03, 0.0, 0.02, -0.06]) == "supported"
-    assert k5([-0.06, -0.07, -0.08, -0.06, -0.05, -0.09]) == "partly supported"
-    assert k5([-0.12, -0.15, -0.2, -0.11, -0.1, -0.3]) == "contradicted"
-    assert k5([0.25, 0.3, 0.21, 0.22, -0.01, 0.0]) == "contradicted"     # most did not fall at all
-    assert ve.verdict_k6(1.0, -0.1)[0] == "supported"
-    assert ve.verdict_k6(0.2, -0.1)[0] == "partly supported"
-    assert ve.verdict_k6(-0.2, -0.1)[0] == "contradicted"
-    bounce = pd.Timestamp("2025-11-26", tz=UTC)
-    assert ve.verdict_a8(bounce + pd.Timedelta("90D"), bounce, 70_000)[0] == "supported"
-    assert ve.verdict_a8(bounce + pd.Timedelta("91D"), bounce, 70_000)[0] == "partly supported"
-    assert ve.verdict_a8(None, bounce, 82_000)[0] == "contradicted"
-    assert ve.verdict_g6(16, 1.1, 0.01, 99_000, "2026-01-14")[0] == "supported"
-    assert ve.verdict_g6(15, 1.1, 0.01, 99_000, "2026-01-14")[0] == "partly supported"
-    assert ve.verdict_g6(9, 1.2, -0.01, 99_000, "2026-01-14")[0] == "contradicted"
+
+def test_percentile_rank():
+    assert ep.percentile_rank(np.array([1.0, 2, 3, 4]), 2.0) == 0.5
+    assert ep.percentile_rank(pd.Series([1.0, np.nan, 3.0]), 0.5) == 0.0
+    assert ep.percentile_rank([1.0, 2.0], 9.0) == 1.0
+    with pytest.raises(ValueError, match="empty"):
+        ep.percentile_rank([np.nan], 1.0)
+
+
+def test_high_episodes_hand_built():
+    c = _s([100, 110, 88, 99, 120, 60, 70])
+    e = ep.high_episodes(c, c)
+    assert e["peak"].tolist() == [100, 110, 120]
+    assert e["depth"].tolist() == pytest.approx([0.0, -0.2, -0.5])
+    assert e["days"].tolist() == [1, 3, 2] and e["completed"].tolist() == [True, True, False]
+    assert e.loc[1, "trough_day"] == c.index[2] and e.loc[1, "new_high_day"] == c.index[4]
+    assert pd.isna(e.loc[2, "new_high_day"])
+    # intraday basis: the peak day's own low is not used (its order against the high is unknown)
+    hi, lo = _s([10, 12, 11.5]), _s([9, 8, 10.5])
+    e2 = ep.high_episodes(hi, lo)
+    assert e2.loc[1, "depth"] == pytest.approx(10.5 / 12 - 1)
+    with pytest.raises(DataError, match="one index"):
+        ep.high_episodes(hi, lo.iloc[:2])
 
 
 # --------------------------------------------------------------------------------------------------
-# the snapshot: the numbers the chapter reports
+# verdict rules on hand-made inputs, every outcome
+
+
+def test_fact_rules():
+    assert ve.verdict_quote(True) == "supported" and ve.verdict_quote(False) == "contradicted"
+    assert ve.verdict_below(85_999.0, 86_000) == "supported"
+    assert ve.verdict_below(86_000.0, 86_000) == "contradicted"           # strict
+    assert ve.verdict_on_time(True) == "supported" and ve.verdict_on_time(False) == "contradicted"
+    assert ve.verdict_fell(-0.01) == "supported" and ve.verdict_fell(0.0) == "contradicted"
+    p = ve.quote_part(80_600.0, 84_000, 1_000, "low")
+    assert p.verdict == "contradicted" and p.statistic == pytest.approx(3.4) and p.inputs == {"ok": False}
+    assert ve.quote_part(84_900.0, 84_000, 1_000, "low").verdict == "supported"
+
+
+def test_d14_rules():
+    v = ve.verdict_vol_high
+    assert v(0.70, 0.90, 0.667) == "supported"
+    assert v(0.10, 0.60, 0.667) == "contradicted"
+    assert v(0.40, 0.80, 0.667) == "inconclusive"
+    b = ve.verdict_not_bear_now
+    assert b(-0.15, -0.2, -0.54, 30, 237) == "supported"
+    assert b(-0.32, -0.2, -0.54, 46, 237) == "partly supported"
+    assert b(-0.60, -0.2, -0.54, 46, 237) == "contradicted"             # deeper than every correction
+    assert b(-0.30, -0.2, -0.54, 300, 237) == "contradicted"            # longer than every correction
+    c = ve.verdict_not_bear_later
+    assert c(True, -0.30, 100, -0.54, 237) == "supported"
+    assert c(False, -0.50, 137, -0.54, 237) == "inconclusive"
+    assert c(False, -0.50, 310, -0.54, 237) == "contradicted"
+    assert c(True, -0.60, 100, -0.54, 237) == "contradicted"
+
+
+def test_k5_k6_rules():
+    n = ve.verdict_not_plummet
+    assert n(0.40, 0.30, 0.05) == "supported"
+    assert n(0.40, 0.02, 0.05) == "partly supported"
+    assert n(0.05, 0.02, 0.05) == "contradicted"                         # at the line counts as a plummet
+    o = ve.verdict_outperform
+    assert o(9.0, 0.5) == "supported" and o(0.2, 0.5) == "partly supported" and o(-0.1, 0.5) == "contradicted"
+
+
+def test_forecast_rules():
+    d = ve.verdict_dead_cat
+    assert d(65.0, float("nan"), 90) == "supported"
+    assert d(65.0, 30.0, 90) == "contradicted"                           # recovered first
+    assert d(float("nan"), float("nan"), 90) == "inconclusive"
+    assert d(95.0, float("nan"), 90) == "inconclusive"                   # only after the horizon
+    assert d(10.0, 10.0, 90) == "inconclusive"                           # same day: order unknown
+    assert ve.verdict_hold(0.5, 0.5) == "supported" and ve.verdict_hold(0.1, 0.5) == "contradicted"
+    f = ve.verdict_eth_follow
+    assert f(True, 1.2) == "supported" and f(True, 0.9) == "partly supported" and f(False, 1.5) == "contradicted"
+
+
+# --------------------------------------------------------------------------------------------------
+# the snapshot: data, horizon and the numbers the chapter reports
 
 
 def test_real_episode(snapshot):
@@ -356,31 +412,112 @@ def test_real_episode(snapshot):
     assert (dc.reindex(daily.index) - daily).abs().max() == 0.0
 
 
-def test_real_claim_values(snapshot):
+def test_btc_daily_is_one_spliced_series(snapshot, monkeypatch):
+    from mktlib import data
+    d = ve.btc_daily()
+    assert d.index[0] == pd.Timestamp("2017-08-17", tz=UTC) and d.index[-1] == pd.Timestamp("2026-08-12", tz=UTC)
+    assert (d.index.to_series().diff().dropna() == pd.Timedelta("1D")).all()
+    old, new = data.load("btc_spot_1d"), data.load("btc_spot_1d_fullcols")
+    pd.testing.assert_frame_equal(d.loc[:"2020-12-31", ve.OHLC], old.loc[:"2020-12-31", ve.OHLC])
+    pd.testing.assert_frame_equal(d.loc["2021-01-01":, ve.OHLC], new[ve.OHLC])
+    assert ve.spot_daily("btc") is d
+    # a mismatch on a common day is refused
+    real = data.load
+
+    def tampered(ds, **kw):
+        x = real(ds, **kw)
+        if ds == "btc_spot_1d":
+            x = x.copy()
+            x.loc[pd.Timestamp("2022-01-03", tz=UTC), "close"] += 1.0
+        return x
+    monkeypatch.setattr(data, "load", tampered)
+    with pytest.raises(DataError, match="differ"):
+        ve._splice_daily(*ve.BTC_DAILY_DATASETS)
+
+
+def test_hindsight_window_and_first_close(snapshot):
+    assert ve.hindsight_window("000") == (pd.Timestamp("2025-11-28", tz=UTC), pd.Timestamp("2026-02-25", tz=UTC))
+    assert ve.hindsight_window("002") == (pd.Timestamp("2026-01-05", tz=UTC), pd.Timestamp("2026-04-04", tz=UTC))
+    assert ve.first_close_above_90k() == pd.Timestamp("2025-11-26", tz=UTC)
+
+
+def test_real_statistics_are_consistent(snapshot):
+    # the bootstrap's estimate is the rolling statistic of the same day
+    est, lo, hi = ve.rv_interval(30, "2025-11-21", 199, 1, 0.9)
+    assert est == pytest.approx(ep.realised_vol(ve.btc_daily()["close"], 30).loc["2025-11-21"])
+    assert lo < est < hi
+    # 12-day window returns line up with window_return (open 10 Nov to close 21 Nov)
+    w = ve._window_returns(("eth", "ltc"), 12)
+    t = pd.Timestamp("2025-11-21", tz=UTC)
+    assert w.loc[t, "ltc"] == pytest.approx(ep.window_return(ve.spot_daily("ltc"), "2025-11-10", "2025-11-21"))
+    assert w.loc[t, "btc"] == pytest.approx(ep.window_return(ve.btc_daily(), "2025-11-10", "2025-11-21"))
+    # CoinGecko: price at 00:00 of the day after the last day over the price at 00:00 of the first day
+    p = ve.coingecko_prices()["monero"]
+    assert ve.window_return_cg("monero", "2025-09-01", "2025-11-30") == pytest.approx(
+        p.loc[pd.Timestamp("2025-12-01", tz=UTC)] / p.loc[pd.Timestamp("2025-09-01", tz=UTC)] - 1)
+    # the 2021 correction: the deepest bull-market correction, new high within a year
+    bull = ve.bull_corrections("high_close", "2025-10-06", 365, 0.10)
+    deepest = bull.loc[bull["depth"].idxmin()]
+    assert deepest["peak_day"] == pd.Timestamp("2021-04-14", tz=UTC) and deepest["days"] == 189
+    # the 14 Apr 2021 high of 64,854 and the close of 20 Jul 2021, 29,790.35
+    assert deepest["trough_day"] == pd.Timestamp("2021-07-20", tz=UTC)
+    assert deepest["depth"] == pytest.approx(29_790.35 / 64_854.0 - 1)
+    assert bull["days"].max() < 365 and (bull["depth"] <= -0.10).all()
+
+
+@pytest.fixture(scope="module")
+def mine(snapshot):
     from mktlib import claims
-    led = claims.ledger(["D4", "D6", "D14", "A1", "A3", "K5", "K6", "A8", "G6"]).set_index("measure")
-    v = led["value"]
-    assert v["D4.btc_low_21nov"] == pytest.approx(80_600.0)
-    assert v["D4.eth_low_21nov"] == pytest.approx(2_623.57)
-    assert v["D6.btc_peak_oct"] == pytest.approx(126_199.63) and v["D6.btc_peak_oct_date"] == "2025-10-06"
+    return claims._compute(["D4", "D6", "D14", "A1", "A3", "K5", "K6", "A8", "G6"])
+
+
+def test_real_claim_values(mine):
+    v = {k: x for ev in mine.primary.values() for k, x in ev.values.items()}
+    assert v["D4.btc_low_21nov"] == pytest.approx(80_600.0) and v["D4.eth_low_21nov"] == pytest.approx(2_623.57)
+    assert v["D6.btc_peak_oct"] == pytest.approx(126_199.63) and str(v["D6.btc_peak_oct_date"]) == "2025-10-06"
     assert v["D6.btc_ytd_21nov"] == pytest.approx(-0.0903, abs=5e-5)
     assert v["D14.btc_drawdown_21nov"] == pytest.approx(-0.3254, abs=5e-5)
     assert v["D14.btc_min_after_21nov"] == pytest.approx(57_800.19)
-    assert v["D14.btc_drawdown_min_after_21nov"] == pytest.approx(-0.5420, abs=5e-5)
-    assert v["A1.first_close_above_90k"] == "2025-11-26"
-    assert v["A3.btc_low_nov"] == pytest.approx(80_600.0) and v["A3.btc_low_nov_date"] == "2025-11-21"
+    assert v["D14.rv30_21nov"] == pytest.approx(0.439, abs=5e-4)
+    assert v["D14.rv30_percentile"] == pytest.approx(0.257, abs=5e-3)
+    assert v["D14.deepest_bull_correction"] == pytest.approx(-0.541, abs=5e-4)
+    assert v["D14.longest_bull_correction_days"] == 237
+    assert v["D14.drawdown_horizon"] == pytest.approx(62_909.86 / 126_199.63 - 1) and v["D14.new_high_horizon"] is False
+    assert str(v["A1.first_close_above_90k"]) == "2025-11-26"
+    assert v["A3.btc_low_nov"] == pytest.approx(80_600.0)
     assert v["K5.btc_return_10_21nov"] == pytest.approx(-0.1871, abs=5e-5)
     assert v["K5.alt_vs_btc_ada"] == pytest.approx(-0.1062, abs=5e-5)
+    assert v["K5.alt_vs_btc_link"] == pytest.approx(-0.052, abs=5e-4)
+    assert v["K5.median_alt_return"] == pytest.approx(-0.223, abs=5e-4)
+    assert v["K5.median_alt_return_percentile"] < 0.05 < v["K5.median_alt_vs_btc_percentile"]
     assert v["K6.zec_vs_btc_sep_nov"] == pytest.approx(9.7526, abs=5e-4)
-    assert v["A8.first_undercut_date"] == "2026-01-31" and v["A8.undercut_80600"] is True
+    assert v["K6.xmr_vs_btc_sep_nov"] == pytest.approx(0.66254 + 0.16486, abs=5e-4)
+    assert str(v["A8.first_undercut_date"]) == "2026-01-31" and v["A8.undercut_80600"] is True
+    assert v["A8.recovery_level"] == pytest.approx((126_199.63 + 80_600) / 2)
+    assert v["A8.max_close_before_undercut"] == pytest.approx(96_951.78)
     assert v["G6.days_close_above_92k_jan"] == 9
-    assert v["G6.btc_max_jan"] == pytest.approx(97_924.49) and v["G6.btc_max_jan_date"] == "2026-01-14"
-    assert v["G6.eth_volume_ratio_jan"] == pytest.approx(0.9449, abs=5e-5)
-    assert v["G6.eth_return_jan"] == pytest.approx(-0.2203, abs=5e-5)
-    verdicts = led.groupby("claim")["verdict"].first().to_dict()
-    assert verdicts == {"D4": "supported", "D6": "supported", "D14": "contradicted", "A1": "supported",
-                        "A3": "partly supported", "K5": "supported", "K6": "supported", "A8": "supported",
-                        "G6": "contradicted"}
+    assert v["G6.share_close_above_92k_horizon"] == pytest.approx(9 / 90)
+    assert v["G6.eth_max_close_horizon"] < v["G6.eth_range_high_pre"]
+
+
+def test_real_verdicts(mine):
+    s = mine.summary.set_index("part")
+    assert s["verdict"].to_dict() == {
+        "D4a": "supported", "D4b": "supported", "D4c": "supported", "D6a": "supported", "D6b": "supported",
+        "D14a": "contradicted", "D14b": "partly supported", "D14c": "inconclusive", "A1a": "supported",
+        "A3a": "contradicted", "K5a": "supported", "K5b": "partly supported", "K6a": "supported",
+        "K6b": "supported", "A8a": "supported", "G6a": "contradicted", "G6b": "contradicted"}
+    assert set(s.loc[s["type"] == "forecast"].index) == {"D14c", "A8a", "G6a", "G6b"}
+    assert (mine.grid.groupby("claim").size() <= 3 * 108).all()
+
+
+def test_input_spaces_reach_two_outcomes(snapshot):
+    from mktlib import claims
+    for pid in ("D14b", "D14c", "K5b", "K6a", "K6b", "A8a", "G6a", "G6b"):
+        space = claims.INPUT_SPACES[pid]()
+        fn = claims.RULE_FUNCTIONS[pid]
+        reach = {fn(**r) for r in space.to_dict(orient="records")}
+        assert len(reach) >= 2, (pid, reach)
 
 
 def test_real_key_closes_on_own_clocks(snapshot):

@@ -1,5 +1,6 @@
 """mktlib.flows: timing alignment (hand-computed), regressions vs statsmodels and simulated truths,
-stablecoin growth, bad input, K3 verdict rule and the snapshot values."""
+stablecoin growth, bad input, the reconciliation of the two ETF-flow files (hand-made fixture) and the
+snapshot values."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import statsmodels.api as sm
 
 from mktlib import calendars, flows
 from mktlib.errors import DataError
-from mktlib.verdicts.flows import k3_verdict
 
 
 def _toy_bars():
@@ -157,28 +157,94 @@ def test_stablecoin_growth():
         flows.stablecoin_growth(s2)
 
 
-def test_k3_verdict_rule():
-    assert k3_verdict(-903.2, {})[0] == "supported"
-    assert k3_verdict(-766.0, {})[0] == "supported"
-    assert k3_verdict(-500.0, {})[0] == "partly supported"
-    assert k3_verdict(-100.0, {"2025-11-21": -880.0})[0] == "partly supported"
-    assert k3_verdict(-100.0, {"2025-11-21": 50.0})[0] == "contradicted"
-    assert k3_verdict(150.0, {})[0] == "contradicted"
+def _fixture():
+    """Per-fund rows around Christmas and New Year 2025-26 (NYSE closed 25 Dec and 1 Jan; 27-28 Dec and
+    3-4 Jan are weekends), and published totals: one disagreeing day, a holiday zero and a placeholder."""
+    rows = [("2025-12-24", "IBIT", -150.0), ("2025-12-24", "GBTC", -25.3),
+            ("2025-12-25", "IBIT", -30.0), ("2025-12-25", "GBTC", -10.2),      # a holiday row
+            ("2025-12-26", "IBIT", -250.0), ("2025-12-26", "GBTC", -25.9),
+            ("2025-12-29", "IBIT", -10.0), ("2025-12-29", "GBTC", -9.3),
+            ("2025-12-30", "IBIT", 300.0), ("2025-12-30", "GBTC", 55.1),
+            ("2025-12-31", "IBIT", -300.0), ("2025-12-31", "GBTC", -48.1),
+            ("2026-01-01", "IBIT", 100.0), ("2026-01-01", "GBTC", 24.8),        # a holiday row
+            ("2026-01-02", "IBIT", 400.0), ("2026-01-02", "GBTC", 71.3),
+            ("2026-01-05", "IBIT", 600.0), ("2026-01-05", "GBTC", 97.2)]
+    d = pd.DatetimeIndex([r[0] for r in rows], tz="UTC")
+    long = pd.DataFrame({"fund": [r[1] for r in rows], "flow": [r[2] for r in rows]}, index=d)
+    far = pd.Series({"2025-12-24": -175.3, "2025-12-26": -275.9, "2025-12-29": -18.8, "2025-12-30": 355.1,
+                     "2025-12-31": -348.1, "2026-01-01": 0.0, "2026-01-02": 0.0})
+    far.index = pd.DatetimeIndex(far.index, tz="UTC")
+    return long, far
+
+
+def test_reconcile_flows_fixture():
+    long, far = _fixture()
+    r = flows.reconcile_flows(long, far, farside_placeholders=["2026-01-02"])
+    # one row per NYSE session, holidays absent
+    assert [d.strftime("%m-%d") for d in r.index] == ["12-24", "12-26", "12-29", "12-30", "12-31", "01-02",
+                                                       "01-05"]
+    # primary: holiday rows left out, listed against the next session
+    assert r["flow"].tolist() == pytest.approx([-175.3, -275.9, -19.3, 355.1, -348.1, 471.3, 697.2])
+    assert r["off_session"].tolist() == pytest.approx([0, -40.2, 0, 0, 0, 124.8, 0])
+    assert r["status"].tolist() == ["agree", "agree", "disagree", "agree", "agree", "published placeholder",
+                                    "no published total"]
+    assert r.loc["2025-12-29", "diff"] == pytest.approx(-0.5)
+    assert np.isnan(r.loc["2026-01-02", "farside"])          # a placeholder is not a figure
+    # alternative: holiday rows added to the next session (26 Dec, 2 Jan)
+    n = flows.reconcile_flows(long, far, holidays="next_session", farside_placeholders=["2026-01-02"])
+    assert n["flow"].tolist() == pytest.approx([-175.3, -275.9 - 40.2, -19.3, 355.1, -348.1, 471.3 + 124.8,
+                                                697.2])
+    assert n.loc["2025-12-26", "status"] == "disagree"
+    assert n["flow"].sum() == pytest.approx(long["flow"].sum())   # nothing lost under this rule
+    assert r["flow"].sum() == pytest.approx(long["flow"].sum() - (-40.2 + 124.8))
+    # without the placeholder list the 0 of 2 Jan is read as a figure and disagrees
+    assert flows.reconcile_flows(long, far).loc["2026-01-02", "status"] == "disagree"
+    # the tolerance: 0.5 off is a disagreement at 0.15, agreement at 0.5
+    assert flows.reconcile_flows(long, far, tol=0.5).loc["2025-12-29", "status"] == "agree"
+
+
+def test_reconcile_flows_bad_input():
+    long, far = _fixture()
+    with pytest.raises(ValueError, match="holidays must be one of"):
+        flows.reconcile_flows(long, far, holidays="previous_session")
+    with pytest.raises(DataError, match="without a flow row, first 2025-12-29"):
+        flows.reconcile_flows(long[long.index != pd.Timestamp("2025-12-29", tz="UTC")], far)
+    with pytest.raises(DataError, match="missing column 'flow'"):
+        flows.reconcile_flows(long.drop(columns="flow"), far)
+    with pytest.raises(DataError, match="repeated"):
+        flows.reconcile_flows(pd.concat([long, long.iloc[:1]]), far)
 
 
 def test_snapshot_flows(snapshot):
     from mktlib import data
-    from mktlib.verdicts.flows import k3_measures
 
     bf = data.load("etf_flows_by_fund")
     wide = flows.fund_flows(bf)
     assert wide.shape[1] == 12
     assert wide.loc["2025-11-20", "IBIT"] == pytest.approx(-355.5)
-    m = k3_measures()
-    assert m["flow_day"] == pytest.approx(-903.2)
-    assert m["farside_day"] == pytest.approx(-903.2)
-    assert m["nov_total"] == pytest.approx(-3466.7)
-    assert m["nov_total_farside"] == pytest.approx(-3466.7)
-    assert m["n_nov_days"] == 19                      # 3-28 Nov without Thanksgiving
+    r = flows.etf_flows_reconciled()
+    assert r.loc["2025-11-20", "flow"] == pytest.approx(-903.2)
+    assert r.loc["2025-11-20", "farside"] == pytest.approx(-903.2)
+    nov = r.loc["2025-11-03":"2025-11-28"]
+    assert len(nov) == 19                                # 3-28 Nov without Thanksgiving
+    assert nov["flow"].sum() == pytest.approx(-3466.7)
+    assert nov["farside"].sum() == pytest.approx(-3466.7)
+    # every session both files cover agrees; the one placeholder is 2 Jan 2026
+    assert (r["status"] == "disagree").sum() == 0
+    assert (r["status"] == "agree").sum() == 495
+    assert list(r.index[r["status"] == "published placeholder"].strftime("%Y-%m-%d")) == ["2026-01-02"]
+    assert r.loc["2026-01-02", "flow"] == pytest.approx(471.3)
+    # the non-zero holiday rows, as fund sums, against the next session
+    dis = flows.etf_flow_disagreements()
+    assert list(dis.index.strftime("%Y-%m-%d")) == ["2025-11-28", "2025-12-26", "2026-01-02", "2026-01-20"]
+    assert dis.loc["2025-11-28", "off_session"] == pytest.approx(-182.0)      # -182.4 minus a DEFI -0.4
+    # the same sessions under the alternative rule
+    n = flows.etf_flows_reconciled("next_session")
+    assert n.loc["2025-11-28", "flow"] == pytest.approx(71.4 - 182.0)
+    assert n.loc["2025-11-03":"2025-11-28", "flow"].sum() == pytest.approx(-3466.7 - 182.0)
+    assert list(n.index[n["status"] == "disagree"].strftime("%m-%d")) == ["11-28", "12-26"]   # Farside ends 31 Dec
+    # the aligned table uses the reconciled series
+    a = flows.etf_flows_aligned("2025-11-17", "2025-11-26")
+    assert a.loc["2025-11-20", "flow"] == pytest.approx(-903.2)
     g = flows.stablecoin_growth(data.load("stablecoin_supply_1d")["value"].loc["2025-01-01":"2026-01-31"])
     assert 250 < g.loc["2025-11-21", "supply_bn"] < 350

@@ -97,6 +97,19 @@ def test_select_lag_order_equals_statsmodels():
         assert tab.loc[p, "aic"] == pytest.approx(sel.ics["aic"][p], rel=1e-10)
 
 
+def test_select_lag_order_with_zero_lags_equals_statsmodels():
+    rng = np.random.default_rng(9)
+    df = pd.DataFrame(rng.standard_normal((300, 3)), columns=list("abc"))       # white noise: BIC picks 0
+    order, tab = L.select_lag_order(df, 4, "bic", min_lags=0)
+    sel = VAR(df).select_order(4)
+    for p in range(0, 5):
+        assert tab.loc[p, "bic"] == pytest.approx(sel.ics["bic"][p], rel=1e-10)
+    assert order == 0 == sel.selected_orders["bic"]
+    assert L.select_lag_order(df, 4, "bic")[0] == 1                       # the old search could not say 0
+    with pytest.raises(ValueError, match="min_lags"):
+        L.select_lag_order(df, 4, "bic", min_lags=2)
+
+
 def test_lagged_design_drops_rows_across_gaps():
     df = _sim(n=50, seed=5)
     gap = df.drop(df.index[20:25])
@@ -211,46 +224,6 @@ def test_off_hours_regression_recovers_coefficients():
         L.off_hours_regression(d.where(d > -3))
 
 
-# ---------------------------------------------------------------------------------------------
-# D10 rule and values
-# ---------------------------------------------------------------------------------------------
-
-from mktlib.verdicts import transmission as T  # noqa: E402
-
-
-def _d10(net=5.0, to=20.0, frm=10.0, beta=0.1, p=0.01, g1=0.01, g2=0.5):
-    return {"D10.net_spillover_btc": net, "D10.spillover_btc_to_ndx": to, "D10.spillover_ndx_to_btc": frm,
-            "D10.weekend_beta_btc_to_ndx": beta, "D10.weekend_p_btc_to_ndx": p,
-            "D10.granger_p_btc_to_ndx": g1, "D10.granger_p_ndx_to_btc": g2}
-
-
-def test_d10_rule():
-    assert T.d10_rule(_d10())[0] == "supported"
-    assert T.d10_rule(_d10(to=5.0))[0] == "partly supported"              # not a transmitter to NDX
-    assert T.d10_rule(_d10(g2=0.01))[0] == "partly supported"             # two-way Granger is not a lead
-    assert T.d10_rule(_d10(beta=-0.1))[0] == "partly supported"
-    assert T.d10_rule(_d10(net=-1.0, beta=0.1, p=0.3, g1=0.2))[0] == "contradicted"
-
-
-def test_d10_on_snapshot(snapshot):
-    from mktlib import claims
-    ev = claims.evaluate("D10")
-    v = ev.values
-    assert v["D10.net_spillover_btc"] == pytest.approx(4.61, abs=0.01)
-    assert v["D10.spillover_btc_to_ndx"] == pytest.approx(14.90, abs=0.01)
-    assert v["D10.spillover_ndx_to_btc"] == pytest.approx(19.00, abs=0.01)
-    assert v["D10.weekend_beta_btc_to_ndx"] == pytest.approx(-0.0585, abs=1e-3)
-    assert v["D10.weekend_p_btc_to_ndx"] == pytest.approx(0.221, abs=2e-3)
-    assert v["D10.granger_p_btc_to_ndx"] == pytest.approx(0.904, abs=2e-3)
-    assert v["D10.granger_p_ndx_to_btc"] == pytest.approx(0.252, abs=2e-3)
-    assert ev.verdict == "contradicted"
-    design = T.d10_overnight_design()
-    assert len(design) == 240 and design.index[0] == pd.Timestamp("2025-01-02", tz="UTC")
-    # every open sample is the last full hour before 09:30 ET: 09:00 ET
-    local = design["open_sample_utc"].dt.tz_convert("America/New_York")
-    assert (local.dt.strftime("%H:%M") == "09:00").all()
-
-
 def test_peak_trough_times_by_hand():
     idx = pd.date_range("2025-11-20 00:00", periods=6, freq="15min", tz="UTC")
     b = pd.DataFrame({"high": [10.0, 13, 12, 11, 14, 10], "low": [9.0, 10, 8, 9, 7, 9]}, index=idx)
@@ -270,3 +243,63 @@ def test_detect_rolls():
     assert list(L.detect_rolls(fut, cash)) == [idx[3]]
     with pytest.raises(ValueError, match="share one session index"):
         L.detect_rolls(fut.iloc[1:], cash)
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Hayashi-Yoshida lead-lag (non-synchronous observations)
+# ---------------------------------------------------------------------------------------------
+
+def _hy_sim(lag_s=30, days=3, seed=0, noise=0.5):
+    """x: a Brownian path observed at random instants (mean 5 s apart); y(t) = x(t - lag_s) + noise,
+    observed at other random instants (mean 7 s apart): x leads y by ``lag_s`` seconds."""
+    rng = np.random.default_rng(seed)
+    secs = 4 * 3600
+    xs, ys = [], []
+    for d in range(days):
+        t0 = pd.Timestamp("2025-11-10 14:30", tz="UTC") + pd.Timedelta(days=d)
+        w = np.cumsum(rng.standard_normal(secs + lag_s))
+        x = w[lag_s:]
+        y = w[:-lag_s] + noise * np.cumsum(rng.standard_normal(secs))
+        tx = np.sort(rng.choice(secs, secs // 5, replace=False))
+        ty = np.sort(rng.choice(secs, secs // 7, replace=False))
+        xs.append(pd.Series(x[tx], t0 + pd.to_timedelta(tx, "s")))
+        ys.append(pd.Series(y[ty], t0 + pd.to_timedelta(ty, "s")))
+    return pd.concat(xs), pd.concat(ys)
+
+
+def test_hayashi_yoshida_recovers_a_known_lead():
+    x, y = _hy_sim(lag_s=30)
+    lags = pd.to_timedelta(np.arange(-120, 121, 10), "s")
+    c = L.hayashi_yoshida(x, y, lags)
+    assert c.idxmax() == pd.Timedelta("30s")                     # x leads y by 30 s: peak at +30 s
+    assert c.max() == pytest.approx(1 / np.sqrt(1 + 0.5 ** 2), abs=0.05)   # corr of the common path
+    assert L.lead_lag_ratio(c) > 10
+    # swapping the series mirrors the contrast
+    c2 = L.hayashi_yoshida(y, x, lags)
+    assert c2.idxmax() == pd.Timedelta("-30s") and L.lead_lag_ratio(c2) < 0.1
+    # no lead: the contrast peaks at 0 and the ratio is near 1
+    x0, y0 = _hy_sim(lag_s=1, seed=3)
+    c0 = L.hayashi_yoshida(x0, y0, lags)
+    assert c0.idxmax() == pd.Timedelta(0) and 0.5 < L.lead_lag_ratio(c0) < 2
+
+
+def test_hayashi_yoshida_by_hand_and_segments():
+    t = pd.DatetimeIndex(["2025-11-20 15:00", "2025-11-20 15:01", "2025-11-20 15:03"], tz="UTC")
+    u = pd.DatetimeIndex(["2025-11-20 15:00:30", "2025-11-20 15:02", "2025-11-20 15:04"], tz="UTC")
+    x = pd.Series([0.0, 1.0, 3.0], t)              # increments 1 over (0, 1], 2 over (1, 3]
+    y = pd.Series([0.0, 4.0, 5.0], u)              # increments 4 over (0.5, 2], 1 over (2, 4]
+    # theta = 0: overlaps (0,1]&(0.5,2] -> 1*4, (1,3]&(0.5,2] -> 2*4, (1,3]&(2,4] -> 2*1 = 14
+    assert L.hayashi_yoshida(x, y, ["0s"], normalize=False).iloc[0] == pytest.approx(14.0)
+    # theta = +2 min: y intervals shift to (-1.5, 0] and (0, 2]: only (0, 2] overlaps both x intervals
+    assert L.hayashi_yoshida(x, y, ["2min"], normalize=False).iloc[0] == pytest.approx(1 * 1 + 2 * 1)
+    seg = L.hayashi_yoshida_segments(x, y, ["0s", "2min"])
+    assert list(seg.columns[-2:]) == ["sxx", "syy"] and seg["sxx"].iloc[0] == 5.0 and seg["syy"].iloc[0] == 17.0
+    # an overnight gap is never an interval: a second day adds its own increments only
+    x2 = pd.concat([x, pd.Series([10.0, 11.0], t[:2] + pd.Timedelta(days=1))])
+    y2 = pd.concat([y, pd.Series([50.0, 52.0], u[:2] + pd.Timedelta(days=1))])
+    assert L.hayashi_yoshida(x2, y2, ["0s"], normalize=False).iloc[0] == pytest.approx(14.0 + 1 * 2)
+    with pytest.raises(ValueError, match="NaN"):
+        L.hayashi_yoshida(x.where(x > 0), y, ["0s"])
+    with pytest.raises(ValueError, match="no lags"):
+        L.hayashi_yoshida(x, y, [])

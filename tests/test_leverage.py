@@ -8,7 +8,6 @@ import pytest
 
 from mktlib import DataError
 from mktlib import leverage as L
-from mktlib.verdicts import leverage as V
 
 
 def utc(*times):
@@ -208,9 +207,11 @@ def test_cascade_split_known_answer():
 def test_liquidations_between_overlap():
     idx = pd.date_range("2025-10-10", periods=6, freq="4h", tz="UTC")
     liq = pd.DataFrame({"liq_long_usd": [1.0, 2, 4, 8, 16, 32], "liq_short_usd": 0.0}, index=idx)
-    r = L.liquidations_between(liq, pd.Timestamp("2025-10-10 05:00", tz="UTC"), pd.Timestamp("2025-10-10 12:00", tz="UTC"))
+    r = L.liquidations_between(liq, pd.Timestamp("2025-10-10 05:00", tz="UTC"),
+                               pd.Timestamp("2025-10-10 12:00", tz="UTC"))
     assert r["liq_long_usd"] == 2 + 4 and r["liq_bars"] == 2 and r["covered"]   # bars 04:00 and 08:00
-    r = L.liquidations_between(liq, pd.Timestamp("2025-10-10 20:00", tz="UTC"), pd.Timestamp("2025-10-11 04:00", tz="UTC"))
+    r = L.liquidations_between(liq, pd.Timestamp("2025-10-10 20:00", tz="UTC"),
+                               pd.Timestamp("2025-10-11 04:00", tz="UTC"))
     assert not r["covered"] and np.isnan(r["liq_long_usd"])
 
 
@@ -277,19 +278,91 @@ def test_local_projections_recover_a_planted_effect():
     assert ex["nobs"].iloc[0] == n - 3 - 100
 
 
-# ------------------------------------------------------------------------------- verdict rules
+# ------------------------------------------------------------------------------- new statistics
 
 
-def test_a7_and_g3_rules_on_hand_made_inputs():
-    assert V.a7_verdict(0.97, 0.84, True) == "supported"
-    assert V.a7_verdict(0.97, 0.84, False) == "partly supported"
-    assert V.a7_verdict(0.97, 0.71, True) == "partly supported"     # one gauge below the 80th percentile
-    assert V.a7_verdict(0.97, 0.71, False) == "contradicted"
-    assert V.a7_verdict(0.80, 0.80, False) == "partly supported"    # the boundary counts as high
-    assert V.g3_verdict(-0.065, 0.003) == "partly supported"
-    assert V.g3_verdict(-0.08, -0.06) == "supported"
-    assert V.g3_verdict(-0.049, -0.10) == "contradicted"
-    assert V.g3_verdict(0.02, -0.10) == "contradicted"
+def test_closed_bars_drops_the_partial_last_bar():
+    idx = pd.date_range("2025-11-14 08:00", periods=3, freq="4h", tz="UTC")
+    df = pd.DataFrame({"close": [1.0, 2.0, 3.0]}, index=idx)
+    saved = pd.Timestamp("2025-11-14 16:19", tz="UTC")
+    assert L.closed_bars(df, "4h", saved).index.tolist() == idx[:2].tolist()       # the 16:00 bar ends 20:00
+    assert len(L.closed_bars(df, "4h", pd.Timestamp("2025-11-14 20:00", tz="UTC"))) == 3   # closed exactly then
+
+
+def test_forced_share_bounds_known_answers():
+    r = L.forced_share_bounds(0.13, liq_share=0.05, oi_share=0.25)
+    assert r["lower"] == 0.13 and r["factor"] == pytest.approx(5.0) and r["rescaled"] == pytest.approx(0.65)
+    assert not r["capped"]
+    # a venue over-represented in liquidations is not scaled down: the measured share stays the bound
+    assert L.forced_share_bounds(0.13, liq_share=0.30, oi_share=0.10)["rescaled"] == pytest.approx(0.13)
+    # the rescaled share cannot exceed 1
+    r = L.forced_share_bounds(0.5, liq_share=0.1, oi_share=0.4)
+    assert r["rescaled"] == 1.0 and r["capped"]
+    with pytest.raises(DataError):
+        L.forced_share_bounds(0.1, liq_share=0.0, oi_share=0.3)
+
+
+def test_wave_proxy_days_known_answer():
+    idx = pd.date_range("2026-01-01", periods=8, freq="D", tz="UTC")
+    bars = pd.DataFrame({"close": [100.0, 100, 100, 100, 92, 92, 86, 80],
+                         "volume": [10.0, 12, 8, 10, 25, 10, 15, 40]}, index=idx)
+    p = L.wave_proxy_days(bars, max_return=-0.07, volume_multiple=2.0, volume_window=3)
+    # day 4: -8% on 25 / median(12, 8, 10)=10 -> 2.5x: flagged; day 6: -6.5% (not enough);
+    # day 7: -6.98% (80/86 - 1) is above -7%: not flagged although volume is 4x
+    assert p["flag"].tolist() == [False, False, False, False, True, False, False, False]
+    assert p["volume_ratio"].iloc[4] == pytest.approx(2.5)
+    assert np.isnan(p["volume_ratio"].iloc[2])                 # fewer than 3 earlier days: no ratio
+    p2 = L.wave_proxy_days(bars, max_return=-0.065, volume_multiple=1.5, volume_window=3)
+    assert p2.index[p2["flag"]].tolist() == [idx[4], idx[6], idx[7]]
+    assert L.waves_between(p2, idx[4], idx[7]).index.tolist() == [idx[6], idx[7]]     # (after, until]
+    with pytest.raises(DataError, match="not a regular 24h grid"):
+        L.wave_proxy_days(bars.drop(idx[3]), max_return=-0.07, volume_multiple=2.0)
+
+
+def test_wave_proxy_validation_ranks_liquidation_days():
+    idx = pd.date_range("2025-10-09", periods=18, freq="4h", tz="UTC")     # three complete days
+    liq = pd.DataFrame({"liq_long_usd": [1.0] * 6 + [10.0] * 6 + [2.0] * 6, "liq_short_usd": 0.0}, index=idx)
+    liq["liq_usd"] = liq["liq_long_usd"] + liq["liq_short_usd"]
+    days = pd.date_range("2025-10-09", periods=3, freq="D", tz="UTC")
+    proxy = pd.DataFrame({"ret": [0.0, -0.1, 0.0], "volume_ratio": [1.0, 3.0, 1.0], "flag": [False, True, False]},
+                         index=days)
+    v = L.wave_proxy_validation(proxy, liq.iloc[:-1])                         # the third day loses a bar
+    assert v.index.tolist() == days[:2].tolist()
+    assert v["rank_long"].tolist() == [2, 1] and v["flag"].tolist() == [False, True]
+
+
+def test_funding_min_after_window():
+    t = pd.date_range("2026-02-05", periods=9, freq="8h", tz="UTC")
+    f = pd.Series([0.1, 0.0, -0.05, -0.02, -0.15, -0.14, -0.17, -0.09, -0.03], index=t)
+    assert L.funding_min_after(f, "2026-02-05", 0) == -0.05
+    assert L.funding_min_after(f, "2026-02-05", 2) == -0.17
+    with pytest.raises(DataError):
+        L.funding_min_after(f, "2026-03-01", 1)
+
+
+def test_signed_changes_read_a_fall_as_negative():
+    """A "drop" measure is a signed change: a fall is negative, a rise positive."""
+    s = series([100.0, 80.0], ["2025-10-10 00:00", "2025-10-11 12:00"], name="oi")
+    assert L.change_between(s, "2025-10-10 00:00Z", "2025-10-11 12:00Z")["change"] == pytest.approx(-0.2)
+    up = series([80.0, 100.0], ["2025-10-10 00:00", "2025-10-11 12:00"], name="oi")
+    assert L.change_between(up, "2025-10-10 00:00Z", "2025-10-11 12:00Z")["change"] == pytest.approx(0.25)
+    assert L.max_fall_within(series([10.0, 8.0], ["2025-12-01", "2025-12-01 12:00"], name="x"))["change"] == \
+        pytest.approx(-0.2)
+
+
+def test_shifted_window():
+    assert L.shifted_window(("2025-11-24", "2025-11-30"), 2) == ("2025-11-26", "2025-12-02")
+    assert L.shifted_window(("2025-12-31", "2026-01-05"), -1) == ("2025-12-30", "2026-01-04")
+
+
+def test_rolling_percentiles_known_answer():
+    days = pd.date_range("2025-01-01", periods=10, freq="D", tz="UTC")
+    ratio = pd.DataFrame({"ratio": np.arange(10, dtype=float)}, index=days).drop(days[6])
+    r = L.rolling_percentiles(ratio, days=2, min_history=3)
+    # windows of 2 full days: (3,4), (4,5), (7,8), (8,9); day 6 missing breaks (5,6) and (6,7)
+    assert r["start"].dt.day.tolist() == [4, 5, 8, 9]
+    assert r["value"].tolist() == [3.5, 4.5, 7.5, 8.5]
+    assert r["percentile"].tolist() == [1.0, 1.0, 1.0, 1.0]          # a rising series is always at its top
 
 
 # ------------------------------------------------------------------------------- the snapshot
@@ -303,7 +376,11 @@ def oi(snapshot):
 def test_snapshot_venue_coverage(oi):
     cov = L.coverage(oi)
     assert cov.loc["okx_swap", "last"] == pd.Timestamp("2026-01-21 15:00", tz="UTC")
-    assert cov.loc["all_coinglass", "last"] == pd.Timestamp("2025-11-14 20:00", tz="UTC")   # end of the bar opened 16:00
+    # the partial bar opened 14 Nov 16:00 is dropped from OI as from liquidations: both end at 16:00
+    assert cov.loc["all_coinglass", "last"] == pd.Timestamp("2025-11-14 16:00", tz="UTC")  # bar opened 12:00
+    assert cov.loc["binance_usdtm", "last"] == cov.loc["binance_coinm", "last"] == cov.loc["all_coinglass", "last"]
+    assert L.liquidations().index[-1] + pd.Timedelta("4h") == cov.loc["all_coinglass", "last"]
+    assert L.coinglass_saved_at() == pd.Timestamp("2025-11-14 16:19", tz="UTC")
     assert cov.loc["binance_btcusdt", ["n", "n_gaps"]].tolist() == [40, 0]
     assert cov.loc["okx_swap", "n"] == 6406 and cov.loc["okx_swap", "n_gaps"] > 100
     assert (oi.loc[oi["venue"] == "okx_swap", "oi_usd"]
@@ -341,7 +418,8 @@ def test_snapshot_event_table_finds_10oct(oi):
     agg = et[et["series"] == "all_coinglass:coin"]
     assert len(agg) == 1
     e = agg.iloc[0]
-    assert e["start"] == pd.Timestamp("2025-10-10 12:00", tz="UTC") and e["end"] == pd.Timestamp("2025-10-11 04:00", tz="UTC")
+    assert e["start"] == pd.Timestamp("2025-10-10 12:00", tz="UTC")
+    assert e["end"] == pd.Timestamp("2025-10-11 04:00", tz="UTC")
     assert e["oi_change"] == pytest.approx(-0.1616, abs=1e-3) and e["price_change"] == pytest.approx(-0.0761, abs=1e-3)
     assert e["liq_long_usd"] == pytest.approx(293.6e6, rel=1e-3)
     bu = et[et["series"] == "binance_usdtm:coin"]
@@ -358,31 +436,48 @@ def test_snapshot_amplification_panel_and_lp(snapshot):
     assert lp.loc["liq_long", "p"] < 0.01 and lp.loc["liq_short", "p"] > 0.5
 
 
-def test_snapshot_claim_values(snapshot):
-    from mktlib import claims
-    d5 = claims.evaluate("D5")
-    assert d5.verdict == "not testable" and d5.values["D5.liquidations_20_21nov"] is None
-    assert d5.values["D5.oi_change_coin_20_21nov"] == pytest.approx(-0.0141, abs=1e-4)
-    a4 = claims.evaluate("A4")
-    assert a4.values["A4.oi_change_coin_20_21nov"] == d5.values["D5.oi_change_coin_20_21nov"]
-    assert a4.verdict == "not testable"
-    p = L.oi_change_20_21nov()
-    assert p["binance_btcusdt"]["change"] == pytest.approx(-0.0240, abs=1e-4)
-    assert p["okx_swap"]["change"] == pytest.approx(0.0881, abs=1e-4)
-    assert p["okx_swap"]["t0"] == pd.Timestamp("2025-11-19 23:00", tz="UTC")
-    g3 = claims.evaluate("G3")
-    assert g3.values["G3.oi_change_coin"] == pytest.approx(-0.0651, abs=1e-4)
-    assert g3.verdict == "partly supported"
-    c = L.oi_change_okx()
-    assert (c["t0"], c["t1"]) == (pd.Timestamp("2025-12-31 23:00", tz="UTC"), pd.Timestamp("2026-01-05 23:00", tz="UTC"))
-    assert c["contracts_change"] == pytest.approx(0.0030, abs=1e-4)
-    a7 = claims.evaluate("A7")
-    v = a7.values
-    assert v["A7.leverage_ratio_late_nov"] == pytest.approx(4.693e-4, rel=1e-3)
-    assert v["A7.leverage_ratio_percentile"] == pytest.approx(0.971, abs=1e-3)
-    assert v["A7.oi_drop_coin_10oct"] == pytest.approx(0.1259, abs=1e-4)        # OKX inverse coin OI rose
-    assert v["A7.max_oi_drop_coin_after_bounce"] == pytest.approx(-0.0681, abs=1e-4)
-    assert a7.verdict == "partly supported"
-    g4 = claims.evaluate("G4")
-    assert g4.verdict == "not testable" and set(g4.values.values()) == {None}
-    assert V.first_close_above() == pd.Timestamp("2025-11-26", tz="UTC")
+def test_snapshot_proxy_positions(snapshot):
+    p = L.proxy_positions()
+    # OKX valued at a fixed price: its BTC figure moves exactly with its contracts
+    assert (p["okx_btc_fixed"] / p["okx_btc_fixed"].iloc[0]).tolist() == \
+        pytest.approx((p["okx_contracts"] / p["okx_contracts"].iloc[0]).tolist())
+    assert p["binance_coin"].pct_change().iloc[1:].round(3).tolist() == [0.042, -0.063]
+    tot = p["total_positions_btc"]
+    assert tot.iloc[-1] / tot.iloc[0] - 1 == pytest.approx(-0.0211, abs=1e-4)
+    assert p["total_coin"].iloc[-1] / p["total_coin"].iloc[0] - 1 == pytest.approx(-0.0141, abs=1e-4)
+
+
+def test_snapshot_position_gauges(snapshot):
+    w = ("2025-11-24", "2025-11-30")
+    pct = {g: L.late_leverage(L.position_ratio(g, w), w)["percentile"] for g in L.GAUGES}
+    assert pct["okx"] == pytest.approx(0.664, abs=1e-3)             # contracts: not the 0.97 of the coin ratio
+    assert pct["binance"] == pytest.approx(0.841, abs=1e-3)
+    assert pct["available"] == pytest.approx(0.825, abs=1e-3)
+    assert L.late_leverage(L.leverage_ratios()["okx_swap"], w)["percentile"] == pytest.approx(0.971, abs=1e-3)
+    # OKX in positions at a constant price: the ratio moves with contracts / supply only
+    r = L.position_ratio("okx", w)
+    assert r["oi_btc"].iloc[0] == pytest.approx(L._gauge_parts()["okx"]["face_usd"].iloc[0] / L.okx_window_price(w))
+
+
+def test_snapshot_wave_proxy_and_its_validation(snapshot):
+    from mktlib.verdicts.episode import btc_daily
+    p = L.wave_proxy_days(btc_daily(), max_return=-0.07, volume_multiple=2.0)
+    v = L.wave_proxy_validation(p, L.liquidations())
+    # where liquidations are measured, the proxy flags one day: the largest long-liquidation day, 10 Oct
+    assert v.index[v["flag"]].tolist() == [pd.Timestamp("2025-10-10", tz="UTC")]
+    assert v.loc["2025-10-10", "rank_long"] == 1 and v.loc["2025-10-10", "rank_total"] == 1
+    w = L.waves_between(p, "2025-11-27", "2026-02-25")
+    assert w.index.tolist() == [pd.Timestamp("2026-02-05", tz="UTC")]
+    assert w["ret"].iloc[0] == pytest.approx(-0.140, abs=1e-3) and w["volume_ratio"].iloc[0] > 6
+
+
+def test_snapshot_venue_shares_and_forced_share_bounds(snapshot):
+    vs = L.venue_shares("Binance")
+    assert vs["n_venues"] == 9 and vs["n_venues_oi"] == 21
+    assert vs["liq_share"] == pytest.approx(0.0685, abs=1e-4)
+    assert vs["oi_share"] == pytest.approx(0.348, abs=1e-3)            # of the same nine venues
+    assert vs["oi_share_all"] == pytest.approx(0.186, abs=1e-3)        # of all 21 venues
+    r = L.binance_cascade_split("2025-10-10 20:00Z", "2025-10-11 00:00Z")
+    b = L.forced_share_bounds(r["forced_share_coin"], vs["liq_share"], vs["oi_share"])
+    assert b["lower"] == pytest.approx(0.129, abs=1e-3)
+    assert b["rescaled"] == pytest.approx(0.129 * 0.348 / 0.0685, abs=0.01)

@@ -298,7 +298,7 @@ def test_not_a_dataframe_is_a_type_error():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"lags": 0, "horizon": 10}, "lags must be an integer >= 1"),
+    ({"lags": -1, "horizon": 10}, "lags must be an integer >= 0"),
     ({"lags": 1.5, "horizon": 10}, "lags must be an integer"),
     ({"lags": 2, "horizon": 0}, "horizon must be an integer >= 1"),
 ])
@@ -318,3 +318,101 @@ def test_rolling_bad_input():
     flat = df.assign(v2=np.r_[np.zeros(60), np.ones(60)])          # constant inside the first windows
     with pytest.raises(ValueError, match=r"collinear in the window ending 54 "):
         rolling_spillover(flat, window=55, lags=1, horizon=10)
+
+
+
+# ------------------------------------------------------------------------------------------------
+# VAR(0): a legitimate outcome of the lag search, with a known answer
+# ------------------------------------------------------------------------------------------------
+
+def test_var0_table_is_normalised_squared_correlations_for_any_horizon():
+    rng = np.random.default_rng(21)
+    m = rng.standard_normal((4, 4))
+    df = pd.DataFrame(rng.standard_normal((300, 4)) @ m, columns=list("abcd"))
+    r2 = df.corr().to_numpy() ** 2
+    expected = 100 * r2 / r2.sum(axis=1, keepdims=True)             # hand formula, no VAR at all
+    for h in (1, 10):
+        res = spillover(df, lags=0, horizon=h)
+        np.testing.assert_allclose(res.table.to_numpy(), expected, rtol=1e-12)
+        assert res.lags == 0 and res.nobs == 300
+    # two variables: the pairwise net of a VAR(0) is exactly zero (no direction without dynamics)
+    two = spillover(df[["a", "b"]], lags=0, horizon=10)
+    assert two.pairwise_net.loc["a", "b"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_var0_asymmetry_comes_only_from_the_normalisation():
+    # b is a near-copy of a ("an index and its constituent"): x correlates equally with a and b, and with
+    # c through a; the normalised VAR(0) shares differ across rows although nothing leads anything
+    rng = np.random.default_rng(5)
+    f = rng.standard_normal(2000)
+    a = f + 0.3 * rng.standard_normal(2000)
+    df = pd.DataFrame({"x": f + rng.standard_normal(2000), "a": a, "b": a + 0.2 * rng.standard_normal(2000)})
+    res = spillover(df, lags=0, horizon=10)
+    c = df.corr().to_numpy() ** 2
+    assert res.pairwise_net.loc["x", "a"] == pytest.approx(
+        100 * (c[1, 0] / c[1].sum() - c[0, 1] / c[0].sum()), abs=1e-10)
+    assert abs(res.pairwise_net.loc["x", "a"]) > 5                 # a sizeable "direction" from nothing
+
+
+# ------------------------------------------------------------------------------------------------
+# bootstrap intervals
+# ------------------------------------------------------------------------------------------------
+
+def test_stationary_indices_block_one_is_iid_and_mean_block_length():
+    rng = np.random.default_rng(0)
+    idx = sp.stationary_indices(200, 400, 1.0, rng)
+    assert idx.shape == (400, 200) and idx.min() >= 0 and idx.max() < 200
+    assert not (np.diff(idx, axis=1) == 1).all()
+    idx = sp.stationary_indices(500, 200, 10.0, np.random.default_rng(1))
+    runs = (np.diff(idx, axis=1) % 500 != 1).sum() / idx.size          # share of rows that start a block
+    assert runs == pytest.approx(1 / 10, abs=0.01)
+    with pytest.raises(ValueError, match="block length"):
+        sp.stationary_indices(10, 5, 0.5, rng)
+
+
+def test_bootstrap_is_seeded_and_invariant_to_column_order():
+    a = np.array([[0.3, 0.0, 0.0], [0.5, 0.2, 0.0], [0.0, 0.3, 0.1]])
+    y = _simulate_var1(a, np.eye(3), 300, seed=3)
+    df = pd.DataFrame(y, columns=["x", "y", "z"])
+    b1 = sp.bootstrap_spillover(df, 1, 10, reps=99, seed=4)
+    b2 = sp.bootstrap_spillover(df, 1, 10, reps=99, seed=4)
+    np.testing.assert_array_equal(b1.tables, b2.tables)
+    perm = df[["z", "x", "y"]]
+    bp = sp.bootstrap_spillover(perm, 1, 10, reps=99, seed=4)
+    for kind, i, j in (("pairwise_net", "x", "y"), ("table", "z", "y"), ("net", "y", None), ("total", None, None)):
+        np.testing.assert_allclose(bp.draws(kind, i, j), b1.draws(kind, i, j), rtol=1e-10)
+    # and the point estimates permute with the columns
+    r1, rp = spillover(df, 1, 10), spillover(perm, 1, 10)
+    np.testing.assert_allclose(rp.table.loc[["x", "y", "z"], ["x", "y", "z"]], r1.table, rtol=1e-10)
+    assert rp.net["x"] == pytest.approx(r1.net["x"], rel=1e-10)
+
+
+def test_bootstrap_interval_identities():
+    y = _simulate_var1(np.diag([0.2, 0.1]), np.eye(2), 200, seed=8)
+    bs = sp.bootstrap_spillover(pd.DataFrame(y, columns=["p", "q"]), 0, 10, reps=50, seed=1, block=3.0)
+    np.testing.assert_allclose(bs.tables.sum(axis=2), 100)
+    np.testing.assert_allclose(bs.draws("pairwise_net", "p", "q"), 0.0, atol=1e-10)   # VAR(0), 2 variables
+    np.testing.assert_allclose(bs.draws("net", "p"), bs.draws("to", "p") - bs.draws("from", "p"))
+    assert bs.reps == 50 and bs.block == 3.0 and bs.lags == 0
+    with pytest.raises(ValueError, match="unknown statistic"):
+        bs.draws("nope", "p")
+
+
+def test_bootstrap_interval_coverage_on_a_simulated_var():
+    # a VAR(1) with a known population table: x drives y (truth from the true coefficients and Sigma)
+    a = np.array([[0.2, 0.0], [0.4, 0.1]])
+    sigma = np.array([[1.0, 0.4], [0.4, 1.0]])
+    truth = 100 * generalized_fevd(ma_coefficients(a[None], 10), sigma)
+    true_pair, true_share = truth[1, 0] - truth[0, 1], truth[1, 0]
+    rng_seeds = range(120)
+    hit_pair = hit_share = 0
+    for s in rng_seeds:
+        y = _simulate_var1(a, np.linalg.cholesky(sigma), 300, seed=1000 + s)
+        bs = sp.bootstrap_spillover(pd.DataFrame(y, columns=["x", "y"]), 1, 10, reps=199, level=0.9, block=1.0, seed=s)
+        lo, hi = bs.interval("pairwise_net", "x", "y")
+        hit_pair += lo <= true_pair <= hi
+        lo, hi = bs.interval("table", "y", "x")
+        hit_share += lo <= true_share <= hi
+    n = len(rng_seeds)
+    assert 0.80 <= hit_pair / n <= 0.97, hit_pair / n            # nominal 0.90; binomial sd 0.027
+    assert 0.80 <= hit_share / n <= 0.97, hit_share / n

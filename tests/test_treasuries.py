@@ -1,5 +1,6 @@
 """mktlib.treasuries: drawdown, betas, premium proxies vs a simulated mNAV, coin sampling, holdings,
-event table, the K4 verdict rule, and the snapshot values reported in the chapter."""
+event table, beta-adjusted abnormal returns and their bootstrap (hand-computed and simulated), and the
+snapshot values reported in the chapter. The K3/K4 rules and evaluators: tests/test_verdicts_flows.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from statsmodels.regression.rolling import RollingOLS
 
 from mktlib import treasuries as tr
 from mktlib.errors import DataError
-from mktlib.verdicts.flows import k4_verdict
 
 
 def _idx(n, start="2025-01-01"):
@@ -152,36 +152,89 @@ def test_event_table_planted_effect():
     assert mm.loc["mkt", "n_placebo"] == 398 - 5
 
 
-def test_k4_verdict_rule():
-    ex = {"A": -0.2, "B": -0.1, "C": -0.06, "D": 0.02}
-    dd = {"A": -0.5, "B": -0.5, "C": -0.5, "D": -0.2}
-    cd = {"A": -0.3, "B": -0.3, "C": -0.3, "D": -0.3}
-    assert k4_verdict(ex, dd, cd, -100)[0] == "supported"
-    v, _, stressed = k4_verdict(ex, dd, cd, 500)
-    assert v == "partly supported" and stressed == ["A", "B", "C"]
-    assert k4_verdict({**ex, "C": -0.04}, dd, cd, -100)[0] == "partly supported"       # only 2 stressed
-    assert k4_verdict({**ex, "B": 0.0, "C": -0.04}, dd, cd, -100)[0] == "contradicted"
-    # premium compression without a deeper drawdown does not count
-    assert k4_verdict(ex, {**dd, "A": -0.2, "B": -0.2}, cd, -100)[0] == "contradicted"
+def test_beta_adjusted_return_known_answer():
+    # referee 2's example: MSTR fell 47.1% while BTC fell 26.0%; with a beta of 1.33 the coin "explains"
+    # -34.58%, so the abnormal return is -47.1% + 34.58% = -12.52% (the raw difference is -21.1%)
+    assert tr.beta_adjusted_return(-0.471, -0.26, 1.33) == pytest.approx(-0.1252)
+    assert -0.471 - (-0.26) == pytest.approx(-0.211)
+    # beta 0: the abnormal return is the stock's own return; arrays of betas broadcast
+    assert tr.beta_adjusted_return(-0.5, -0.3, 0.0) == -0.5
+    assert tr.beta_adjusted_return(-0.5, -0.3, np.array([1.0, 2.0])).tolist() == pytest.approx([-0.2, 0.1])
 
 
-def test_snapshot_k4(snapshot):
-    from mktlib import claims
-    from mktlib.verdicts.flows import k4_measures
+def test_pair_betas_hand_computed():
+    # x = (1, 2, 3, 4)/100, y = (3, 1, 4, 6)/100: mean x 2.5, mean y 3.5; Sxy = (-1.5)(-0.5) + (-0.5)(-2.5)
+    # + (0.5)(0.5) + (1.5)(2.5) = 6.0, Sxx = 5.0 -> beta 1.2 (units cancel)
+    a = np.array([[3, 1], [1, 2], [4, 3], [6, 4]], dtype=float) / 100
+    assert tr.pair_betas(a, [(0, 1)])[0] == pytest.approx(1.2)
+    assert tr.pair_betas(a, [(1, 0)])[0] == pytest.approx(6.0 / (0.25 + 6.25 + 0.25 + 6.25))
+    assert np.isnan(tr.pair_betas(np.column_stack([a[:, 0], np.zeros(4)]), [(0, 1)])[0])
 
-    m = k4_measures()
-    t = m["table"]
+
+def test_beta_bootstrap_exact_and_simulated():
+    idx = _idx(60, "2025-08-01")
+    rng = np.random.default_rng(3)
+    x = pd.Series(rng.normal(0, 0.03, 60), idx)
+    # an exact linear relation: every resample gives beta 2 exactly, so the interval is a point
+    pre = pd.DataFrame({"S": 2 * x, "C": x})
+    beta, draws = tr.beta_bootstrap(pre, {"S": "C"}, reps=99, seed=1)
+    assert beta["S"] == pytest.approx(2.0)
+    assert draws.shape == (99, 1) and np.allclose(draws["S"], 2.0)
+    # noisy, two stocks on two coins resampled together: the truth (1.5, 0.5) is inside the 90% intervals,
+    # and the draws are reproducible with the seed
+    n = 400
+    idx = _idx(n, "2024-01-01")
+    xb, xe = rng.normal(0, 0.03, n), rng.normal(0, 0.04, n)
+    pre = pd.DataFrame({"A": 1.5 * xb + rng.normal(0, 0.02, n), "B": 0.5 * xe + rng.normal(0, 0.02, n),
+                        "BTC": xb, "ETH": xe}, index=idx)
+    beta, draws = tr.beta_bootstrap(pre, {"A": "BTC", "B": "ETH"}, reps=499, seed=7)
+    assert draws.quantile(0.05)["A"] < 1.5 < draws.quantile(0.95)["A"]
+    assert draws.quantile(0.05)["B"] < 0.5 < draws.quantile(0.95)["B"]
+    assert beta["A"] == pytest.approx(sm.OLS(pre["A"], sm.add_constant(pre["BTC"])).fit().params["BTC"])
+    again = tr.beta_bootstrap(pre, {"A": "BTC", "B": "ETH"}, reps=499, seed=7)[1]
+    assert np.array_equal(draws.to_numpy(), again.to_numpy())
+    with pytest.raises(DataError, match="not in the returns"):
+        tr.beta_bootstrap(pre, {"A": "SOL"}, reps=9, seed=1)
+    with pytest.raises(DataError, match="NaN"):
+        tr.beta_bootstrap(pre.assign(A=np.nan), {"A": "BTC"}, reps=9, seed=1)
+
+
+def test_holdings_wide_and_flows():
+    i = pd.DatetimeIndex(["2025-10-01", "2025-10-01", "2025-10-01", "2025-10-02", "2025-10-02",
+                          "2025-11-30", "2025-11-30", "2025-11-30", "2025-11-30"], tz="UTC")
+    t = pd.DataFrame({"symbol": ["A", "X", "X", "A", "X", "A", "X", "X", "N"],
+                      "entity": ["a", "x1", "x2", "a", "x1", "a", "x1", "x2", "n"],
+                      "btc": [100.0, 10.0, 5.0, 90.0, 12.0, 130.0, 8.0, 5.0, 50.0]}, index=i)
+    w = tr.holdings_wide(t)
+    assert list(w.columns) == ["A", "N", "X (x1)", "X (x2)"]         # one symbol, two entities
+    assert w.loc["2025-10-02", "X (x2)"] == 5.0                      # carried forward
+    f = tr.holdings_flows(w, "2025-10-01", "2025-11-30")
+    assert list(f.index) == ["A", "X (x1)", "X (x2)"]                # N has no holding on 1 Oct
+    assert f["change"].tolist() == [30.0, -2.0, 0.0] and f["sold"].tolist() == [0.0, 2.0, 0.0]
+    assert tr.holdings_flows(w, "2025-10-02", "2025-11-30", ["A"])["change"].tolist() == [40.0]
+    with pytest.raises(DataError, match="not in the holdings"):
+        tr.holdings_flows(w, "2025-10-01", "2025-11-30", ["B"])
+    with pytest.raises(DataError, match="no holdings on or before"):
+        tr.holdings_flows(w, "2025-09-01", "2025-11-30")
+
+
+def test_snapshot_k4_table(snapshot):
+    from mktlib import data
+
+    closes = tr.dat_closes(["MSTR", "SQNS", "BMNR", "FGNX"], tr.DAT_START, "2026-01-30")
+    coins = tr.coins_at_ny_close("2025-06-02", "2026-01-30")
+    at_close = {c: coins[c]["price"].reindex(closes.index) for c in ("BTC", "ETH")}
+    t = tr.dat_table(closes, at_close, {"MSTR": "BTC", "SQNS": "BTC", "BMNR": "ETH", "FGNX": "ETH"},
+                     "2025-10-01", "2025-11-21")
     assert t.loc["MSTR", "drawdown"] == pytest.approx(-0.526, abs=0.001)
     assert t.loc["MSTR", "excess"] == pytest.approx(-0.210, abs=0.001)
     assert t.loc["MSTR", "beta"] == pytest.approx(1.330, abs=0.001)
     assert t.loc["BMNR", "excess"] == pytest.approx(-0.157, abs=0.001)
-    assert m["coin_dd_utc"]["BTC"] == pytest.approx(-0.317, abs=0.001)
-    assert m["coin_dd_utc"]["ETH"] == pytest.approx(-0.410, abs=0.001)
-    assert m["mstr_change"] == 9839.0
-    assert m["sqns_change"] == -937.0
-    ev = claims.evaluate("K4")
-    assert ev.verdict == "partly supported"
-    assert ev.values["K4.mstr_mnav_21nov"] is None
+    h = data.load("treasury_btc_holdings_1d")
+    assert tr.holdings_change(tr.holdings(h, "MSTR:NADQ"), "2025-10-01", "2025-11-30") == 9839.0
+    assert tr.holdings_change(tr.holdings(h, "SQNS:NYSE"), "2025-10-01", "2025-11-30") == -937.0
+    f = tr.holdings_flows(tr.holdings_wide(h), "2025-10-01", "2025-11-30")
+    assert f.loc["MSTR:NADQ", "change"] == 9839.0 and f.loc["SQNS:NYSE", "sold"] == 937.0
 
 
 def test_event_shifts_match_event_study():
