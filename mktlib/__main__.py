@@ -1,4 +1,5 @@
-"""Command line: ``python -m mktlib data list|verify|info ID|pack|fetch|ensure`` and ``python -m mktlib claims --format F``."""
+"""Command line: ``python -m mktlib data list|verify|info ID|pack|fetch|ensure`` and
+``python -m mktlib claims [diff OLD NEW] --format F``."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ def _data_list(args) -> int:
     width = max(len(i) for i in cov.index)
     print(f"{'id':<{width}}  {'freq':<9} {'first (UTC)':<17} {'last (UTC)':<17} {'rows':>8}")
     for i, r in cov.iterrows():
-        print(f"{i:<{width}}  {r['frequency']:<9} {r['first']:%Y-%m-%d %H:%M}  {r['last']:%Y-%m-%d %H:%M}  "
-              f"{r['rows']:>8}")
+        print(
+            f"{i:<{width}}  {r['frequency']:<9} {r['first']:%Y-%m-%d %H:%M}  {r['last']:%Y-%m-%d %H:%M}  {r['rows']:>8}"
+        )
     print(f"{len(cov)} datasets")
     return 0
 
@@ -34,8 +36,9 @@ def _data_verify(args) -> int:
     for r in results:
         if args.verbose or not r.ok:
             print(f"{'OK  ' if r.ok else 'FAIL'} {r.id:<34} {r.path}" + ("" if r.ok else f"\n     {r.problem}"))
-    print(f"data root {root}: {len(results) - len(bad)}/{len(results)} files OK"
-          + (f", {len(bad)} FAILED" if bad else ""))
+    print(
+        f"data root {root}: {len(results) - len(bad)}/{len(results)} files OK" + (f", {len(bad)} FAILED" if bad else "")
+    )
     return 1 if bad else 0
 
 
@@ -65,8 +68,10 @@ def _data_pack(args) -> int:
 
     m = archive.pack(args.out)
     size = sum(f["size"] for f in m["files"])
-    print(f"packed {len(m['files'])} files ({size / 1e6:.1f} MB), version {m['version']}, into {args.out}/"
-          f"{m['archive']} (sha256 {m['archive_sha256']}), with registry.txt and manifest.json")
+    print(
+        f"packed {len(m['files'])} files ({size / 1e6:.1f} MB), version {m['version']}, into {args.out}/"
+        f"{m['archive']} (sha256 {m['archive_sha256']}), with registry.txt and manifest.json"
+    )
     return 0
 
 
@@ -104,8 +109,10 @@ def _claims(args) -> int:
                 return 2
         d = claims.diff(*docs)
         text = d.to_csv(index=False, lineterminator="\n") if args.format == "csv" else d.to_string(index=False) + "\n"
-        print(f"{len(d)} changes ({(d['kind'] == 'verdict').sum()} verdicts, {(d['kind'] == 'value').sum()} values)",
-              file=sys.stderr)
+        print(
+            f"{len(d)} changes ({(d['kind'] == 'verdict').sum()} verdicts, {(d['kind'] == 'value').sum()} values)",
+            file=sys.stderr,
+        )
     else:
         text = claims.export(args.format)
     if args.output:

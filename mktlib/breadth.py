@@ -28,8 +28,16 @@ import pandas as pd
 from mktlib.errors import DataError
 from mktlib.timeutil import utc
 
-__all__ = ["day_range", "Drawdown", "max_drawdown", "max_drawdown_intraday", "period_returns", "breadth",
-           "ndx_coverage", "NDX_CONSTITUENT_FILE"]
+__all__ = [
+    "day_range",
+    "Drawdown",
+    "max_drawdown",
+    "max_drawdown_intraday",
+    "period_returns",
+    "breadth",
+    "ndx_coverage",
+    "NDX_CONSTITUENT_FILE",
+]
 
 NDX_CONSTITUENT_FILE = "ndx_constituents_1d"
 
@@ -78,10 +86,18 @@ def day_range(ohlc: pd.DataFrame, day, *, name: str = "ohlc") -> pd.Series:
     vals = row[["open", "high", "low", "close"]].astype(float)
     if vals.isna().any() or not np.isfinite(prev):
         raise DataError(name, f"NaN in the bars of {d.date()} or the previous session")
-    return pd.Series({"prev_close": prev, **vals.to_dict(),
-                      "high_vs_prev_close": vals["high"] / prev - 1, "low_vs_prev_close": vals["low"] / prev - 1,
-                      "close_return": vals["close"] / prev - 1, "close_vs_high": vals["close"] / vals["high"] - 1,
-                      "prev_date": ohlc.index[pos - 1]}, name=d)
+    return pd.Series(
+        {
+            "prev_close": prev,
+            **vals.to_dict(),
+            "high_vs_prev_close": vals["high"] / prev - 1,
+            "low_vs_prev_close": vals["low"] / prev - 1,
+            "close_return": vals["close"] / prev - 1,
+            "close_vs_high": vals["close"] / vals["high"] - 1,
+            "prev_date": ohlc.index[pos - 1],
+        },
+        name=d,
+    )
 
 
 @dataclass(frozen=True)
@@ -103,7 +119,7 @@ def max_drawdown(close: pd.Series, start=None, end=None, *, name: str = "close")
     drawdown 0 with peak = trough = its first observation's running maximum at the end.
     """
     _check_daily(close, name)
-    s = close.loc[_ts(start) if start is not None else None: _ts(end) if end is not None else None]
+    s = close.loc[_ts(start) if start is not None else None : _ts(end) if end is not None else None]
     s = s.astype("float64")
     if len(s) < 2:
         raise DataError(name, "fewer than 2 closes in the window")
@@ -131,8 +147,9 @@ def max_drawdown_intraday(ohlc: pd.DataFrame, start=None, end=None, *, name: str
         if c not in ohlc.columns:
             raise DataError(name, f"missing column {c!r}")
     _check_daily(ohlc, name)
-    w = ohlc.loc[_ts(start) if start is not None else None: _ts(end) if end is not None else None,
-                 ["high", "low"]].astype("float64")
+    w = ohlc.loc[
+        _ts(start) if start is not None else None : _ts(end) if end is not None else None, ["high", "low"]
+    ].astype("float64")
     if len(w) < 1:
         raise DataError(name, "no sessions in the window")
     if w.isna().any().any() or (w <= 0).any().any():
@@ -143,8 +160,9 @@ def max_drawdown_intraday(ohlc: pd.DataFrame, start=None, end=None, *, name: str
     return Drawdown(float(dd.loc[t]), p, float(w.loc[p, "high"]), t, float(w.loc[t, "low"]))
 
 
-def period_returns(panel: pd.DataFrame, start, end, *, key: str = "ticker", column: str = "close",
-                   name: str = "panel") -> pd.Series:
+def period_returns(
+    panel: pd.DataFrame, start, end, *, key: str = "ticker", column: str = "close", name: str = "panel"
+) -> pd.Series:
     """Close-to-close return of every ``key`` of a long panel from session ``start`` to ``end``.
 
     ``panel``: long frame indexed by session label with columns ``key`` and ``column``. Raises if a
@@ -156,8 +174,9 @@ def period_returns(panel: pd.DataFrame, start, end, *, key: str = "ticker", colu
     s, e = _ts(start), _ts(end)
     if e <= s:
         raise ValueError(f"end {e.date()} must be after start {s.date()}")
-    wide = panel.reset_index().pivot_table(index=panel.index.name or "index", columns=key, values=column,
-                                           aggfunc="first")
+    wide = panel.reset_index().pivot_table(
+        index=panel.index.name or "index", columns=key, values=column, aggfunc="first"
+    )
     for d in (s, e):
         if d not in wide.index:
             raise DataError(name, f"no rows on {d.date()}")
@@ -187,8 +206,12 @@ def breadth(returns: pd.Series, weights: pd.Series | None = None) -> pd.Series:
         raise ValueError(f"breadth: NaN return for {list(r.index[r.isna()])}")
     if r.index.has_duplicates:
         raise ValueError("breadth: duplicate names")
-    out = {"n": int(len(r)), "share_up": float((r > 0).mean()), "eqw_return": float(r.mean()),
-           "median_return": float(r.median())}
+    out = {
+        "n": int(len(r)),
+        "share_up": float((r > 0).mean()),
+        "eqw_return": float(r.mean()),
+        "median_return": float(r.median()),
+    }
     if weights is not None:
         w = pd.to_numeric(weights, errors="coerce").astype("float64").reindex(r.index)
         if w.isna().any():

@@ -2,15 +2,15 @@
 
 Markets (``market`` arguments):
 
-========  =============================  ==================  ===============================
-key       close                          calendar            notes
-========  =============================  ==================  ===============================
-``NY``    NYSE close, 16:00 ET           XNYS                early closes (13:00) honoured;
-                                                             20:00 UTC in EDT, 21:00 UTC in EST
-``HK``    HKEX close, 16:00 HKT          XHKG                08:00 UTC; half days honoured
-``SH``    SSE close, 15:00 CST           XSHG                07:00 UTC; Golden Week closed
-``LBMA``  LBMA gold PM fix, 15:00 London XLON sessions       14:00 UTC in BST, 15:00 UTC in GMT
-========  =============================  ==================  ===============================
+========  ==============================  ==================  ===============================
+key       close                           calendar            notes
+========  ==============================  ==================  ===============================
+``NY``    NYSE close, 16:00 ET            XNYS                early closes (13:00) honoured;
+                                                              20:00 UTC in EDT, 21:00 UTC in EST
+``HK``    HKEX close, 16:00 HKT           XHKG                08:00 UTC; half days honoured
+``SH``    SSE close, 15:00 CST            XSHG                07:00 UTC; Golden Week closed
+``LBMA``  LBMA gold PM fix, 15:00 London  XLON sessions       14:00 UTC in BST, 15:00 UTC in GMT
+========  ==============================  ==================  ===============================
 
 Daily exchange data in :mod:`mktlib.data` are indexed by the session date (a label at 00:00 UTC);
 :func:`closes` maps those labels to the real close instant in UTC. Crypto trades around the clock:
@@ -25,10 +25,10 @@ the next session's return.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import time
-import warnings
-from functools import lru_cache
+from functools import cache
 
 import exchange_calendars as xcals
 import pandas as pd
@@ -52,8 +52,9 @@ MARKETS: dict[str, Market] = {
     "NY": Market("NY", "New York Stock Exchange close (16:00 ET)", "XNYS"),
     "HK": Market("HK", "Hong Kong Exchange close (16:00 HKT)", "XHKG"),
     "SH": Market("SH", "Shanghai Stock Exchange close (15:00 CST)", "XSHG"),
-    "LBMA": Market("LBMA", "LBMA gold PM fix (15:00 London)", "XLON", time(15, 0), "Europe/London",
-                   skip_early_closes=True),
+    "LBMA": Market(
+        "LBMA", "LBMA gold PM fix (15:00 London)", "XLON", time(15, 0), "Europe/London", skip_early_closes=True
+    ),
 }
 
 
@@ -63,7 +64,7 @@ def _market(market: str) -> Market:
     return MARKETS[market]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _calendar(code: str):
     with warnings.catch_warnings():  # exchange_calendars' own pandas-4 deprecation noise
         warnings.simplefilter("ignore", category=FutureWarning)
@@ -98,7 +99,7 @@ def closes(market: str, start=None, end=None) -> pd.DataFrame:
     for name, t in (("start", start), ("end", end)):
         if t.tzinfo is not None:
             raise ValueError(f"{name} must be a date (naive), got {t}")
-    sched = sched.loc[start.normalize():end.normalize()]
+    sched = sched.loc[start.normalize() : end.normalize()]
     if m.fixing is not None:
         local = pd.DatetimeIndex(sched.index + pd.Timedelta(hours=m.fixing.hour, minutes=m.fixing.minute))
         close_utc = local.tz_localize(m.fixing_tz).tz_convert("UTC")
@@ -116,8 +117,14 @@ def is_session(market: str, dates) -> pd.Series:
     return pd.Series(d.normalize().isin(sessions), index=d)
 
 
-def price_at(bars: pd.DataFrame, times, *, bar_length: pd.Timedelta | str | None = None,
-             column: str = "close", max_staleness: pd.Timedelta | str = "1h") -> pd.DataFrame:
+def price_at(
+    bars: pd.DataFrame,
+    times,
+    *,
+    bar_length: pd.Timedelta | str | None = None,
+    column: str = "close",
+    max_staleness: pd.Timedelta | str = "1h",
+) -> pd.DataFrame:
     """The last traded price at each instant in ``times``, from OHLC bars indexed by bar OPEN time (UTC).
 
     The price at instant T is the ``column`` value of the last bar that has *ended* by T
@@ -138,14 +145,22 @@ def price_at(bars: pd.DataFrame, times, *, bar_length: pd.Timedelta | str | None
     stale = (t - bar_end) > pd.Timedelta(max_staleness)
     if stale.any():
         i = int(stale.argmax())
-        raise DataError("price_at", f"price at {t[i]} would come from a bar ending {bar_end[i]} "
-                                    f"(more than {max_staleness} earlier)")
+        raise DataError(
+            "price_at", f"price at {t[i]} would come from a bar ending {bar_end[i]} (more than {max_staleness} earlier)"
+        )
     return pd.DataFrame({"price": ends.to_numpy()[pos], "bar_end": bar_end}, index=t)
 
 
-def crypto_at_closes(bars: pd.DataFrame, market: str, start=None, end=None, *,
-                     bar_length: pd.Timedelta | str | None = None, column: str = "close",
-                     max_staleness: pd.Timedelta | str = "1h") -> pd.DataFrame:
+def crypto_at_closes(
+    bars: pd.DataFrame,
+    market: str,
+    start=None,
+    end=None,
+    *,
+    bar_length: pd.Timedelta | str | None = None,
+    column: str = "close",
+    max_staleness: pd.Timedelta | str = "1h",
+) -> pd.DataFrame:
     """A 24/7 asset sampled at each close of ``market``, with returns between consecutive closes.
 
     ``bars``: OHLC bars indexed by bar open time (UTC), e.g. ``mktlib.data.load("btc_spot_1h")``.
@@ -180,6 +195,8 @@ def session_returns(daily: pd.Series, market: str) -> pd.Series:
     """
     ok = is_session(market, daily.index)
     if not ok.all():
-        raise DataError(f"session_returns[{market}]", f"{int((~ok).sum())} date(s) are not sessions, "
-                                                      f"first {ok.index[~ok.to_numpy()][0].date()}")
+        raise DataError(
+            f"session_returns[{market}]",
+            f"{int((~ok).sum())} date(s) are not sessions, first {ok.index[~ok.to_numpy()][0].date()}",
+        )
     return daily.pct_change()

@@ -51,7 +51,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -77,12 +76,35 @@ CHAPTERS = {
     "epilogue": ("With hindsight", "notebooks/08-epilogue"),
 }
 # Modules whose import registers evaluators: one per chapter, in mktlib/verdicts/.
-EVALUATOR_MODULES: list[str] = [f"mktlib.verdicts.{m}" for m in
-                                ("episode", "leverage", "funding", "transmission", "macro", "flows")]
-LEDGER_FIELDS = ["claim", "part", "type", "measure", "value", "unit", "interval_low", "interval_high",
-                 "p_value", "p_holm", "p_bh", "verdict", "primary_verdict", "stability", "n_specifications",
-                 "rule", "rule_status", "rule_set_on", "reason", "chapter", "article", "title",
-                 "statement", "quote"]
+EVALUATOR_MODULES: list[str] = [
+    f"mktlib.verdicts.{m}" for m in ("episode", "leverage", "funding", "transmission", "macro", "flows")
+]
+LEDGER_FIELDS = [
+    "claim",
+    "part",
+    "type",
+    "measure",
+    "value",
+    "unit",
+    "interval_low",
+    "interval_high",
+    "p_value",
+    "p_holm",
+    "p_bh",
+    "verdict",
+    "primary_verdict",
+    "stability",
+    "n_specifications",
+    "rule",
+    "rule_status",
+    "rule_set_on",
+    "reason",
+    "chapter",
+    "article",
+    "title",
+    "statement",
+    "quote",
+]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -119,7 +141,7 @@ class PartSpec:
     rule: str
     rule_status: str
     rule_set_on: str
-    estimated: tuple[str, ...] = ()      # measures that are estimates: each needs an interval
+    estimated: tuple[str, ...] = ()  # measures that are estimates: each needs an interval
 
 
 @lru_cache(maxsize=1)
@@ -129,8 +151,15 @@ def registry() -> dict[str, Claim]:
     out: dict[str, Claim] = {}
     for r in raw:
         measures = tuple(Measure(str(m["id"]), str(m["unit"]), str(m["description"])) for m in r["measures"])
-        c = Claim(str(r["id"]), str(r["article"]), str(r["title"]), str(r["claim"]), str(r["quote"]),
-                  str(r["chapter"]), measures)
+        c = Claim(
+            str(r["id"]),
+            str(r["article"]),
+            str(r["title"]),
+            str(r["claim"]),
+            str(r["quote"]),
+            str(r["chapter"]),
+            measures,
+        )
         if c.id in out:
             raise ValueError(f"{REGISTRY_PATH.name}: duplicate claim {c.id}")
         if c.chapter not in CHAPTERS:
@@ -184,7 +213,7 @@ def _check_protocol(pr: dict[str, Any]) -> None:
             unknown = set(p["measures"]) - measures
             if unknown:
                 raise ValueError(f"{where}: part {p['id']} names measures not in the registry: {sorted(unknown)}")
-            pd.Timestamp(str(p["rule_set_on"]))       # a date
+            pd.Timestamp(str(p["rule_set_on"]))  # a date
         grid = entry.get("grid") or {}
         primary = entry.get("primary") or {}
         for k, values in grid.items():
@@ -201,15 +230,34 @@ def parts(claim_id: str | None = None) -> list[PartSpec]:
     out = []
     for cid in ids:
         entry = pr["claims"].get(cid)
-        if entry is None:                       # not yet in the protocol: one part, the evaluator's rule
-            out.append(PartSpec(cid, cid, "unclassified", registry()[cid].claim,
-                                tuple(m.id for m in registry()[cid].measures), _LEGACY_RULES.get(cid, ""),
-                                "post hoc", "2026-11-21"))
+        if entry is None:  # not yet in the protocol: one part, the evaluator's rule
+            out.append(
+                PartSpec(
+                    cid,
+                    cid,
+                    "unclassified",
+                    registry()[cid].claim,
+                    tuple(m.id for m in registry()[cid].measures),
+                    _LEGACY_RULES.get(cid, ""),
+                    "post hoc",
+                    "2026-11-21",
+                )
+            )
             continue
         for p in entry["parts"]:
-            out.append(PartSpec(str(p["id"]), cid, str(p["type"]), str(p["statement"]), tuple(p["measures"]),
-                                " ".join(str(p["rule"]).split()), str(p["rule_status"]),
-                                str(p["rule_set_on"]), tuple(p.get("estimated") or ())))
+            out.append(
+                PartSpec(
+                    str(p["id"]),
+                    cid,
+                    str(p["type"]),
+                    str(p["statement"]),
+                    tuple(p["measures"]),
+                    " ".join(str(p["rule"]).split()),
+                    str(p["rule_status"]),
+                    str(p["rule_set_on"]),
+                    tuple(p.get("estimated") or ()),
+                )
+            )
     return out
 
 
@@ -250,8 +298,7 @@ class Spec(Mapping):
     specification); ``spec.adjusted(test_id, p)`` (Holm/BH adjusted across the ledger family, with
     this test's p-value substituted)."""
 
-    def __init__(self, claim: str, values: dict[str, Any], primary: bool,
-                 family: pd.Series | None = None) -> None:
+    def __init__(self, claim: str, values: dict[str, Any], primary: bool, family: pd.Series | None = None) -> None:
         self.claim = claim
         self._values = dict(values)
         self.primary = primary
@@ -277,7 +324,7 @@ class Spec(Mapping):
         return defaults()
 
     def adjusted(self, test_id: str, p: float) -> Adjusted:
-        if self._family is None:               # first pass: the family is being collected
+        if self._family is None:  # first pass: the family is being collected
             return Adjusted(float(p), float(p), float(p))
         fam = self._family.copy()
         fam[test_id] = float(p)
@@ -344,9 +391,13 @@ def evaluator(claim_id: str, rule: str | None = None) -> Callable:
 
     (``rule=`` is the legacy form: a zero-argument function with its rule in words.)
     """
+
     def deco(fn: Callable) -> Callable:
-        if claim_id in EVALUATORS and getattr(EVALUATORS[claim_id], "__wrapped_fn__", None) is not fn \
-                and EVALUATORS[claim_id] is not fn:
+        if (
+            claim_id in EVALUATORS
+            and getattr(EVALUATORS[claim_id], "__wrapped_fn__", None) is not fn
+            and EVALUATORS[claim_id] is not fn
+        ):
             raise ValueError(f"claim {claim_id} already has an evaluator")
         if rule is not None:
             _LEGACY.add(claim_id)
@@ -354,6 +405,7 @@ def evaluator(claim_id: str, rule: str | None = None) -> Callable:
 
             def wrapped(spec: Spec) -> Evaluation:
                 return fn()
+
             wrapped.__wrapped_fn__ = fn  # type: ignore[attr-defined]
             EVALUATORS[claim_id] = wrapped
         else:
@@ -367,9 +419,11 @@ def rule(part_id: str) -> Callable:
     """Decorator registering a part's verdict rule as a pure function of named inputs (returns a
     verdict). The framework checks that the evaluator's verdict equals ``fn(**part.inputs)`` and
     :func:`reachability` runs it over the part's input space."""
+
     def deco(fn: Callable[..., str]) -> Callable[..., str]:
         RULE_FUNCTIONS[part_id] = fn
         return fn
+
     return deco
 
 
@@ -377,9 +431,11 @@ def input_space(part_id: str) -> Callable:
     """Decorator registering a function that returns the inputs a part's rule could see on the real
     data (a DataFrame whose columns are the rule's arguments, e.g. the same statistics over every
     comparable window of the history)."""
+
     def deco(fn: Callable[[], pd.DataFrame]) -> Callable[[], pd.DataFrame]:
         INPUT_SPACES[part_id] = fn
         return fn
+
     return deco
 
 
@@ -402,7 +458,7 @@ def specifications(claim_id: str) -> list[dict[str, Any]]:
     if grid:
         keys = list(grid)
         for combo in itertools.product(*(grid[k] for k in keys)):
-            s = {**base, **dict(zip(keys, combo))}
+            s = {**base, **dict(zip(keys, combo, strict=True))}
             if s != base:
                 specs.append(s)
     return specs
@@ -412,11 +468,12 @@ def _check(claim_id: str, ev: Evaluation, spec: Spec) -> Evaluation:
     claim = registry()[claim_id]
     expected = {m.id for m in claim.measures}
     if set(ev.values) != expected:
-        raise ValueError(f"{claim_id}: evaluator returned measures {sorted(ev.values)}, "
-                         f"registry has {sorted(expected)}")
-    if isinstance(ev.parts, str):                         # legacy positional form (values, verdict, reason)
+        raise ValueError(
+            f"{claim_id}: evaluator returned measures {sorted(ev.values)}, registry has {sorted(expected)}"
+        )
+    if isinstance(ev.parts, str):  # legacy positional form (values, verdict, reason)
         ev.verdict, ev.reason, ev.parts, ev.intervals = ev.parts, str(ev.intervals), {}, {}
-    if ev.verdict is not None and not ev.parts:          # legacy form
+    if ev.verdict is not None and not ev.parts:  # legacy form
         ev.parts = {claim_id: Part(ev.verdict, ev.reason)}
     want = [p.id for p in parts(claim_id)]
     if sorted(ev.parts) != sorted(want):
@@ -429,8 +486,10 @@ def _check(claim_id: str, ev: Evaluation, spec: Spec) -> Evaluation:
         if pid in RULE_FUNCTIONS:
             got = RULE_FUNCTIONS[pid](**p.inputs)
             if got != p.verdict:
-                raise ValueError(f"{claim_id}: part {pid} says {p.verdict!r} but its registered rule gives "
-                                 f"{got!r} on its inputs {p.inputs}")
+                raise ValueError(
+                    f"{claim_id}: part {pid} says {p.verdict!r} but its registered rule gives "
+                    f"{got!r} on its inputs {p.inputs}"
+                )
     if spec.primary:
         for ps in parts(claim_id):
             for m in ps.estimated:
@@ -472,11 +531,21 @@ def _compute(claim_ids: Iterable[str] | None = None) -> LedgerResult:
     specs = {cid: specifications(cid) for cid in ids}
     # pass 1: primary specifications, collecting the family of p-values
     first = {cid: _run(cid, specs[cid][0], True, None) for cid in ids}
-    fam_rows = {tid: {"claim": cid, "p": t.p, "measure": t.measure, "mde": t.mde, "power_note": t.power_note,
-                      "description": t.description}
-                for cid, ev in first.items() for tid, t in ev.tests.items()}
-    family = pd.DataFrame.from_dict(fam_rows, orient="index",
-                                    columns=["claim", "p", "measure", "mde", "power_note", "description"])
+    fam_rows = {
+        tid: {
+            "claim": cid,
+            "p": t.p,
+            "measure": t.measure,
+            "mde": t.mde,
+            "power_note": t.power_note,
+            "description": t.description,
+        }
+        for cid, ev in first.items()
+        for tid, t in ev.tests.items()
+    }
+    family = pd.DataFrame.from_dict(
+        fam_rows, orient="index", columns=["claim", "p", "measure", "mde", "power_note", "description"]
+    )
     pser = family["p"].astype(float) if len(family) else pd.Series(dtype=float)
     if len(family):
         adj = inference.adjust_pvalues(pser)
@@ -491,8 +560,17 @@ def _compute(claim_ids: Iterable[str] | None = None) -> LedgerResult:
             ev = primary[cid] if i == 0 else _run(cid, s, False, pser)
             key = json.dumps({k: _plain(v) for k, v in s.items()}, sort_keys=True)
             for pid, p in ev.parts.items():
-                rows.append({"claim": cid, "part": pid, "spec": key, "primary": i == 0, "verdict": p.verdict,
-                             "statistic": _num(p.statistic), "threshold": _num(p.threshold)})
+                rows.append(
+                    {
+                        "claim": cid,
+                        "part": pid,
+                        "spec": key,
+                        "primary": i == 0,
+                        "verdict": p.verdict,
+                        "statistic": _num(p.statistic),
+                        "threshold": _num(p.threshold),
+                    }
+                )
     grid = pd.DataFrame(rows, columns=["claim", "part", "spec", "primary", "verdict", "statistic", "threshold"])
     summary = _summarise(primary, grid)
     return LedgerResult(primary, grid, family, summary, protocol_sha256())
@@ -521,10 +599,23 @@ def _summarise(primary: dict[str, Evaluation], grid: pd.DataFrame) -> pd.DataFra
             verdict = pv
             if stab is not None and stab < thr - 1e-12 and pv != "not testable":
                 verdict = "inconclusive"
-            out.append({"claim": cid, "part": ps.id, "type": ps.type, "statement": ps.statement,
-                        "verdict": verdict, "primary_verdict": pv, "stability": stab, "n_specifications": n,
-                        "verdict_counts": counts, "reason": ev.parts[ps.id].reason,
-                        "rule": ps.rule, "rule_status": ps.rule_status, "rule_set_on": ps.rule_set_on})
+            out.append(
+                {
+                    "claim": cid,
+                    "part": ps.id,
+                    "type": ps.type,
+                    "statement": ps.statement,
+                    "verdict": verdict,
+                    "primary_verdict": pv,
+                    "stability": stab,
+                    "n_specifications": n,
+                    "verdict_counts": counts,
+                    "reason": ev.parts[ps.id].reason,
+                    "rule": ps.rule,
+                    "rule_status": ps.rule_status,
+                    "rule_set_on": ps.rule_set_on,
+                }
+            )
     return pd.DataFrame(out)
 
 
@@ -540,6 +631,7 @@ def _cache_key() -> str:
 
 def _cache_path() -> Path:
     from mktlib.data.cache import cache_dir
+
     return cache_dir() / f"ledger-{_cache_key()}.pkl"
 
 
@@ -560,7 +652,7 @@ def result(*, use_cache: bool = True) -> LedgerResult:
             if isinstance(res, LedgerResult):
                 _MEMO[key] = res
                 return res
-        except Exception:           # a corrupt or stale pickle: recompute
+        except Exception:  # a corrupt or stale pickle: recompute
             pass
     res = _compute()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -640,21 +732,37 @@ def ledger(claim_ids: list[str] | None = None) -> pd.DataFrame:
         units = {m.id: m.unit for m in claim.measures}
         for ps in parts(cid):
             s = summ.loc[ps.id]
-            for mid in (ps.measures or (None,)):
+            for mid in ps.measures or (None,):
                 t = fam[fam["measure"] == mid] if mid is not None and len(fam) else fam.iloc[:0]
                 lo, hi = ev.intervals.get(mid, (None, None)) if mid else (None, None)
-                rows.append({
-                    "claim": cid, "part": ps.id, "type": ps.type, "measure": mid,
-                    "value": _plain(ev.values[mid]) if mid else None, "unit": units.get(mid),
-                    "interval_low": _num(lo), "interval_high": _num(hi),
-                    "p_value": _num(t["p"].iloc[0]) if len(t) else None,
-                    "p_holm": _num(t["p_holm"].iloc[0]) if len(t) else None,
-                    "p_bh": _num(t["p_bh"].iloc[0]) if len(t) else None,
-                    "verdict": s["verdict"], "primary_verdict": s["primary_verdict"],
-                    "stability": _num(s["stability"]), "n_specifications": int(s["n_specifications"]),
-                    "rule": ps.rule, "rule_status": ps.rule_status, "rule_set_on": ps.rule_set_on,
-                    "reason": s["reason"], "chapter": claim.chapter, "article": claim.article,
-                    "title": claim.title, "statement": ps.statement, "quote": claim.quote})
+                rows.append(
+                    {
+                        "claim": cid,
+                        "part": ps.id,
+                        "type": ps.type,
+                        "measure": mid,
+                        "value": _plain(ev.values[mid]) if mid else None,
+                        "unit": units.get(mid),
+                        "interval_low": _num(lo),
+                        "interval_high": _num(hi),
+                        "p_value": _num(t["p"].iloc[0]) if len(t) else None,
+                        "p_holm": _num(t["p_holm"].iloc[0]) if len(t) else None,
+                        "p_bh": _num(t["p_bh"].iloc[0]) if len(t) else None,
+                        "verdict": s["verdict"],
+                        "primary_verdict": s["primary_verdict"],
+                        "stability": _num(s["stability"]),
+                        "n_specifications": int(s["n_specifications"]),
+                        "rule": ps.rule,
+                        "rule_status": ps.rule_status,
+                        "rule_set_on": ps.rule_set_on,
+                        "reason": s["reason"],
+                        "chapter": claim.chapter,
+                        "article": claim.article,
+                        "title": claim.title,
+                        "statement": ps.statement,
+                        "quote": claim.quote,
+                    }
+                )
     return pd.DataFrame(rows, columns=LEDGER_FIELDS)
 
 
@@ -664,8 +772,14 @@ def export(fmt: str = "json", claim_ids: list[str] | None = None) -> str:
     led = ledger(claim_ids)
     rows = led.astype(object).where(led.notna(), None).to_dict(orient="records")
     if fmt == "json":
-        return json.dumps({"schema": SCHEMA, "protocol_sha256": result().protocol_sha256, "rows": rows},
-                          indent=1, ensure_ascii=False) + "\n"
+        return (
+            json.dumps(
+                {"schema": SCHEMA, "protocol_sha256": result().protocol_sha256, "rows": rows},
+                indent=1,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     if fmt == "csv":
         buf = io.StringIO()
         led.to_csv(buf, index=False, lineterminator="\n")
@@ -684,11 +798,32 @@ def claims_table() -> pd.DataFrame:
     primary_verdict, stability, n_specifications, rule, rule_status, rule_set_on, reason."""
     s = result().summary
     reg = registry()
-    s = s.assign(article=s["claim"].map(lambda c: reg[c].article), title=s["claim"].map(lambda c: reg[c].title),
-                 quote=s["claim"].map(lambda c: reg[c].quote), chapter=s["claim"].map(lambda c: reg[c].chapter))
-    return s[["claim", "part", "type", "article", "title", "statement", "quote", "chapter", "verdict",
-              "primary_verdict", "stability", "n_specifications", "rule", "rule_status", "rule_set_on",
-              "reason"]]
+    s = s.assign(
+        article=s["claim"].map(lambda c: reg[c].article),
+        title=s["claim"].map(lambda c: reg[c].title),
+        quote=s["claim"].map(lambda c: reg[c].quote),
+        chapter=s["claim"].map(lambda c: reg[c].chapter),
+    )
+    return s[
+        [
+            "claim",
+            "part",
+            "type",
+            "article",
+            "title",
+            "statement",
+            "quote",
+            "chapter",
+            "verdict",
+            "primary_verdict",
+            "stability",
+            "n_specifications",
+            "rule",
+            "rule_status",
+            "rule_set_on",
+            "reason",
+        ]
+    ]
 
 
 def rule_of(part_or_claim: str) -> str:
@@ -725,8 +860,16 @@ def reachability() -> pd.DataFrame:
         fn = RULE_FUNCTIONS.get(ps.id)
         gv = sorted(set(res.grid.loc[res.grid["part"] == ps.id, "verdict"]))
         if fn is None:
-            out.append({"part": ps.id, "type": ps.type, "n_inputs": 0, "reachable": None,
-                        "grid_verdicts": gv, "source": "no rule function"})
+            out.append(
+                {
+                    "part": ps.id,
+                    "type": ps.type,
+                    "n_inputs": 0,
+                    "reachable": None,
+                    "grid_verdicts": gv,
+                    "source": "no rule function",
+                }
+            )
             continue
         if ps.id in INPUT_SPACES:
             space = INPUT_SPACES[ps.id]()
@@ -734,10 +877,22 @@ def reachability() -> pd.DataFrame:
         else:
             space = pd.DataFrame([res.primary[ps.claim].parts[ps.id].inputs])
             src = "primary inputs only"
-        reach = sorted({fn(**{k: _plain(v) if not isinstance(v, float) else v for k, v in r.items()})
-                        for r in space.to_dict(orient="records")})
-        out.append({"part": ps.id, "type": ps.type, "n_inputs": len(space), "reachable": reach,
-                    "grid_verdicts": gv, "source": src})
+        reach = sorted(
+            {
+                fn(**{k: _plain(v) if not isinstance(v, float) else v for k, v in r.items()})
+                for r in space.to_dict(orient="records")
+            }
+        )
+        out.append(
+            {
+                "part": ps.id,
+                "type": ps.type,
+                "n_inputs": len(space),
+                "reachable": reach,
+                "grid_verdicts": gv,
+                "source": src,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -771,7 +926,7 @@ def fmt_value(value: Value, unit: str | None) -> str:
     return f"{value} {unit}"
 
 
-def _fmt(value: Value, unit: str) -> str:          # kept for the notebooks written before fmt_value
+def _fmt(value: Value, unit: str) -> str:  # kept for the notebooks written before fmt_value
     return fmt_value(value, unit)
 
 
@@ -780,10 +935,12 @@ def verdict_badge(verdict: str, primary: str | None = None) -> str:
     from mktlib.plotting import VERDICT_COLORS
 
     color = VERDICT_COLORS[verdict]
-    b = (f'<span class="verdict verdict-{verdict.replace(" ", "-")}" style="background:{color};color:white;'
-         f'padding:1px 6px;border-radius:4px;white-space:nowrap">{_esc(verdict)}</span>')
+    b = (
+        f'<span class="verdict verdict-{verdict.replace(" ", "-")}" style="background:{color};color:white;'
+        f'padding:1px 6px;border-radius:4px;white-space:nowrap">{_esc(verdict)}</span>'
+    )
     if primary and primary != verdict:
-        b += f'<br><small>primary specification: {_esc(primary)}</small>'
+        b += f"<br><small>primary specification: {_esc(primary)}</small>"
     return b
 
 
@@ -802,10 +959,12 @@ def render_html(page_dir: str = "notebooks") -> str:
     summ = result().summary.set_index("part")
     depth = "../" * len([p for p in page_dir.split("/") if p])
     reg = registry()
-    out = ['<input type="search" class="mktlib-filter" placeholder="filter rows (claim, article, type, verdict...)"'
-           ' oninput="mktlibFilter(this)" style="width:100%;margin:4px 0">',
-           '<table class="mktlib-ledger mktlib-sortable"><thead><tr><th>part</th><th>type</th><th>article</th>'
-           '<th>what was said</th><th>measured</th><th>verdict</th><th>stability</th><th>rule</th></tr></thead><tbody>']
+    out = [
+        '<input type="search" class="mktlib-filter" placeholder="filter rows (claim, article, type, verdict...)"'
+        ' oninput="mktlibFilter(this)" style="width:100%;margin:4px 0">',
+        '<table class="mktlib-ledger mktlib-sortable"><thead><tr><th>part</th><th>type</th><th>article</th>'
+        "<th>what was said</th><th>measured</th><th>verdict</th><th>stability</th><th>rule</th></tr></thead><tbody>",
+    ]
     for ps in parts():
         claim = reg[ps.claim]
         rows = led[led["part"] == ps.id]
@@ -821,19 +980,21 @@ def render_html(page_dir: str = "notebooks") -> str:
                 txt += f" (p {r.p_value:.3g}; Holm {r.p_holm:.3g}; BH {r.p_bh:.3g})"
             measured.append(txt)
         stab = s["stability"]
-        stab_txt = ("one specification" if stab is None or stab != stab else
-                    f"{stab:.0%} of {int(s['n_specifications'])}")
+        stab_txt = (
+            "one specification" if stab is None or stab != stab else f"{stab:.0%} of {int(s['n_specifications'])}"
+        )
         out.append(
             f'<tr id="claim-{ps.id}"><td data-sort="{_esc(ps.id)}"><b>{_esc(ps.id)}</b></td>'
             f"<td>{_esc(ps.type)}</td><td><small>{_esc(article_names(claim.article))}</small></td>"
             f"<td><b>{_esc(ps.statement)}</b><br><i>&ldquo;{_esc(claim.quote)}&rdquo;</i></td>"
             f"<td><small>{'<br>'.join(measured) or 'n/a'}</small></td>"
-            f"<td data-sort=\"{_esc(s['verdict'])}\">{verdict_badge(s['verdict'], s['primary_verdict'])}"
+            f'<td data-sort="{_esc(s["verdict"])}">{verdict_badge(s["verdict"], s["primary_verdict"])}'
             f"<br><small>{_esc(s['reason'])}</small></td>"
-            f"<td data-sort=\"{'' if stab is None or stab != stab else f'{stab:.3f}'}\">{_esc(stab_txt)}</td>"
+            f'<td data-sort="{"" if stab is None or stab != stab else f"{stab:.3f}"}">{_esc(stab_txt)}</td>'
             f"<td><small><b>{_esc(provenance_label(ps))}</b></small><details><summary><small>rule</small></summary>"
             f"<small>{_esc(ps.rule)}</small></details>"
-            f'<small><a href="{depth}{doc}.html#claim-{ps.claim.lower()}">{_esc(title)}</a></small></td></tr>')
+            f'<small><a href="{depth}{doc}.html#claim-{ps.claim.lower()}">{_esc(title)}</a></small></td></tr>'
+        )
     out.append("</tbody></table>")
     out.append(_TABLE_JS)
     return "\n".join(out)
@@ -860,11 +1021,14 @@ def render_summary_html(page_dir: str = "notebooks") -> str:
     table = claims_table()
     order = {v: i for i, v in enumerate(VERDICTS)}
     torder = {t: i for i, t in enumerate(TYPES)}
-    table = table.assign(_t=table["type"].map(torder).fillna(9), _o=table["verdict"].map(order)
-                         ).sort_values(["_t", "_o"], kind="stable")
-    out = ['<table class="mktlib-ledger-summary mktlib-sortable"><thead><tr><th>part</th><th>type</th>'
-           "<th>what was said</th><th>verdict</th><th>stability</th><th>rule</th><th>discussed in</th>"
-           "</tr></thead><tbody>"]
+    table = table.assign(_t=table["type"].map(torder).fillna(9), _o=table["verdict"].map(order)).sort_values(
+        ["_t", "_o"], kind="stable"
+    )
+    out = [
+        '<table class="mktlib-ledger-summary mktlib-sortable"><thead><tr><th>part</th><th>type</th>'
+        "<th>what was said</th><th>verdict</th><th>stability</th><th>rule</th><th>discussed in</th>"
+        "</tr></thead><tbody>"
+    ]
     for r in table.itertuples():
         title, doc = CHAPTERS[r.chapter]
         stab = "" if r.stability is None or r.stability != r.stability else f"{r.stability:.0%}"
@@ -872,7 +1036,8 @@ def render_summary_html(page_dir: str = "notebooks") -> str:
             f'<tr><td><a href="#claim-{_esc(r.part)}"><b>{_esc(r.part)}</b></a></td><td>{_esc(r.type)}</td>'
             f"<td>{_esc(r.statement)}</td><td>{verdict_badge(r.verdict, r.primary_verdict)}</td>"
             f"<td>{stab}</td><td><small>{_esc(r.rule_status)}</small></td>"
-            f'<td><a href="{depth}{doc}.html#claim-{r.claim.lower()}">{_esc(title)}</a></td></tr>')
+            f'<td><a href="{depth}{doc}.html#claim-{r.claim.lower()}">{_esc(title)}</a></td></tr>'
+        )
     out.append("</tbody></table>")
     return "\n".join(out)
 
@@ -881,8 +1046,9 @@ def article_names(article: str) -> str:
     """The commentaries a claim comes from, by title (never by file number): "003, 001" ->
     '"Global big dump, what exactly happened?"; "ETF & DAT double kill"'."""
     arts = articles()
-    return "; ".join(f"\u201c{arts[a.strip()]['title']}\u201d" if a.strip() in arts else a.strip()
-                     for a in article.split(","))
+    return "; ".join(
+        f"\u201c{arts[a.strip()]['title']}\u201d" if a.strip() in arts else a.strip() for a in article.split(",")
+    )
 
 
 def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
@@ -893,11 +1059,12 @@ def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
     claim = registry()[claim_id]
     led = ledger([claim_id])
     summ = result().summary.set_index("part")
-    out = [f'<div class="mktlib-claim-card" id="card-{claim_id.lower()}" style="border:1px solid #ddd;'
-           f'border-radius:6px;padding:8px 12px;margin:8px 0">',
-           f"<div><b>{_esc(claim_id)}: {_esc(claim.title)}</b></div>",
-           f"<div><i>&ldquo;{_esc(claim.quote)}&rdquo;</i> <small>({_esc(article_names(claim.article))})"
-           "</small></div>"]
+    out = [
+        f'<div class="mktlib-claim-card" id="card-{claim_id.lower()}" style="border:1px solid #ddd;'
+        f'border-radius:6px;padding:8px 12px;margin:8px 0">',
+        f"<div><b>{_esc(claim_id)}: {_esc(claim.title)}</b></div>",
+        f"<div><i>&ldquo;{_esc(claim.quote)}&rdquo;</i> <small>({_esc(article_names(claim.article))})</small></div>",
+    ]
     for ps in parts(claim_id):
         s = summ.loc[ps.id]
         rows = led[led["part"] == ps.id]
@@ -912,8 +1079,11 @@ def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
             meas.append(t)
         stab = s["stability"]
         counts = ", ".join(f"{k} {v}" for k, v in sorted(s["verdict_counts"].items(), key=lambda kv: -kv[1]))
-        stab_txt = ("no analyst choice (one specification)" if stab is None or stab != stab else
-                    f"{stab:.0%} of {int(s['n_specifications'])} specifications give the primary verdict ({counts})")
+        stab_txt = (
+            "no analyst choice (one specification)"
+            if stab is None or stab != stab
+            else f"{stab:.0%} of {int(s['n_specifications'])} specifications give the primary verdict ({counts})"
+        )
         out.append(
             f'<div style="margin-top:6px;padding-left:8px;border-left:3px solid #eee">'
             f"<div><b>{_esc(ps.id)}</b> <small>[{_esc(ps.type)}]</small> {_esc(ps.statement)} &nbsp;"
@@ -922,7 +1092,8 @@ def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
             f"<div><small><b>Why:</b> {_esc(s['reason'])}</small></div>"
             f"<div><small><b>Stability:</b> {_esc(stab_txt)}</small></div>"
             f"<details><summary><small>Rule: {_esc(provenance_label(ps))}</small></summary>"
-            f"<small>{_esc(ps.rule)}</small></details></div>")
+            f"<small>{_esc(ps.rule)}</small></details></div>"
+        )
     out.append("</div>")
     return "\n".join(out)
 
@@ -950,9 +1121,11 @@ def check_changes_log(protocol_sha: str | None = None, log: list[dict[str, Any]]
             raise ValueError(f"{CHANGES_PATH.name}: entry {i + 1} lacks {missing}")
     recorded = [e.get("protocol_sha256") for e in log if e.get("protocol_sha256")]
     if not recorded or recorded[-1] != protocol_sha:
-        raise ValueError(f"the protocol (sha256 {protocol_sha[:12]}...) changed without an entry in "
-                         f"{CHANGES_PATH.name}: add one (old rule, new rule, why, verdicts moved) recording "
-                         f"protocol_sha256: {protocol_sha}")
+        raise ValueError(
+            f"the protocol (sha256 {protocol_sha[:12]}...) changed without an entry in "
+            f"{CHANGES_PATH.name}: add one (old rule, new rule, why, verdicts moved) recording "
+            f"protocol_sha256: {protocol_sha}"
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -999,7 +1172,10 @@ def diff(old: Any, new: Any, *, rel_tol: float = 1e-9) -> pd.DataFrame:
     out = []
     for cid in dict.fromkeys([*vo, *vn]):
         a, b = text(vo.get(cid, {}), cid), text(vn.get(cid, {}), cid)
-        if a != b:
+        same_verdicts = (
+            set(vo.get(cid, {}).values()) == set(vn.get(cid, {}).values()) and len(set(vo.get(cid, {}).values())) == 1
+        )  # split into parts that all keep the verdict
+        if a != b and not same_verdicts:
             out.append({"claim": cid, "kind": "verdict", "item": cid, "old": a or None, "new": b or None})
         mo = {r["measure"]: r.get("value") for r in ro if r["claim"] == cid and r.get("measure")}
         mn = {r["measure"]: r.get("value") for r in rn if r["claim"] == cid and r.get("measure")}
@@ -1010,8 +1186,12 @@ def diff(old: Any, new: Any, *, rel_tol: float = 1e-9) -> pd.DataFrame:
                 out.append({"claim": cid, "kind": "added", "item": m, "old": None, "new": str(mn[m])})
             else:
                 x, y = mo[m], mn[m]
-                same = (x == y) or (isinstance(x, (int, float)) and isinstance(y, (int, float))
-                                    and not isinstance(x, bool) and math.isclose(x, y, rel_tol=rel_tol, abs_tol=1e-12))
+                same = (x == y) or (
+                    isinstance(x, (int, float))
+                    and isinstance(y, (int, float))
+                    and not isinstance(x, bool)
+                    and math.isclose(x, y, rel_tol=rel_tol, abs_tol=1e-12)
+                )
                 if not same:
                     out.append({"claim": cid, "kind": "value", "item": m, "old": str(x), "new": str(y)})
         so = {r.get("part"): r.get("rule_status") for r in ro if r["claim"] == cid and r.get("rule_status")}

@@ -41,7 +41,7 @@ class Agreement:
     n_common: int
     max_abs_diff: float
     max_rel_diff: float
-    n_differ: int          # common points whose difference exceeds the tolerance
+    n_differ: int  # common points whose difference exceeds the tolerance
     worst_at: pd.Timestamp | None
 
     @property
@@ -50,7 +50,7 @@ class Agreement:
 
 
 def compare(a: pd.Series, b: pd.Series, *, atol: float = 0.0, rtol: float = 0.0) -> Agreement:
-    """Compare two series on their common index; a point differs when |a-b| > atol + rtol*|b|.
+    """Compare two series on their common index; a point differs when ``abs(a - b) > atol + rtol * abs(b)``.
 
     >>> import pandas as pd
     >>> a = pd.Series([1.0, 2.0, 3.0], index=[1, 2, 3]); b = pd.Series([1.0, 2.2, 9.0], index=[2, 3, 4])
@@ -64,8 +64,7 @@ def compare(a: pd.Series, b: pd.Series, *, atol: float = 0.0, rtol: float = 0.0)
     d = (j["a"] - j["b"]).abs()
     rel = d / j["b"].abs().where(j["b"] != 0)
     differ = d > atol + rtol * j["b"].abs()
-    return Agreement(len(j), float(d.max()), float(rel.max()), int(differ.sum()),
-                     d.idxmax() if d.max() > 0 else None)
+    return Agreement(len(j), float(d.max()), float(rel.max()), int(differ.sum()), d.idxmax() if d.max() > 0 else None)
 
 
 def coverage_segments(timestamps, max_gap) -> pd.DataFrame:
@@ -98,23 +97,38 @@ class Check:
     agreement: Agreement
     tolerance: str
     unit: str
-    max_share_differ: float = 0.0   # pass rule: share of points outside the tolerance ...
+    max_share_differ: float = 0.0  # pass rule: share of points outside the tolerance ...
     max_rel_diff: float = float("inf")  # ... and the largest relative difference
 
     @property
     def passed(self) -> bool:
         a = self.agreement
-        return (a.n_common > 0 and a.n_differ <= self.max_share_differ * a.n_common
-                and not a.max_rel_diff > self.max_rel_diff)
+        return (
+            a.n_common > 0
+            and a.n_differ <= self.max_share_differ * a.n_common
+            and not a.max_rel_diff > self.max_rel_diff
+        )
 
     def row(self) -> dict:
         a = self.agreement
-        rule = "all within tolerance" if self.max_share_differ == 0 else (
-            f"at most {self.max_share_differ:.1%} outside, none off by more than {self.max_rel_diff:.1%}")
-        return {"check": self.name, "description": self.description, "compared": a.n_common,
-                "max_abs_diff": a.max_abs_diff, "max_rel_diff": a.max_rel_diff, "worst_at": a.worst_at,
-                "unit": self.unit, "tolerance": self.tolerance, "differ": a.n_differ, "pass_rule": rule,
-                "passed": self.passed}
+        rule = (
+            "all within tolerance"
+            if self.max_share_differ == 0
+            else (f"at most {self.max_share_differ:.1%} outside, none off by more than {self.max_rel_diff:.1%}")
+        )
+        return {
+            "check": self.name,
+            "description": self.description,
+            "compared": a.n_common,
+            "max_abs_diff": a.max_abs_diff,
+            "max_rel_diff": a.max_rel_diff,
+            "worst_at": a.worst_at,
+            "unit": self.unit,
+            "tolerance": self.tolerance,
+            "differ": a.n_differ,
+            "pass_rule": rule,
+            "passed": self.passed,
+        }
 
 
 PRICE_COLS = ["open", "high", "low", "close"]
@@ -133,16 +147,26 @@ def _btc_daily_vs_hourly() -> Check:
 
     daily = data.load("btc_spot_1d")
     agg = resample_ohlcv(data.load("btc_spot_1h"), "1D")
-    return Check("btc_1d_vs_1h", "Binance BTCUSDT daily bars = hourly bars aggregated (open, high, low, close)",
-                 _worst(daily, agg, PRICE_COLS, atol=1e-6), "exact (1e-6 USDT)", "USDT")
+    return Check(
+        "btc_1d_vs_1h",
+        "Binance BTCUSDT daily bars = hourly bars aggregated (open, high, low, close)",
+        _worst(daily, agg, PRICE_COLS, atol=1e-6),
+        "exact (1e-6 USDT)",
+        "USDT",
+    )
 
 
 def _btc_daily_two_sources() -> Check:
     from mktlib import data
 
     a, b = data.load("btc_spot_1d"), data.load("btc_spot_1d_fullcols")
-    return Check("btc_1d_two_repos", "BTCUSDT daily bars from two independent upstream repositories",
-                 _worst(a, b, PRICE_COLS, atol=1e-6), "exact (1e-6 USDT)", "USDT")
+    return Check(
+        "btc_1d_two_repos",
+        "BTCUSDT daily bars from two independent upstream repositories",
+        _worst(a, b, PRICE_COLS, atol=1e-6),
+        "exact (1e-6 USDT)",
+        "USDT",
+    )
 
 
 def _etf_funds_sum_to_total() -> Check:
@@ -151,8 +175,13 @@ def _etf_funds_sum_to_total() -> Check:
     by_fund = data.load("etf_flows_by_fund")
     sums = by_fund.groupby(level=0)["flow"].sum()
     totals = by_fund.groupby(level=0)["total"].first()
-    return Check("etf_funds_sum", "US spot-bitcoin ETF flows: per-fund flows sum to the daily total",
-                 compare(sums, totals, atol=0.05), "0.05 (rounding to 0.1)", "USD millions")
+    return Check(
+        "etf_funds_sum",
+        "US spot-bitcoin ETF flows: per-fund flows sum to the daily total",
+        compare(sums, totals, atol=0.05),
+        "0.05 (rounding to 0.1)",
+        "USD millions",
+    )
 
 
 def _etf_two_sources() -> Check:
@@ -160,46 +189,106 @@ def _etf_two_sources() -> Check:
 
     farside = data.load("etf_flows_farside")["total"]
     kitty = data.load("etf_flows_by_fund").groupby(level=0)["total"].first()
-    return Check("etf_totals_two_sources", "US spot-bitcoin ETF daily totals: Farside vs the per-fund file",
-                 compare(kitty, farside, atol=0.05), "0.05", "USD millions")
+    return Check(
+        "etf_totals_two_sources",
+        "US spot-bitcoin ETF daily totals: Farside vs the per-fund file",
+        compare(kitty, farside, atol=0.05),
+        "0.05",
+        "USD millions",
+    )
 
 
-def _series_pair(name: str, description: str, a_id: str, a_col: str, b_id: str, b_col: str, atol: float,
-                 tolerance: str, unit: str, **rule) -> Check:
+def _series_pair(
+    name: str,
+    description: str,
+    a_id: str,
+    a_col: str,
+    b_id: str,
+    b_col: str,
+    atol: float,
+    tolerance: str,
+    unit: str,
+    **rule,
+) -> Check:
     from mktlib import data
 
-    return Check(name, description, compare(data.load(a_id)[a_col], data.load(b_id)[b_col], atol=atol),
-                 tolerance, unit, **rule)
+    return Check(
+        name, description, compare(data.load(a_id)[a_col], data.load(b_id)[b_col], atol=atol), tolerance, unit, **rule
+    )
 
 
 def _gold_two_sources() -> Check:
-    return _series_pair("gold_fix_two_sources", "LBMA gold PM fix from two independent archives",
-                        "gold_lbma_pm", "close", "gold_lbma_pm_alt", "close", 0.005, "0.005 (2 decimals)",
-                        "USD per troy ounce")
+    return _series_pair(
+        "gold_fix_two_sources",
+        "LBMA gold PM fix from two independent archives",
+        "gold_lbma_pm",
+        "close",
+        "gold_lbma_pm_alt",
+        "close",
+        0.005,
+        "0.005 (2 decimals)",
+        "USD per troy ounce",
+    )
 
 
 def _ndx_yahoo_vs_fred() -> Check:
-    return _series_pair("ndx_yahoo_vs_fred", "Nasdaq-100 close: Yahoo vs FRED (NASDAQ100, rounded to 2 decimals)",
-                        "ndx_1d", "close", "fred_nasdaq100", "value", 0.06,
-                        "0.06 (FRED rounds to 0.1 since 2020; Yahoo stores float32)", "index points",
-                        max_share_differ=0.005, max_rel_diff=0.005)
+    return _series_pair(
+        "ndx_yahoo_vs_fred",
+        "Nasdaq-100 close: Yahoo vs FRED (NASDAQ100, rounded to 2 decimals)",
+        "ndx_1d",
+        "close",
+        "fred_nasdaq100",
+        "value",
+        0.06,
+        "0.06 (FRED rounds to 0.1 since 2020; Yahoo stores float32)",
+        "index points",
+        max_share_differ=0.005,
+        max_rel_diff=0.005,
+    )
 
 
 def _spx_yahoo_vs_fred() -> Check:
     # Yahoo's close differs from FRED's on a few isolated days (both FRED archives agree with each other):
     # the check passes if such days are rare (< 0.5%) and small (< 0.5% of the level), and reports them.
-    return _series_pair("spx_yahoo_vs_fred", "S&P 500 close: Yahoo vs FRED (SP500, rounded to 2 decimals)",
-                        "spx_1d", "close", "fred_sp500_rounded", "value", 0.006, "0.006 (FRED rounding)",
-                        "index points", max_share_differ=0.005, max_rel_diff=0.005)
+    return _series_pair(
+        "spx_yahoo_vs_fred",
+        "S&P 500 close: Yahoo vs FRED (SP500, rounded to 2 decimals)",
+        "spx_1d",
+        "close",
+        "fred_sp500_rounded",
+        "value",
+        0.006,
+        "0.006 (FRED rounding)",
+        "index points",
+        max_share_differ=0.005,
+        max_rel_diff=0.005,
+    )
 
 
 def _vix_cboe_vs_fred() -> Check:
-    return _series_pair("vix_cboe_vs_fred", "VIX close: CBOE vs FRED (VIXCLS)",
-                        "vix_cboe_1d", "close", "fred_vixcls", "value", 0.006, "0.006", "index points")
+    return _series_pair(
+        "vix_cboe_vs_fred",
+        "VIX close: CBOE vs FRED (VIXCLS)",
+        "vix_cboe_1d",
+        "close",
+        "fred_vixcls",
+        "value",
+        0.006,
+        "0.006",
+        "index points",
+    )
 
 
-CHECKS = [_btc_daily_vs_hourly, _btc_daily_two_sources, _etf_funds_sum_to_total, _etf_two_sources,
-          _gold_two_sources, _ndx_yahoo_vs_fred, _spx_yahoo_vs_fred, _vix_cboe_vs_fred]
+CHECKS = [
+    _btc_daily_vs_hourly,
+    _btc_daily_two_sources,
+    _etf_funds_sum_to_total,
+    _etf_two_sources,
+    _gold_two_sources,
+    _ndx_yahoo_vs_fred,
+    _spx_yahoo_vs_fred,
+    _vix_cboe_vs_fred,
+]
 
 
 def snapshot_checks() -> pd.DataFrame:
@@ -208,7 +297,7 @@ def snapshot_checks() -> pd.DataFrame:
 
 
 def differing_points(a: pd.Series, b: pd.Series, atol: float) -> pd.DataFrame:
-    """The common points where |a-b| > atol, with both values and the difference."""
+    """The common points where ``abs(a - b) > atol``, with both values and the difference."""
     j = pd.concat({"a": a, "b": b}, axis=1, join="inner").dropna()
     j["diff"] = j["a"] - j["b"]
     return j[j["diff"].abs() > atol]

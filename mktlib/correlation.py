@@ -56,6 +56,7 @@ Statistics
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import time
 from functools import lru_cache
@@ -69,12 +70,41 @@ from mktlib.errors import DataError
 from mktlib.spillover import SpilloverResult, rolling_spillover, spillover  # noqa: F401  (public names)
 
 __all__ = [
-    "SERIES", "REGIMES", "close_instants", "asof_at", "crypto_at_closes_spliced", "btc_at_closes",
-    "aligned_panel", "rolling_corr", "ewma_corr", "rolling_beta", "regime_table", "fisher_z_test",
-    "fisher_ci", "bootstrap_corr_diff", "correlation_change", "forbes_rigobon", "ForbesRigobon", "forbes_rigobon_test", "ChowResult",
-    "chow_test", "BreakResult", "regression_breaks", "PCAResult", "first_principal_component",
-    "rolling_r2", "average_pairwise_corr", "corr_draws", "bootstrap_corr", "bootstrap_avg_corr", "block_length",
-    "rolling_average_pairwise_corr", "vol_standardize", "spillover", "rolling_spillover", "SpilloverResult",
+    "SERIES",
+    "REGIMES",
+    "close_instants",
+    "asof_at",
+    "crypto_at_closes_spliced",
+    "btc_at_closes",
+    "aligned_panel",
+    "rolling_corr",
+    "ewma_corr",
+    "rolling_beta",
+    "regime_table",
+    "fisher_z_test",
+    "fisher_ci",
+    "bootstrap_corr_diff",
+    "correlation_change",
+    "forbes_rigobon",
+    "ForbesRigobon",
+    "forbes_rigobon_test",
+    "ChowResult",
+    "chow_test",
+    "BreakResult",
+    "regression_breaks",
+    "PCAResult",
+    "first_principal_component",
+    "rolling_r2",
+    "average_pairwise_corr",
+    "corr_draws",
+    "bootstrap_corr",
+    "bootstrap_avg_corr",
+    "block_length",
+    "rolling_average_pairwise_corr",
+    "vol_standardize",
+    "spillover",
+    "rolling_spillover",
+    "SpilloverResult",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -94,9 +124,9 @@ _NOMINAL_CLOSE = {
 class SeriesSpec:
     dataset: str
     column: str
-    market: str          # whose close instant the date label stands for
-    kind: str            # "ret" (simple return) or "diff" (change, in the series' unit)
-    close: str           # documentation of the close time / unit
+    market: str  # whose close instant the date label stands for
+    kind: str  # "ret" (simple return) or "diff" (change, in the series' unit)
+    close: str  # documentation of the close time / unit
 
 
 #: Daily series available to :func:`aligned_panel` (besides ``btc``).
@@ -105,21 +135,34 @@ SERIES: dict[str, SeriesSpec] = {
     "spx": SeriesSpec("spx_1d", "close", "NY", "ret", "S&P 500 official close, 16:00 ET"),
     "nvda": SeriesSpec("nvda_1d", "close", "NY", "ret", "NVIDIA adjusted close, 16:00 ET"),
     "qqq": SeriesSpec("qqq_1d", "close", "NY", "ret", "QQQ adjusted close, 16:00 ET"),
-    "gold": SeriesSpec("gold_lbma_pm", "close", "LBMA", "ret",
-                       "LBMA gold PM fix, 15:00 London (14:00 UTC in BST, 15:00 UTC in GMT)"),
+    "gold": SeriesSpec(
+        "gold_lbma_pm", "close", "LBMA", "ret", "LBMA gold PM fix, 15:00 London (14:00 UTC in BST, 15:00 UTC in GMT)"
+    ),
     "hsi": SeriesSpec("hsi_1d", "close", "HK", "ret", "Hang Seng close, 16:00 HKT = 08:00 UTC"),
     "ssec": SeriesSpec("ssec_1d", "close", "SH", "ret", "Shanghai Composite close, 15:00 CST = 07:00 UTC"),
-    "dxy": SeriesSpec("dxy_1d", "close", "NY", "ret",
-                      "ICE US dollar index, Yahoo daily close (ICE settles ~17:00 ET, after the NYSE close)"),
-    "us2y": SeriesSpec("fred_dgs2", "value", "NY", "diff",
-                       "2-year Treasury yield (FRED DGS2, Treasury ~15:30 ET quotes); change in percentage points"),
+    "dxy": SeriesSpec(
+        "dxy_1d",
+        "close",
+        "NY",
+        "ret",
+        "ICE US dollar index, Yahoo daily close (ICE settles ~17:00 ET, after the NYSE close)",
+    ),
+    "us2y": SeriesSpec(
+        "fred_dgs2",
+        "value",
+        "NY",
+        "diff",
+        "2-year Treasury yield (FRED DGS2, Treasury ~15:30 ET quotes); change in percentage points",
+    ),
     "vix": SeriesSpec("vix_cboe_1d", "close", "NY", "diff", "CBOE VIX close (16:15 ET); change in index points"),
     "hyg": SeriesSpec("hyg_1d", "close", "NY", "ret", "HYG high-yield bond ETF adjusted close, 16:00 ET"),
     "eem": SeriesSpec("eem_1d", "close", "NY", "ret", "EEM emerging-markets ETF adjusted close, 16:00 ET"),
 }
 
-BTC_CLOSE_DOC = ("Binance BTCUSDT (USDT treated as USD) sampled at the {at} close: last 1h bar ended by the "
-                 "close (from 2024-04-02), 4h bars before (last 4h bar ended by the close)")
+BTC_CLOSE_DOC = (
+    "Binance BTCUSDT (USDT treated as USD) sampled at the {at} close: last 1h bar ended by the "
+    "close (from 2024-04-02), 4h bars before (last 4h bar ended by the close)"
+)
 
 #: Regimes of the chapter (inclusive calendar dates). The ETF era is the registry's D11 definition.
 REGIMES: dict[str, tuple[str, str]] = {
@@ -164,8 +207,9 @@ def _check_series(s: pd.Series, name: str) -> None:
         raise DataError(name, "timestamps are unsorted or duplicated")
 
 
-def asof_at(values: pd.Series, market: str, times, *, max_age: str | pd.Timedelta = "16D",
-            name: str | None = None) -> pd.DataFrame:
+def asof_at(
+    values: pd.Series, market: str, times, *, max_age: str | pd.Timedelta = "16D", name: str | None = None
+) -> pd.DataFrame:
     """The last value of a daily series (date labels of ``market``) whose close is at or before each
     instant of ``times`` (UTC). Returns ``value``, ``label`` (the date used) and ``age`` (instant -
     that close) indexed by ``times``.
@@ -190,21 +234,32 @@ def asof_at(values: pd.Series, market: str, times, *, max_age: str | pd.Timedelt
     ci_sorted = ci[order]
     pos = ci_sorted.searchsorted(t, side="right") - 1
     if (pos < 0).any():
-        raise DataError(name, f"no value closes at or before {t[pos < 0][0]} (series starts "
-                              f"{values.index[0].date()})")
+        raise DataError(name, f"no value closes at or before {t[pos < 0][0]} (series starts {values.index[0].date()})")
     src = order[pos]
     age = t - ci[src]
     if (age > pd.Timedelta(max_age)).any():
         i = int(np.argmax(age > pd.Timedelta(max_age)))
-        raise DataError(name, f"last value before {t[i]} is from {values.index[src[i]].date()} "
-                              f"(older than {max_age}: a gap in the data?)")
+        raise DataError(
+            name,
+            f"last value before {t[i]} is from {values.index[src[i]].date()} "
+            f"(older than {max_age}: a gap in the data?)",
+        )
     return pd.DataFrame({"value": values.to_numpy()[src], "label": values.index[src], "age": age}, index=t)
 
 
-def crypto_at_closes_spliced(fine: pd.DataFrame, coarse: pd.DataFrame | None, market: str, start=None,
-                             end=None, *, fine_length: str = "1h", coarse_length: str = "4h",
-                             fine_staleness: str = "1h", coarse_staleness: str = "3h",
-                             column: str = "close") -> pd.DataFrame:
+def crypto_at_closes_spliced(
+    fine: pd.DataFrame,
+    coarse: pd.DataFrame | None,
+    market: str,
+    start=None,
+    end=None,
+    *,
+    fine_length: str = "1h",
+    coarse_length: str = "4h",
+    fine_staleness: str = "1h",
+    coarse_staleness: str = "3h",
+    column: str = "close",
+) -> pd.DataFrame:
     """A 24/7 asset sampled at each close of ``market`` from fine bars where they cover the close and
     coarse bars elsewhere (before or after the fine bars), with returns between consecutive closes.
 
@@ -244,8 +299,10 @@ def crypto_at_closes_spliced(fine: pd.DataFrame, coarse: pd.DataFrame | None, ma
     parts = [(use_fine, fine, fine_length, fine_staleness)]
     if (~use_fine).any():
         if coarse is None:
-            raise DataError("crypto_at_closes_spliced", f"fine bars cover {fine.index[0]} to {fine.index[-1]}; "
-                                                        "closes outside that need coarse bars")
+            raise DataError(
+                "crypto_at_closes_spliced",
+                f"fine bars cover {fine.index[0]} to {fine.index[-1]}; closes outside that need coarse bars",
+            )
         parts.append((~use_fine, coarse, coarse_length, coarse_staleness))
     for mask, bars, length, limit in parts:
         if not mask.any():
@@ -271,6 +328,7 @@ def crypto_at_closes_spliced(fine: pd.DataFrame, coarse: pd.DataFrame | None, ma
 @lru_cache(maxsize=8)
 def _btc_closes_cached(market: str, start: str | None, end: str | None) -> pd.DataFrame:
     from mktlib import data
+
     return crypto_at_closes_spliced(data.load("btc_spot_1h"), data.load("btc_spot_4h"), market, start, end)
 
 
@@ -285,13 +343,15 @@ def btc_at_closes(market: str = "NY", start=None, end=None) -> pd.DataFrame:
 @lru_cache(maxsize=32)
 def _series_values(key: str) -> pd.Series:
     from mktlib import data
+
     spec = SERIES[key]
     df = data.load(spec.dataset)
     return df[spec.column].dropna().astype("float64").rename(key)
 
 
-def aligned_panel(columns=("btc", "ndx"), start="2018-01-02", end=None, *, at: str = "NY",
-                  dropna: bool = True) -> pd.DataFrame:
+def aligned_panel(
+    columns=("btc", "ndx"), start="2018-01-02", end=None, *, at: str = "NY", dropna: bool = True
+) -> pd.DataFrame:
     """Daily returns (or changes) indexed by the sessions of ``at``, every column aligned at its close.
 
     ``columns``: ``"btc"`` and keys of :data:`SERIES`. Each column is the return between consecutive
@@ -316,7 +376,7 @@ def aligned_panel(columns=("btc", "ndx"), start="2018-01-02", end=None, *, at: s
     first = int(sess.index.searchsorted(start.tz_localize("UTC")))
     if first == len(sess):
         raise ValueError(f"aligned_panel: no {at} session between {start.date()} and {end.date()}")
-    sess = sess.iloc[max(first - 1, 0):]          # the session before start anchors the first return
+    sess = sess.iloc[max(first - 1, 0) :]  # the session before start anchors the first return
     pre = sess.index[0].date()
     out = pd.DataFrame(index=sess.index)
     docs: dict[str, str] = {}
@@ -330,21 +390,26 @@ def aligned_panel(columns=("btc", "ndx"), start="2018-01-02", end=None, *, at: s
         s = _series_values(col)
         first_needed = close_instants(sess.index[:1], at)[0]
         if close_instants(s.index[:1], spec.market)[0] > first_needed:
-            raise DataError(f"{spec.dataset} [{col}]", f"starts {s.index[0].date()}, after the panel needs it "
-                                                        f"(the {at} session {sess.index[0].date()} anchors the "
-                                                        "first return); choose a later start")
+            raise DataError(
+                f"{spec.dataset} [{col}]",
+                f"starts {s.index[0].date()}, after the panel needs it "
+                f"(the {at} session {sess.index[0].date()} anchors the "
+                "first return); choose a later start",
+            )
         last_close = close_instants(s.index[-1:], spec.market)[0]
         keep = sess["close_utc"] <= last_close + pd.Timedelta(days=4)
         if not keep.all():
-            raise DataError(f"{spec.dataset} [{col}]", f"ends {s.index[-1].date()}, before the panel end "
-                                                        f"{sess.index[-1].date()}; choose an earlier end")
+            raise DataError(
+                f"{spec.dataset} [{col}]",
+                f"ends {s.index[-1].date()}, before the panel end {sess.index[-1].date()}; choose an earlier end",
+            )
         v = asof_at(s, spec.market, sess["close_utc"], name=f"{spec.dataset} [{col}]")["value"].to_numpy()
         if spec.kind == "ret":
             out[col] = pd.Series(v, index=sess.index).pct_change(fill_method=None).to_numpy()
         else:
             out[col] = pd.Series(v, index=sess.index).diff().to_numpy()
         docs[col] = spec.close
-    out = out.loc[start.tz_localize("UTC"):]
+    out = out.loc[start.tz_localize("UTC") :]
     dropped: list = []
     if dropna:
         bad = out.isna().any(axis=1)
@@ -357,6 +422,7 @@ def aligned_panel(columns=("btc", "ndx"), start="2018-01-02", end=None, *, at: s
 # ---------------------------------------------------------------------------------------------
 # rolling statistics
 # ---------------------------------------------------------------------------------------------
+
 
 def _pair(x: pd.Series, y: pd.Series, where: str) -> tuple[pd.Series, pd.Series]:
     if not isinstance(x, pd.Series) or not isinstance(y, pd.Series):
@@ -414,8 +480,9 @@ def rolling_beta(y: pd.Series, x: pd.Series, window: int) -> pd.Series:
     return (r.cov(x) / x.rolling(window, min_periods=window).var()).rename(f"beta_{window}")
 
 
-def regime_table(panel: pd.DataFrame, x: str, y: str, regimes: dict[str, tuple[str, str]] | None = None,
-                 window: int = 60) -> pd.DataFrame:
+def regime_table(
+    panel: pd.DataFrame, x: str, y: str, regimes: dict[str, tuple[str, str]] | None = None, window: int = 60
+) -> pd.DataFrame:
     """Per regime: rows, full-sample correlation and beta of ``x`` on ``y`` (x = a + b y), the mean of
     the rolling ``window``-row correlation over windows ENDING in the regime, and annualised
     volatilities (sqrt(252)). Regimes are inclusive calendar dates; empty ones are skipped."""
@@ -428,17 +495,26 @@ def regime_table(panel: pd.DataFrame, x: str, y: str, regimes: dict[str, tuple[s
         xa, ya = xs.loc[sl], ys.loc[sl]
         if len(xa) < 3:
             continue
-        rows.append({"regime": name, "start": xa.index[0].date(), "end": xa.index[-1].date(), "n": len(xa),
-                     "corr": float(np.corrcoef(xa, ya)[0, 1]),
-                     f"mean_corr_{window}d": float(roll.loc[sl].mean()),
-                     "beta": float(np.cov(xa, ya)[0, 1] / np.var(ya, ddof=1)),
-                     f"vol_{x}": float(xa.std() * np.sqrt(252)), f"vol_{y}": float(ya.std() * np.sqrt(252))})
+        rows.append(
+            {
+                "regime": name,
+                "start": xa.index[0].date(),
+                "end": xa.index[-1].date(),
+                "n": len(xa),
+                "corr": float(np.corrcoef(xa, ya)[0, 1]),
+                f"mean_corr_{window}d": float(roll.loc[sl].mean()),
+                "beta": float(np.cov(xa, ya)[0, 1] / np.var(ya, ddof=1)),
+                f"vol_{x}": float(xa.std() * np.sqrt(252)),
+                f"vol_{y}": float(ya.std() * np.sqrt(252)),
+            }
+        )
     return pd.DataFrame(rows).set_index("regime")
 
 
 # ---------------------------------------------------------------------------------------------
 # tests of a change in correlation
 # ---------------------------------------------------------------------------------------------
+
 
 def _check_r(r: float, n: int, where: str) -> None:
     if not -1 < r < 1:
@@ -489,7 +565,7 @@ def forbes_rigobon(rho: float, delta: float) -> float:
         raise ValueError(f"forbes_rigobon: rho must be in [-1, 1], got {rho}")
     if not delta > -1:
         raise ValueError(f"forbes_rigobon: delta must be > -1 (a variance ratio minus 1), got {delta}")
-    return float(rho / np.sqrt(1.0 + delta * (1.0 - rho ** 2)))
+    return float(rho / np.sqrt(1.0 + delta * (1.0 - rho**2)))
 
 
 def _corr_cols(df: pd.DataFrame, a: str, b: str, where: str) -> tuple[np.ndarray, np.ndarray]:
@@ -537,9 +613,18 @@ def forbes_rigobon_test(crisis: pd.DataFrame, calm: pd.DataFrame, source: str, o
     return ForbesRigobon(source, other, r1, r0, delta, radj, len(xs), len(xc), z1, p1, z2, p2)
 
 
-def bootstrap_corr_diff(sample1: pd.DataFrame, sample2: pd.DataFrame, x: str, y: str, *, reps: int = 2000,
-                        block_size: float = 5.0, level: float = 0.95, seed: int = 0,
-                        fr_source: str | None = None) -> dict:
+def bootstrap_corr_diff(
+    sample1: pd.DataFrame,
+    sample2: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    reps: int = 2000,
+    block_size: float = 5.0,
+    level: float = 0.95,
+    seed: int = 0,
+    fr_source: str | None = None,
+) -> dict:
     """Stationary block-bootstrap CI of corr(x, y | sample1) - corr(x, y | sample2).
 
     Each sample is resampled on its own (two independent stationary bootstraps, ``arch``, expected
@@ -576,16 +661,30 @@ def bootstrap_corr_diff(sample1: pd.DataFrame, sample2: pd.DataFrame, x: str, y:
     if fr_source is not None:
         s1, s2 = (x1, x2) if fr_source == x else (y1, y2)
         d = s1[i1].var(axis=1, ddof=1) / s2[i2].var(axis=1, ddof=1) - 1.0
-        c1 = c1 / np.sqrt(1.0 + d * (1.0 - c1 ** 2))
+        c1 = c1 / np.sqrt(1.0 + d * (1.0 - c1**2))
         r1 = forbes_rigobon(r1, float(np.var(s1, ddof=1) / np.var(s2, ddof=1) - 1.0))
     diffs = c1 - c2
     a = (1 - level) / 2
-    return {"diff": r1 - r2, "low": float(np.quantile(diffs, a)), "high": float(np.quantile(diffs, 1 - a)),
-            "se": float(diffs.std(ddof=1)), "reps": reps, "block_size": block_size}
+    return {
+        "diff": r1 - r2,
+        "low": float(np.quantile(diffs, a)),
+        "high": float(np.quantile(diffs, 1 - a)),
+        "se": float(diffs.std(ddof=1)),
+        "reps": reps,
+        "block_size": block_size,
+    }
 
 
-def correlation_change(sample1: pd.DataFrame, sample2: pd.DataFrame, source: str, other: str, *,
-                       reps: int = 2000, block_size: float = 5.0, seed: int = 0) -> dict:
+def correlation_change(
+    sample1: pd.DataFrame,
+    sample2: pd.DataFrame,
+    source: str,
+    other: str,
+    *,
+    reps: int = 2000,
+    block_size: float = 5.0,
+    seed: int = 0,
+) -> dict:
     """All the tests of "corr(source, other) is higher in sample1 than in sample2" in one row:
     ``r1``, ``r2``, ``n1``, ``n2``; one-sided Fisher-z ``p_fisher``; stationary-bootstrap 95% CI of the
     raw difference (``ci_low``, ``ci_high``); Forbes-Rigobon ``delta`` (variance of ``source``),
@@ -593,16 +692,30 @@ def correlation_change(sample1: pd.DataFrame, sample2: pd.DataFrame, source: str
     """
     fr = forbes_rigobon_test(sample1, sample2, source, other)
     raw = bootstrap_corr_diff(sample1, sample2, source, other, reps=reps, block_size=block_size, seed=seed)
-    adj = bootstrap_corr_diff(sample1, sample2, source, other, reps=reps, block_size=block_size, seed=seed,
-                              fr_source=source)
-    return {"source": source, "r1": fr.rho_crisis, "r2": fr.rho_calm, "n1": fr.n_crisis, "n2": fr.n_calm,
-            "p_fisher": fr.p_raw, "ci_low": raw["low"], "ci_high": raw["high"], "delta": fr.delta,
-            "r1_fr": fr.rho_adjusted, "p_fr": fr.p_adjusted, "ci_fr_low": adj["low"], "ci_fr_high": adj["high"]}
+    adj = bootstrap_corr_diff(
+        sample1, sample2, source, other, reps=reps, block_size=block_size, seed=seed, fr_source=source
+    )
+    return {
+        "source": source,
+        "r1": fr.rho_crisis,
+        "r2": fr.rho_calm,
+        "n1": fr.n_crisis,
+        "n2": fr.n_calm,
+        "p_fisher": fr.p_raw,
+        "ci_low": raw["low"],
+        "ci_high": raw["high"],
+        "delta": fr.delta,
+        "r1_fr": fr.rho_adjusted,
+        "p_fr": fr.p_adjusted,
+        "ci_fr_low": adj["low"],
+        "ci_fr_high": adj["high"],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # structural breaks
 # ---------------------------------------------------------------------------------------------
+
 
 def _ols_ssr(y: np.ndarray, X: np.ndarray) -> tuple[float, np.ndarray]:
     beta, *_ = np.linalg.lstsq(X, y, rcond=None)
@@ -636,7 +749,7 @@ def chow_test(y: pd.Series, x: pd.Series, break_date) -> ChowResult:
     bd = pd.Timestamp(break_date)
     if bd.tzinfo is None and isinstance(x.index, pd.DatetimeIndex) and x.index.tz is not None:
         bd = bd.tz_localize("UTC")
-    after = (x.index >= bd)
+    after = x.index >= bd
     n2 = int(after.sum())
     n1 = len(x) - n2
     k = 2
@@ -663,8 +776,9 @@ class BreakResult:
     candidates: dict = field(default_factory=dict)
 
 
-def regression_breaks(y: pd.Series, x: pd.Series, *, max_breaks: int = 4, min_size: int = 120,
-                      jump: int = 10) -> BreakResult:
+def regression_breaks(
+    y: pd.Series, x: pd.Series, *, max_breaks: int = 4, min_size: int = 120, jump: int = 10
+) -> BreakResult:
     """Break dates in ``y = a + b x + e`` (Bai-Perron-type global least squares, ``ruptures.Dynp`` with
     the linear-regression cost on a grid of every ``jump``-th row, segments of at least ``min_size``
     rows), the number of breaks chosen by BIC = n log(SSR/n) + ((m+1) q + m) log n, q = 2.
@@ -686,24 +800,38 @@ def regression_breaks(y: pd.Series, x: pd.Series, *, max_breaks: int = 4, min_si
     for m in range(0, max_breaks + 1):
         bk = [n] if m == 0 else algo.predict(n_bkps=m)
         edges = [0] + list(bk)
-        ssr = sum(_ols_ssr(yv[a:b], X[a:b])[0] for a, b in zip(edges[:-1], edges[1:]))
+        ssr = sum(_ols_ssr(yv[a:b], X[a:b])[0] for a, b in itertools.pairwise(edges))
         bic[m] = n * np.log(ssr / n) + ((m + 1) * q + m) * np.log(n)
         cand[m] = edges
     bic_s = pd.Series(bic, name="bic").rename_axis("n_breaks")
     m_best = int(bic_s.idxmin())
     edges = cand[m_best]
     rows = []
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in itertools.pairwise(edges):
         _, beta = _ols_ssr(yv[a:b], X[a:b])
-        rows.append({"start": x.index[a], "end": x.index[b - 1], "n": b - a, "alpha": float(beta[0]),
-                     "beta": float(beta[1]), "corr": float(np.corrcoef(yv[a:b], X[a:b, 1])[0, 1])})
-    return BreakResult(m_best, [x.index[a] for a in edges[1:-1]], bic_s, pd.DataFrame(rows),
-                       {m: [x.index[a] for a in e[1:-1]] for m, e in cand.items()})
+        rows.append(
+            {
+                "start": x.index[a],
+                "end": x.index[b - 1],
+                "n": b - a,
+                "alpha": float(beta[0]),
+                "beta": float(beta[1]),
+                "corr": float(np.corrcoef(yv[a:b], X[a:b, 1])[0, 1]),
+            }
+        )
+    return BreakResult(
+        m_best,
+        [x.index[a] for a in edges[1:-1]],
+        bic_s,
+        pd.DataFrame(rows),
+        {m: [x.index[a] for a in e[1:-1]] for m, e in cand.items()},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # a common global-risk factor
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PCAResult:
@@ -744,8 +872,11 @@ def first_principal_component(returns: pd.DataFrame, sign_ref: str | None = None
         vec = -vec
     f = z.to_numpy() @ vec
     f = (f - f.mean()) / f.std(ddof=1)
-    return PCAResult(pd.Series(f, index=returns.index, name="pc1"),
-                     pd.Series(vec, index=returns.columns, name="loading"), float(w[-1] / w.sum()))
+    return PCAResult(
+        pd.Series(f, index=returns.index, name="pc1"),
+        pd.Series(vec, index=returns.columns, name="loading"),
+        float(w[-1] / w.sum()),
+    )
 
 
 def rolling_r2(y: pd.Series, factor: pd.Series, window: int) -> pd.Series:
@@ -781,7 +912,7 @@ def rolling_average_pairwise_corr(returns: pd.DataFrame, window: int) -> pd.Seri
         raise ValueError("rolling_average_pairwise_corr: need at least 2 columns")
     out = np.full(len(x), np.nan)
     for end in range(window, len(x) + 1):
-        c = np.corrcoef(x[end - window:end], rowvar=False)
+        c = np.corrcoef(x[end - window : end], rowvar=False)
         out[end - 1] = (c.sum() - k) / (k * (k - 1))
     return pd.Series(out, index=returns.index, name=f"avg_corr_{window}")
 
@@ -802,10 +933,10 @@ def vol_standardize(returns: pd.DataFrame, halflife: float = 30.0, min_periods: 
     return (returns / sd).dropna()
 
 
-
 # ---------------------------------------------------------------------------------------------
 # vectorised stationary-bootstrap intervals (verdict intervals)
 # ---------------------------------------------------------------------------------------------
+
 
 def block_length(values: np.ndarray) -> float:
     """Expected block length for a stationary bootstrap of the rows of ``values``: the largest
@@ -833,7 +964,7 @@ def corr_draws(values, *, reps: int, seed, block: float | None = None) -> np.nda
         raise ValueError("corr_draws: NaN or infinite values")
     b = block_length(v) if block is None else float(block)
     idx = stationary_indices(len(v), reps, b, np.random.default_rng(seed))
-    x = v[idx]                                                       # (reps, n, k)
+    x = v[idx]  # (reps, n, k)
     x = x - x.mean(axis=1, keepdims=True)
     c = np.swapaxes(x, 1, 2) @ x
     d = np.sqrt(np.diagonal(c, axis1=1, axis2=2))
@@ -848,8 +979,9 @@ def _pct(draws: np.ndarray, level: float) -> tuple[float, float]:
     return float(np.quantile(d, a)), float(np.quantile(d, 1 - a))
 
 
-def bootstrap_corr(x, y, *, reps: int = 999, level: float = 0.90, seed=0, block: float | None = None
-                   ) -> tuple[float, float, float, np.ndarray]:
+def bootstrap_corr(
+    x, y, *, reps: int = 999, level: float = 0.90, seed=0, block: float | None = None
+) -> tuple[float, float, float, np.ndarray]:
     """(estimate, low, high, draws): Pearson correlation of two aligned series with its
     stationary-bootstrap percentile interval at ``level`` (:func:`corr_draws`).
 
@@ -865,8 +997,9 @@ def bootstrap_corr(x, y, *, reps: int = 999, level: float = 0.90, seed=0, block:
     return float(np.corrcoef(v[:, 0], v[:, 1])[0, 1]), lo, hi, draws
 
 
-def bootstrap_avg_corr(returns, *, reps: int = 999, level: float = 0.90, seed=0, block: float | None = None
-                       ) -> tuple[float, float, float, np.ndarray]:
+def bootstrap_avg_corr(
+    returns, *, reps: int = 999, level: float = 0.90, seed=0, block: float | None = None
+) -> tuple[float, float, float, np.ndarray]:
     """(estimate, low, high, draws): :func:`average_pairwise_corr` with its stationary-bootstrap
     percentile interval (rows resampled in blocks, all columns together)."""
     v = np.asarray(returns, float)

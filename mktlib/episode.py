@@ -6,19 +6,19 @@ Turning points
 search windows (:data:`WINDOWS`) and the recovery level (:data:`RECOVERY_LEVEL`) are fixed inputs;
 every date and price is found by a rule:
 
-============  =====================================================================================
-key           rule
-============  =====================================================================================
-``peak``      the bar with the highest high in the peak window
-``cascade``   the bar, after the peak bar and up to the end of the cascade window, with the largest
-              intrabar fall ``low / open - 1``; the *cascade day* is its UTC day
-``low``       the bar with the lowest low in the low window
-``recovery``  the first UTC day after the low's day whose daily close is above the recovery level
-``rally_*``   the largest low-to-high run inside the rally window (:func:`max_runup_bars`): its low
-              (``rally_start``) and its high (``rally_peak``)
-``after_low`` the lowest low after the rally peak, to the end of the data
-``end``       the close of the last bar
-============  =====================================================================================
+=============  =====================================================================================
+key            rule
+=============  =====================================================================================
+``peak``       the bar with the highest high in the peak window
+``cascade``    the bar, after the peak bar and up to the end of the cascade window, with the largest
+               intrabar fall ``low / open - 1``; the *cascade day* is its UTC day
+``low``        the bar with the lowest low in the low window
+``recovery``   the first UTC day after the low's day whose daily close is above the recovery level
+``rally_*``    the largest low-to-high run inside the rally window (:func:`max_runup_bars`): its low
+               (``rally_start``) and its high (``rally_peak``)
+``after_low``  the lowest low after the rally peak, to the end of the data
+``end``        the close of the last bar
+=============  =====================================================================================
 
 Bars are OHLC rows indexed by bar OPEN time (tz-aware UTC). A turning point found inside a bar is
 dated by that bar's open time (the extreme happened within the bar); a day boundary is an instant.
@@ -52,11 +52,34 @@ from mktlib.errors import DataError
 from mktlib.timeutil import utc
 
 __all__ = [
-    "WINDOWS", "RECOVERY_LEVEL", "EpisodeWindows", "Episode", "Drawdown", "Runup",
-    "running_peak", "drawdown", "max_drawdown", "bar_drawdown", "max_drawdown_bars", "max_runup_bars",
-    "splice_bars", "daily_closes", "find_episode", "window_return", "rebase", "period_return",
-    "key_period_returns", "drawdown_table", "first_close_above", "lowest_low", "KEY_ASSETS",
-    "load_btc_bars", "load_key_closes", "realised_vol", "high_episodes", "percentile_rank",
+    "WINDOWS",
+    "RECOVERY_LEVEL",
+    "EpisodeWindows",
+    "Episode",
+    "Drawdown",
+    "Runup",
+    "running_peak",
+    "drawdown",
+    "max_drawdown",
+    "bar_drawdown",
+    "max_drawdown_bars",
+    "max_runup_bars",
+    "splice_bars",
+    "daily_closes",
+    "find_episode",
+    "window_return",
+    "rebase",
+    "period_return",
+    "key_period_returns",
+    "drawdown_table",
+    "first_close_above",
+    "lowest_low",
+    "KEY_ASSETS",
+    "load_btc_bars",
+    "load_key_closes",
+    "realised_vol",
+    "high_episodes",
+    "percentile_rank",
 ]
 
 OHLC = ("open", "high", "low", "close")
@@ -139,8 +162,11 @@ def _bar_ends(bars: pd.DataFrame, name: str) -> pd.Series:
         raise DataError(name, "cannot infer the bar length from one bar: add a bar_end column")
     steps = bars.index.to_series().diff().iloc[1:]
     if steps.nunique() != 1:
-        raise DataError(name, f"irregular bars (steps {sorted(steps.unique())[:3]} ...): a gap in the data, "
-                              f"or mixed lengths without a bar_end column")
+        raise DataError(
+            name,
+            f"irregular bars (steps {sorted(steps.unique())[:3]} ...): a gap in the data, "
+            f"or mixed lengths without a bar_end column",
+        )
     return bars.index.to_series() + steps.iloc[0]
 
 
@@ -173,9 +199,14 @@ class Drawdown:
     recovery_time: pd.Timestamp = pd.NaT
 
     def as_dict(self) -> dict:
-        return {"max_drawdown": self.depth, "peak_time": self.peak_time, "peak_price": self.peak_price,
-                "trough_time": self.trough_time, "trough_price": self.trough_price,
-                "recovery_time": self.recovery_time}
+        return {
+            "max_drawdown": self.depth,
+            "peak_time": self.peak_time,
+            "peak_price": self.peak_price,
+            "trough_time": self.trough_time,
+            "trough_price": self.trough_price,
+            "recovery_time": self.recovery_time,
+        }
 
 
 @dataclass(frozen=True)
@@ -219,8 +250,9 @@ def max_drawdown(prices: pd.Series) -> Drawdown:
     peak_time = before.index[before.to_numpy() == peak_price][-1]
     after = p.loc[p.index > trough]
     rec = after.index[after.to_numpy() >= peak_price]
-    return Drawdown(depth, peak_time, peak_price, trough, float(p.loc[trough]),
-                    rec[0] if depth < 0 and len(rec) else pd.NaT)
+    return Drawdown(
+        depth, peak_time, peak_price, trough, float(p.loc[trough]), rec[0] if depth < 0 and len(rec) else pd.NaT
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -249,8 +281,9 @@ def bar_drawdown(bars: pd.DataFrame, start_price: float | None = None) -> pd.Ser
     return pd.Series(b["low"].to_numpy(dtype="float64") / ref - 1.0, index=b.index, name="drawdown")
 
 
-def max_drawdown_bars(bars: pd.DataFrame, start_price: float | None = None,
-                      start_time: pd.Timestamp | None = None) -> Drawdown:
+def max_drawdown_bars(
+    bars: pd.DataFrame, start_price: float | None = None, start_time: pd.Timestamp | None = None
+) -> Drawdown:
     """Largest peak-to-trough fall over OHLC bars (see :func:`bar_drawdown`), with its dates.
 
     ``peak_time`` is the open time of the bar that set the reference peak (``start_time`` when the
@@ -275,7 +308,7 @@ def max_drawdown_bars(bars: pd.DataFrame, start_price: float | None = None,
         cands.append((float(start_price), start_time if start_time is not None else pd.NaT))
     peak_price = max(c[0] for c in cands)
     peak_time = max((c[1] for c in cands if c[0] == peak_price and c[1] is not pd.NaT), default=pd.NaT)
-    later = np.nonzero(highs[i + 1:] >= peak_price)[0]
+    later = np.nonzero(highs[i + 1 :] >= peak_price)[0]
     rec = b.index[i + 1 + later[0]] if depth < 0 and len(later) else pd.NaT
     return Drawdown(min(depth, 0.0), peak_time, peak_price, b.index[i], float(b["low"].iloc[i]), rec)
 
@@ -338,9 +371,11 @@ def splice_bars(fine: pd.DataFrame, coarse: pd.DataFrame) -> pd.DataFrame:
         raise DataError("splice_bars", "the fine bars do not cover one whole coarse bar")
     a, z = start_candidates.iloc[0], end_candidates.iloc[-1]
     use_f = (f.index >= a) & (f_end.to_numpy() <= z)
-    parts = [pd.DataFrame({**{k: c.loc[c.index < a, k] for k in OHLC}, "bar_end": c_end[c.index < a]}),
-             pd.DataFrame({**{k: f.loc[use_f, k] for k in OHLC}, "bar_end": f_end[use_f]}),
-             pd.DataFrame({**{k: c.loc[c.index >= z, k] for k in OHLC}, "bar_end": c_end[c.index >= z]})]
+    parts = [
+        pd.DataFrame({**{k: c.loc[c.index < a, k] for k in OHLC}, "bar_end": c_end[c.index < a]}),
+        pd.DataFrame({**{k: f.loc[use_f, k] for k in OHLC}, "bar_end": f_end[use_f]}),
+        pd.DataFrame({**{k: c.loc[c.index >= z, k] for k in OHLC}, "bar_end": c_end[c.index >= z]}),
+    ]
     out = pd.concat([p for p in parts if len(p)])
     out.index.name = "timestamp"
     return out
@@ -352,8 +387,11 @@ def daily_closes(bars: pd.DataFrame) -> pd.Series:
     b = _check_bars(bars, "daily_closes(bars)", ("close",))
     ends = _bar_ends(b, "daily_closes(bars)")
     at_midnight = (ends == ends.dt.normalize()).to_numpy()
-    out = pd.Series(b["close"].to_numpy(dtype="float64")[at_midnight],
-                    index=pd.DatetimeIndex(ends[at_midnight] - DAY, name="day"), name="close")
+    out = pd.Series(
+        b["close"].to_numpy(dtype="float64")[at_midnight],
+        index=pd.DatetimeIndex(ends[at_midnight] - DAY, name="day"),
+        name="close",
+    )
     return out
 
 
@@ -449,16 +487,24 @@ def high_episodes(ref: pd.Series, value: pd.Series) -> pd.DataFrame:
     for k, i in enumerate(starts):
         j = starts[k + 1] if k + 1 < len(starts) else None
         peak = float(r.iloc[i])
-        inside = vals[i + 1:j] if j is not None else vals[i + 1:]
+        inside = vals[i + 1 : j] if j is not None else vals[i + 1 :]
         if inside.size:
             m = int(np.argmin(inside))
             depth, trough = float(inside[m] / peak - 1.0), idx[i + 1 + m]
         else:
             depth, trough = 0.0, pd.NaT
         end = idx[j] if j is not None else idx[-1]
-        rows.append({"peak_day": idx[i], "peak": peak, "trough_day": trough, "depth": min(depth, 0.0),
-                     "new_high_day": idx[j] if j is not None else pd.NaT, "days": int((end - idx[i]) / DAY),
-                     "completed": j is not None})
+        rows.append(
+            {
+                "peak_day": idx[i],
+                "peak": peak,
+                "trough_day": trough,
+                "depth": min(depth, 0.0),
+                "new_high_day": idx[j] if j is not None else pd.NaT,
+                "days": int((end - idx[i]) / DAY),
+                "completed": j is not None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -514,8 +560,9 @@ def _phase_bars(bars: pd.DataFrame, ends: pd.Series, a: _Point, z: _Point) -> pd
     return bars.loc[lo & hi]
 
 
-def find_episode(bars: pd.DataFrame, windows: EpisodeWindows = WINDOWS,
-                 recovery_level: float = RECOVERY_LEVEL) -> Episode:
+def find_episode(
+    bars: pd.DataFrame, windows: EpisodeWindows = WINDOWS, recovery_level: float = RECOVERY_LEVEL
+) -> Episode:
     """Find the episode's turning points and phases in BTC bars (see the module docstring for rules).
 
     ``bars``: ``open, high, low, close`` indexed by bar open time (UTC); hourly, daily, or hourly
@@ -577,29 +624,77 @@ def find_episode(bars: pd.DataFrame, windows: EpisodeWindows = WINDOWS,
     def close_day(instant):
         return (instant - pd.Timedelta(1, "ns")).normalize()
 
-    keys = pd.DataFrame.from_records([
-        ("peak", "Peak", peak.time, peak.time.normalize(), peak.price,
-         f"highest high, {windows.peak[0]} to {windows.peak[1]}"),
-        ("cascade", "Cascade", t_cas, cas_day, float(cw.loc[t_cas, "low"]),
-         f"largest intrabar fall (low/open - 1) after the peak, to {windows.cascade_end}"),
-        ("low", "November low", low.time, low.time.normalize(), low.price,
-         f"lowest low, {windows.low[0]} to {windows.low[1]}"),
-        ("recovery", f"First close above {recovery_level:,.0f}", recovery.time, rec_day, recovery.price,
-         f"first UTC daily close above {recovery_level:,.0f} after the low's day"),
-        ("rally_start", "January rally: start", r_start.time, r_start.time.normalize(), r_start.price,
-         f"largest low-to-high run, {windows.rally[0]} to {windows.rally[1]}: its low"),
-        ("rally_peak", "January rally: peak", r_peak.time, r_peak.time.normalize(), r_peak.price,
-         f"largest low-to-high run, {windows.rally[0]} to {windows.rally[1]}: its high"),
-        ("after_low", "Lowest low after the rally", t_after, t_after.normalize(), float(after.loc[t_after, "low"]),
-         "lowest low after the rally peak, to the end of the data"),
-        ("end", "End of the data", end.time, close_day(end.time), end.price, "close of the last bar"),
-    ], columns=["key", "label", "time", "day", "price", "rule"]).set_index("key")
+    keys = pd.DataFrame.from_records(
+        [
+            (
+                "peak",
+                "Peak",
+                peak.time,
+                peak.time.normalize(),
+                peak.price,
+                f"highest high, {windows.peak[0]} to {windows.peak[1]}",
+            ),
+            (
+                "cascade",
+                "Cascade",
+                t_cas,
+                cas_day,
+                float(cw.loc[t_cas, "low"]),
+                f"largest intrabar fall (low/open - 1) after the peak, to {windows.cascade_end}",
+            ),
+            (
+                "low",
+                "November low",
+                low.time,
+                low.time.normalize(),
+                low.price,
+                f"lowest low, {windows.low[0]} to {windows.low[1]}",
+            ),
+            (
+                "recovery",
+                f"First close above {recovery_level:,.0f}",
+                recovery.time,
+                rec_day,
+                recovery.price,
+                f"first UTC daily close above {recovery_level:,.0f} after the low's day",
+            ),
+            (
+                "rally_start",
+                "January rally: start",
+                r_start.time,
+                r_start.time.normalize(),
+                r_start.price,
+                f"largest low-to-high run, {windows.rally[0]} to {windows.rally[1]}: its low",
+            ),
+            (
+                "rally_peak",
+                "January rally: peak",
+                r_peak.time,
+                r_peak.time.normalize(),
+                r_peak.price,
+                f"largest low-to-high run, {windows.rally[0]} to {windows.rally[1]}: its high",
+            ),
+            (
+                "after_low",
+                "Lowest low after the rally",
+                t_after,
+                t_after.normalize(),
+                float(after.loc[t_after, "low"]),
+                "lowest low after the rally peak, to the end of the data",
+            ),
+            ("end", "End of the data", end.time, close_day(end.time), end.price, "close of the last bar"),
+        ],
+        columns=["key", "label", "time", "day", "price", "rule"],
+    ).set_index("key")
     keys["fall"] = np.nan
     keys.loc["cascade", "fall"] = float(fall.loc[t_cas])
-    length = (ends - b.index.to_series())
-    keys["bar"] = [_fmt_length(length.loc[keys.loc[k, "time"]]) if k in ("peak", "cascade", "low", "rally_start",
-                                                                         "rally_peak", "after_low") else "close"
-                   for k in keys.index]
+    length = ends - b.index.to_series()
+    keys["bar"] = [
+        _fmt_length(length.loc[keys.loc[k, "time"]])
+        if k in ("peak", "cascade", "low", "rally_start", "rally_peak", "after_low")
+        else "close"
+        for k in keys.index
+    ]
     keys = keys[["label", "time", "day", "price", "bar", "fall", "rule"]]
 
     spans = [
@@ -617,11 +712,19 @@ def find_episode(bars: pd.DataFrame, windows: EpisodeWindows = WINDOWS,
             raise DataError(name, f"phase {label!r} ends ({z.time}) before it starts ({a.time})")
         pb = _phase_bars(b, ends, a, z)
         dd = max_drawdown_bars(pb, start_price=a.price, start_time=a.time) if len(pb) else None
-        rows.append({"phase": label, "start": a.time, "end": z.time, "start_price": a.price,
-                     "end_price": z.price, "ret": z.price / a.price - 1.0,
-                     "max_drawdown": dd.depth if dd else 0.0,
-                     "trough_time": dd.trough_time if dd and dd.depth < 0 else pd.NaT,
-                     "days": (z.time - a.time) / DAY})
+        rows.append(
+            {
+                "phase": label,
+                "start": a.time,
+                "end": z.time,
+                "start_price": a.price,
+                "end_price": z.price,
+                "ret": z.price / a.price - 1.0,
+                "max_drawdown": dd.depth if dd else 0.0,
+                "trough_time": dd.trough_time if dd and dd.depth < 0 else pd.NaT,
+                "days": (z.time - a.time) / DAY,
+            }
+        )
     phases = pd.DataFrame(rows)
     return Episode(keys, phases, windows, recovery_level)
 
@@ -668,6 +771,7 @@ def _sessions_between(market: str, a: pd.Timestamp, z: pd.Timestamp) -> pd.Datet
     if market == "UTC":
         return pd.date_range(a, z, freq="D")
     from mktlib.calendars import closes
+
     return closes(market, a.tz_localize(None), z.tz_localize(None)).index
 
 
@@ -704,8 +808,12 @@ def period_return(closes: pd.Series, market: str, first, last) -> dict:
         raise DataError(f"period_return({market})", f"no close for session {missing[0].date()} (a gap in the data)")
     if len(in_cal) == 0:
         return {"ret": np.nan, "from_session": prev_cal[-1], "to_session": pd.NaT, "sessions": 0}
-    return {"ret": float(c.loc[in_cal[-1]] / c.loc[prev_cal[-1]] - 1.0), "from_session": prev_cal[-1],
-            "to_session": in_cal[-1], "sessions": len(in_cal)}
+    return {
+        "ret": float(c.loc[in_cal[-1]] / c.loc[prev_cal[-1]] - 1.0),
+        "from_session": prev_cal[-1],
+        "to_session": in_cal[-1],
+        "sessions": len(in_cal),
+    }
 
 
 def key_period_returns(series: dict[str, tuple[pd.Series, str]], periods: pd.DataFrame) -> pd.DataFrame:
@@ -743,9 +851,16 @@ def drawdown_table(series: dict[str, pd.Series], start, end, at) -> pd.DataFrame
             raise DataError(f"drawdown_table({name})", f"no closes between {a.date()} and {z.date()}")
         dd = max_drawdown(c)
         upto = c.loc[c.index <= t]
-        rows[name] = {"peak_date": dd.peak_time, "peak": dd.peak_price, "trough_date": dd.trough_time,
-                      "trough": dd.trough_price, "max_drawdown": dd.depth, "recovered": dd.recovery_time,
-                      "at_date": upto.index[-1], "drawdown_at": float(upto.iloc[-1] / upto.max() - 1.0)}
+        rows[name] = {
+            "peak_date": dd.peak_time,
+            "peak": dd.peak_price,
+            "trough_date": dd.trough_time,
+            "trough": dd.trough_price,
+            "max_drawdown": dd.depth,
+            "recovered": dd.recovery_time,
+            "at_date": upto.index[-1],
+            "drawdown_at": float(upto.iloc[-1] / upto.max() - 1.0),
+        }
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -768,6 +883,7 @@ def load_btc_bars() -> pd.DataFrame:
     """Binance spot BTCUSDT: 1h bars where they exist (whole UTC days, 2024-04 to 2026-04), daily bars
     before and after (to the end of the daily data), with ``bar_end`` (see :func:`splice_bars`)."""
     from mktlib import data
+
     return splice_bars(data.load("btc_spot_1h"), data.load("btc_spot_1d_fullcols"))
 
 
@@ -781,6 +897,7 @@ def load_key_closes(start="2025-06-01", end="2026-03-27") -> dict[str, tuple[pd.
     """
     from mktlib import data
     from mktlib.calendars import crypto_at_closes
+
     out = {}
     for name, (ds, market) in KEY_ASSETS.items():
         df = data.load(ds)

@@ -88,10 +88,22 @@ class EventStudyResult:
 
     def summary(self) -> pd.Series:
         """The scalars as a Series (for display)."""
-        return pd.Series({"event_date": self.event_date.date().isoformat(), "window": str(self.window),
-                          "model": self.model, "L1": self.L1, "alpha": self.alpha, "beta": self.beta,
-                          "sigma": self.sigma, "car": self.car, "car_se": self.car_se, "t": self.t,
-                          "p": self.p}, dtype=object)
+        return pd.Series(
+            {
+                "event_date": self.event_date.date().isoformat(),
+                "window": str(self.window),
+                "model": self.model,
+                "L1": self.L1,
+                "alpha": self.alpha,
+                "beta": self.beta,
+                "sigma": self.sigma,
+                "car": self.car,
+                "car_se": self.car_se,
+                "t": self.t,
+                "p": self.p,
+            },
+            dtype=object,
+        )
 
 
 def _check_series(s: pd.Series, name: str) -> pd.Series:
@@ -108,8 +120,10 @@ def _check_series(s: pd.Series, name: str) -> pd.Series:
     vals = pd.to_numeric(s, errors="coerce").astype("float64")
     bad = ~np.isfinite(vals.to_numpy())
     if bad.any():
-        raise ValueError(f"{name}: {int(bad.sum())} NaN/non-finite value(s), first at {s.index[bad][0]}; "
-                         "drop or fill them before the event study (the index defines event time)")
+        raise ValueError(
+            f"{name}: {int(bad.sum())} NaN/non-finite value(s), first at {s.index[bad][0]}; "
+            "drop or fill them before the event study (the index defines event time)"
+        )
     return vals
 
 
@@ -123,10 +137,12 @@ def _align(asset: pd.Series, market: pd.Series | None) -> tuple[pd.Series, pd.Se
         ai, mi = a.index[(a.index >= lo) & (a.index <= hi)], m.index[(m.index >= lo) & (m.index <= hi)]
         if not ai.equals(mi):
             diff = ai.symmetric_difference(mi)
-            raise ValueError(f"asset and market indexes differ on {len(diff)} date(s) in their common span "
-                             f"(first {diff[0]}); align them first, e.g. "
-                             "pd.concat([asset, market], axis=1, join='inner'), so each row is the same "
-                             "period for both")
+            raise ValueError(
+                f"asset and market indexes differ on {len(diff)} date(s) in their common span "
+                f"(first {diff[0]}); align them first, e.g. "
+                "pd.concat([asset, market], axis=1, join='inner'), so each row is the same "
+                "period for both"
+            )
         a, m = a.loc[lo:hi], m.loc[lo:hi]
     return a, m
 
@@ -160,13 +176,20 @@ def _car_core(y1, x1, y2, x2):
     theta, s2, xtx_inv, df = _fit(y1, x1)
     X2 = _design(x2, len(y2))
     ar = y2 - X2 @ theta
-    g = X2.sum(axis=0)                   # 1'X
+    g = X2.sum(axis=0)  # 1'X
     var_car = s2 * (len(y2) + g @ xtx_inv @ g)
     return float(ar.sum()), float(var_car), df
 
 
-def event_study(asset: pd.Series, market: pd.Series | None, event, *, estimation: int = 120,
-                gap: int = 10, window: tuple[int, int] = (-1, 5)) -> EventStudyResult:
+def event_study(
+    asset: pd.Series,
+    market: pd.Series | None,
+    event,
+    *,
+    estimation: int = 120,
+    gap: int = 10,
+    window: tuple[int, int] = (-1, 5),
+) -> EventStudyResult:
     """Abnormal and cumulative abnormal returns of one asset around one event (see module docstring).
 
     ``asset``/``market``: simple returns, same index over their common span (the index defines
@@ -181,20 +204,25 @@ def event_study(asset: pd.Series, market: pd.Series | None, event, *, estimation
         raise ValueError(f"gap must be >= 0, got {gap}")
     min_l1 = 3 if market is None else 4
     if estimation < min_l1:
-        raise ValueError(f"estimation window too short: {estimation} rows (need at least {min_l1}; "
-                         "a usable market model needs far more, e.g. 60-250)")
+        raise ValueError(
+            f"estimation window too short: {estimation} rows (need at least {min_l1}; "
+            "a usable market model needs far more, e.g. 60-250)"
+        )
     a, m = _align(asset, market)
     idx = a.index
     e = _event_pos(idx, event)
     s0, s1 = e + w0, e + w1
     est0 = s0 - gap - estimation
     if est0 < 0:
-        raise ValueError(f"estimation window too short: event {idx[e].date()} with window {window}, gap {gap} "
-                         f"needs {estimation} estimation rows but only {max(s0 - gap, 0)} precede it "
-                         f"(data start {idx[0].date()})")
+        raise ValueError(
+            f"estimation window too short: event {idx[e].date()} with window {window}, gap {gap} "
+            f"needs {estimation} estimation rows but only {max(s0 - gap, 0)} precede it "
+            f"(data start {idx[0].date()})"
+        )
     if s1 >= len(idx):
-        raise ValueError(f"event window {window} around {idx[e].date()} runs past the end of the data "
-                         f"({idx[-1].date()})")
+        raise ValueError(
+            f"event window {window} around {idx[e].date()} runs past the end of the data ({idx[-1].date()})"
+        )
     y = a.to_numpy()
     x = None if m is None else m.to_numpy()
     est = slice(est0, est0 + estimation)
@@ -217,23 +245,54 @@ def event_study(asset: pd.Series, market: pd.Series | None, event, *, estimation
     cols = {"date": idx[evt], "ret": y2}
     if x2 is not None:
         cols["market"] = x2
-    cols.update({"expected": expected, "ar": ar, "var_ar": var_ar, "se_ar": np.sqrt(var_ar),
-                 "t_ar": ar / np.sqrt(var_ar), "car": car, "var_car": var_car, "se_car": np.sqrt(var_car),
-                 "t_car": car / np.sqrt(var_car)})
+    cols.update(
+        {
+            "expected": expected,
+            "ar": ar,
+            "var_ar": var_ar,
+            "se_ar": np.sqrt(var_ar),
+            "t_ar": ar / np.sqrt(var_ar),
+            "car": car,
+            "var_car": var_car,
+            "se_car": np.sqrt(var_car),
+            "t_car": car / np.sqrt(var_car),
+        }
+    )
     table = pd.DataFrame(cols, index=rel)
     car_tot, var_tot = float(car[-1]), float(var_car[-1])
     se = float(np.sqrt(var_tot))
     t = car_tot / se
     return EventStudyResult(
-        table=table, car=car_tot, car_se=se, t=t, p=float(2 * stats.t.sf(abs(t), df)),
-        alpha=float(theta[0]), beta=float(theta[1]) if x is not None else float("nan"),
-        sigma=float(np.sqrt(s2)), df=int(df), L1=int(estimation), event_date=idx[e], window=(w0, w1),
-        estimation_start=idx[est0], estimation_end=idx[est0 + estimation - 1],
-        model="constant mean" if x is None else "market model", var_car_sampling=s2 * len(y2))
+        table=table,
+        car=car_tot,
+        car_se=se,
+        t=t,
+        p=float(2 * stats.t.sf(abs(t), df)),
+        alpha=float(theta[0]),
+        beta=float(theta[1]) if x is not None else float("nan"),
+        sigma=float(np.sqrt(s2)),
+        df=int(df),
+        L1=int(estimation),
+        event_date=idx[e],
+        window=(w0, w1),
+        estimation_start=idx[est0],
+        estimation_end=idx[est0 + estimation - 1],
+        model="constant mean" if x is None else "market model",
+        var_car_sampling=s2 * len(y2),
+    )
 
 
-def placebo(asset: pd.Series, market: pd.Series | None, *, window_len: int, estimation: int = 120,
-            gap: int = 10, n: int | None = None, seed: int = 0, exclude=None) -> pd.DataFrame:
+def placebo(
+    asset: pd.Series,
+    market: pd.Series | None,
+    *,
+    window_len: int,
+    estimation: int = 120,
+    gap: int = 10,
+    n: int | None = None,
+    seed: int = 0,
+    exclude=None,
+) -> pd.DataFrame:
     """CAR t-statistics of the same design on placebo windows of ``window_len`` rows (single asset).
 
     Every window start s with ``estimation + gap`` rows before it and ``window_len`` rows from it is a
@@ -266,8 +325,10 @@ def placebo(asset: pd.Series, market: pd.Series | None, *, window_len: int, esti
     x = None if m is None else m.to_numpy()
     starts = np.arange(estimation + gap, len(y) - window_len + 1)
     if len(starts) == 0:
-        raise ValueError(f"series too short for one placebo window: {len(y)} rows < "
-                         f"{estimation + gap + window_len} (estimation + gap + window_len)")
+        raise ValueError(
+            f"series too short for one placebo window: {len(y)} rows < "
+            f"{estimation + gap + window_len} (estimation + gap + window_len)"
+        )
     if exclude is not None:
         blocked = np.zeros(len(y), dtype=bool)
         items = [exclude] if isinstance(exclude, (str, pd.Timestamp)) else list(exclude)
@@ -296,13 +357,15 @@ def placebo(asset: pd.Series, market: pd.Series | None, *, window_len: int, esti
         car, var, _ = _car_core(y[est], None if x is None else x[est], y[evt], None if x is None else x[evt])
         out[i] = car, var
     se = np.sqrt(out[:, 1])
-    res = pd.DataFrame({"end": idx[starts + window_len - 1], "car": out[:, 0], "car_se": se,
-                        "t": out[:, 0] / se}, index=pd.DatetimeIndex(idx[starts], name="start"))
+    res = pd.DataFrame(
+        {"end": idx[starts + window_len - 1], "car": out[:, 0], "car_se": se, "t": out[:, 0] / se},
+        index=pd.DatetimeIndex(idx[starts], name="start"),
+    )
     return res.dropna()
 
 
 def placebo_pvalue(t: float, placebo_t) -> float:
-    """Two-sided empirical p-value of ``t`` against placebo t-statistics: (1 + #{|t_p| >= |t|}) / (1 + N).
+    """Two-sided empirical p-value of ``t`` against placebo t-statistics: ``(1 + #{abs(t_p) >= abs(t)}) / (1 + N)``.
 
     >>> placebo_pvalue(2.5, [0.1, -3.0, 1.0, 2.6])
     0.6

@@ -24,7 +24,7 @@ Units: flows in US$ millions as published, returns as simple fractions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -35,12 +35,23 @@ from mktlib import calendars
 from mktlib.errors import DataError
 from mktlib.timeutil import utc
 
-__all__ = ["etf_flows_reconciled", "etf_flow_disagreements", "reconcile_flows", "HOLIDAY_RULES",
-           "etf_flows_aligned", "total_flows", "fund_flows", "align_flows_returns", "hac_ols", "flow_return_regressions",
-           "var_granger", "stablecoin_growth", "window_sum"]
+__all__ = [
+    "etf_flows_reconciled",
+    "etf_flow_disagreements",
+    "reconcile_flows",
+    "HOLIDAY_RULES",
+    "etf_flows_aligned",
+    "total_flows",
+    "fund_flows",
+    "align_flows_returns",
+    "hac_ols",
+    "flow_return_regressions",
+    "var_granger",
+    "stablecoin_growth",
+    "window_sum",
+]
 
 _utc = utc  # mktlib.timeutil: naive arguments are read as UTC
-
 
 
 def _check_daily_index(obj, where: str) -> None:
@@ -96,8 +107,10 @@ def total_flows(by_fund: pd.DataFrame, *, check_total: bool = True, tol: float =
         diff = (tot - pub.reindex(tot.index)).abs()
         if (diff > tol).any():
             d = diff.index[(diff > tol).to_numpy()][0]
-            raise DataError("total_flows", f"sum over funds differs from the published total on {d.date()} "
-                                           f"by {diff.loc[d]:.2f} (> {tol})")
+            raise DataError(
+                "total_flows",
+                f"sum over funds differs from the published total on {d.date()} by {diff.loc[d]:.2f} (> {tol})",
+            )
     return tot
 
 
@@ -134,8 +147,9 @@ def align_flows_returns(flows: pd.Series, btc_at_close: pd.DataFrame) -> pd.Data
         raise DataError("flows", f"NaN flow on {flows.index[flows.isna().to_numpy()][0].date()}")
     ok = calendars.is_session("NY", flows.index)
     if not ok.all():
-        raise DataError("flows", f"{int((~ok).sum())} date(s) are not NY sessions, first "
-                                 f"{ok.index[~ok.to_numpy()][0].date()}")
+        raise DataError(
+            "flows", f"{int((~ok).sum())} date(s) are not NY sessions, first {ok.index[~ok.to_numpy()][0].date()}"
+        )
     sess = calendars.closes("NY", flows.index[0].tz_localize(None), flows.index[-1].tz_localize(None)).index
     missing = sess.difference(flows.index)
     if len(missing):
@@ -145,7 +159,7 @@ def align_flows_returns(flows: pd.Series, btc_at_close: pd.DataFrame) -> pd.Data
     out["flow_prev"] = out["flow"].shift(1)
     r = b["ret"].astype("float64")
     out["ret_to_close"] = r.reindex(out.index)
-    nxt = r.shift(-1)                   # next session's close-to-close return, labelled at t
+    nxt = r.shift(-1)  # next session's close-to-close return, labelled at t
     out["ret_next"] = nxt.reindex(out.index)
     out["ret_prev"] = r.shift(1).reindex(out.index)
     if "days" in b.columns:
@@ -165,7 +179,8 @@ def hac_ols(y: pd.Series, X: pd.DataFrame, maxlags: int = 5):
     if len(df) < X.shape[1] + 10:
         raise ValueError(f"hac_ols: only {len(df)} complete rows")
     return sm.OLS(df.iloc[:, 0], sm.add_constant(df.iloc[:, 1:])).fit(
-        cov_type="HAC", cov_kwds={"maxlags": maxlags, "use_correction": True})
+        cov_type="HAC", cov_kwds={"maxlags": maxlags, "use_correction": True}
+    )
 
 
 def flow_return_regressions(aligned: pd.DataFrame, *, maxlags: int = 5) -> pd.DataFrame:
@@ -184,19 +199,40 @@ def flow_return_regressions(aligned: pd.DataFrame, *, maxlags: int = 5) -> pd.Da
     need = {"flow", "flow_prev", "ret_to_close", "ret_next", "ret_prev"}
     if not need <= set(aligned.columns):
         raise DataError("flow_return_regressions", f"missing columns {sorted(need - set(aligned.columns))}")
-    d = pd.DataFrame({"F": aligned["flow"] / 1000, "F_prev": aligned["flow_prev"] / 1000,
-                      "r": aligned["ret_to_close"] * 100, "r_next": aligned["ret_next"] * 100,
-                      "r_prev": aligned["ret_prev"] * 100})
-    specs = [("flows -> returns", "r_next", "F", ["r"], "pp of next-session BTC return per $1bn"),
-             ("returns -> flows", "F", "r", ["F_prev"], "$bn of flow per 1 pp of BTC return"),
-             ("lagged returns -> flows", "F", "r_prev", ["F_prev"], "$bn of flow per 1 pp of BTC return")]
+    d = pd.DataFrame(
+        {
+            "F": aligned["flow"] / 1000,
+            "F_prev": aligned["flow_prev"] / 1000,
+            "r": aligned["ret_to_close"] * 100,
+            "r_next": aligned["ret_next"] * 100,
+            "r_prev": aligned["ret_prev"] * 100,
+        }
+    )
+    specs = [
+        ("flows -> returns", "r_next", "F", ["r"], "pp of next-session BTC return per $1bn"),
+        ("returns -> flows", "F", "r", ["F_prev"], "$bn of flow per 1 pp of BTC return"),
+        ("lagged returns -> flows", "F", "r_prev", ["F_prev"], "$bn of flow per 1 pp of BTC return"),
+    ]
     rows = []
     for name, y, x, controls, unit in specs:
         res = hac_ols(d[y], d[[x] + controls], maxlags)
         single = sm.OLS(d[y], sm.add_constant(d[[x]])).fit()
-        rows.append({"regression": name, "y": y, "x": x, "b": res.params[x], "se": res.bse[x],
-                     "t": res.tvalues[x], "p": res.pvalues[x], "std_b": res.params[x] * d[x].std() / d[y].std(),
-                     "r2": res.rsquared, "r2_single": single.rsquared, "n": int(res.nobs), "unit": unit})
+        rows.append(
+            {
+                "regression": name,
+                "y": y,
+                "x": x,
+                "b": res.params[x],
+                "se": res.bse[x],
+                "t": res.tvalues[x],
+                "p": res.pvalues[x],
+                "std_b": res.params[x] * d[x].std() / d[y].std(),
+                "r2": res.rsquared,
+                "r2_single": single.rsquared,
+                "n": int(res.nobs),
+                "unit": unit,
+            }
+        )
     return pd.DataFrame(rows).set_index("regression")
 
 
@@ -218,7 +254,7 @@ def var_granger(aligned: pd.DataFrame, *, maxlags: int = 5, ic: str | None = "ai
     The Wald tests assume homoskedastic errors; read them with the HAC regressions.
     """
     d = pd.DataFrame({"flow": aligned["flow"] / 1000, "ret": aligned["ret_to_close"] * 100}).dropna()
-    model = VAR(d.reset_index(drop=True))   # rows are sessions; the dates carry no frequency
+    model = VAR(d.reset_index(drop=True))  # rows are sessions; the dates carry no frequency
     if ic is None:
         p = maxlags
     else:
@@ -227,10 +263,14 @@ def var_granger(aligned: pd.DataFrame, *, maxlags: int = 5, ic: str | None = "ai
     f2r = res.test_causality("ret", ["flow"], kind="wald")
     r2f = res.test_causality("flow", ["ret"], kind="wald")
     inst = res.test_inst_causality(causing="flow")
-    table = pd.DataFrame({"test": ["flows -> returns", "returns -> flows", "instantaneous"],
-                          "statistic": [f2r.test_statistic, r2f.test_statistic, inst.test_statistic],
-                          "df": [f2r.df, r2f.df, inst.df], "p": [f2r.pvalue, r2f.pvalue, inst.pvalue]}
-                         ).set_index("test")
+    table = pd.DataFrame(
+        {
+            "test": ["flows -> returns", "returns -> flows", "instantaneous"],
+            "statistic": [f2r.test_statistic, r2f.test_statistic, inst.test_statistic],
+            "df": [f2r.df, r2f.df, inst.df],
+            "p": [f2r.pvalue, r2f.pvalue, inst.pvalue],
+        }
+    ).set_index("test")
     return GrangerResult(p, float(f2r.pvalue), float(r2f.pvalue), float(inst.pvalue), table)
 
 
@@ -285,8 +325,9 @@ HOLIDAY_RULES = ("drop", "next_session")
 """What to do with a per-fund row dated on a day that is not an NYSE session (see :func:`reconcile_flows`)."""
 
 
-def reconcile_flows(fund_rows: pd.DataFrame, farside: pd.Series, *, holidays: str = "drop",
-                    farside_placeholders=(), tol: float = 0.15) -> pd.DataFrame:
+def reconcile_flows(
+    fund_rows: pd.DataFrame, farside: pd.Series, *, holidays: str = "drop", farside_placeholders=(), tol: float = 0.15
+) -> pd.DataFrame:
     """Reconcile per-fund daily flows with published daily totals, day by day (the rule of the book).
 
     ``fund_rows``: the long per-fund table as published, *including* rows dated on days that are not
@@ -343,19 +384,19 @@ def reconcile_flows(fund_rows: pd.DataFrame, farside: pd.Series, *, holidays: st
     on = calendars.is_session("NY", day_sum.index).to_numpy()
     if not on.any():
         raise DataError("reconcile_flows", "no row is dated on an NYSE session")
-    sess = calendars.closes("NY", day_sum.index[on][0].tz_localize(None),
-                           day_sum.index[on][-1].tz_localize(None)).index
+    sess = calendars.closes("NY", day_sum.index[on][0].tz_localize(None), day_sum.index[on][-1].tz_localize(None)).index
     missing = sess.difference(day_sum.index)
     if len(missing):
-        raise DataError("reconcile_flows", f"{len(missing)} NYSE session(s) without a flow row, first "
-                                           f"{missing[0].date()}")
+        raise DataError(
+            "reconcile_flows", f"{len(missing)} NYSE session(s) without a flow row, first {missing[0].date()}"
+        )
     out = pd.DataFrame({"fund_sum": day_sum[on].astype("float64")}, index=sess)
     out.index.name = "session"
     off = day_sum[~on]
     out["off_session"] = 0.0
     for d, v in off.items():
         after = sess[sess > d]
-        if len(after) == 0:        # after the last session: nothing to assign it to
+        if len(after) == 0:  # after the last session: nothing to assign it to
             continue
         out.loc[after[0], "off_session"] += float(v)
     out["flow"] = out["fund_sum"] + (out["off_session"] if holidays == "next_session" else 0.0)
@@ -365,14 +406,15 @@ def reconcile_flows(fund_rows: pd.DataFrame, farside: pd.Series, *, holidays: st
     far[is_ph] = np.nan
     out["farside"] = far
     out["diff"] = out["flow"] - out["farside"]
-    status = np.where(out["farside"].isna(), "no published total",
-                      np.where(out["diff"].abs() <= tol, "agree", "disagree")).astype(object)
+    status = np.where(
+        out["farside"].isna(), "no published total", np.where(out["diff"].abs() <= tol, "agree", "disagree")
+    ).astype(object)
     status[is_ph] = "published placeholder"
     out["status"] = status
     return out[["flow", "fund_sum", "off_session", "farside", "diff", "status"]]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reconciled(holidays: str) -> pd.DataFrame:
     from mktlib import data
     from mktlib.data.io import verified_path
@@ -413,12 +455,14 @@ def etf_flow_disagreements(holidays: str = "drop") -> pd.DataFrame:
     r = etf_flows_reconciled(holidays)
     sel = r[(r["off_session"] != 0) | r["status"].isin(["disagree", "published placeholder"])].copy()
     notes = []
-    for d, row in sel.iterrows():
+    for _, row in sel.iterrows():
         parts = []
         if row["off_session"] != 0:
             verb = "added to" if holidays == "next_session" else "left out of"
-            parts.append(f"per-fund rows dated on the non-session day(s) before it sum to "
-                         f"{row['off_session']:+,.1f}, {verb} this session")
+            parts.append(
+                f"per-fund rows dated on the non-session day(s) before it sum to "
+                f"{row['off_session']:+,.1f}, {verb} this session"
+            )
         if row["status"] == "published placeholder":
             parts.append("the totals file has an unfilled placeholder 0 (not a figure)")
         elif row["status"] == "disagree":
@@ -436,8 +480,9 @@ def etf_flows_aligned(start: str = "2024-01-12", end: str = "2026-08-11", holida
     :func:`mktlib.treasuries.coins_at_ny_close` (1h bars, else 4h bars)."""
     from mktlib.treasuries import coins_at_ny_close
 
-    tot = etf_flows_reconciled(holidays)["flow"].loc[_utc(start):_utc(end)]
-    nxt = calendars.closes("NY", _utc(end).tz_localize(None) + pd.Timedelta("1D"),
-                           _utc(end).tz_localize(None) + pd.Timedelta("10D")).index[0]
+    tot = etf_flows_reconciled(holidays)["flow"].loc[_utc(start) : _utc(end)]
+    nxt = calendars.closes(
+        "NY", _utc(end).tz_localize(None) + pd.Timedelta("1D"), _utc(end).tz_localize(None) + pd.Timedelta("10D")
+    ).index[0]
     btc = coins_at_ny_close("2024-01-11", nxt.tz_localize(None).date().isoformat(), coins=("BTC",))["BTC"]
     return align_flows_returns(tot, btc)

@@ -161,11 +161,17 @@ __all__ = [
     "window_inputs",
 ]
 
-NEUTRAL_RATE_8H = 0.0001            # Binance interest leg, 0.01% per 8h
+NEUTRAL_RATE_8H = 0.0001  # Binance interest leg, 0.01% per 8h
 DAYS_PER_YEAR = 365
-NEUTRAL_ANNUAL = 0.1095             # = NEUTRAL_RATE_8H x 3 x 365 (written out: no float residue)
-REGIMES = ("spot-led rally", "short-covering rally", "leverage-led rally", "deleveraging selloff",
-           "leveraged selloff", "mixed/unclassified")
+NEUTRAL_ANNUAL = 0.1095  # = NEUTRAL_RATE_8H x 3 x 365 (written out: no float residue)
+REGIMES = (
+    "spot-led rally",
+    "short-covering rally",
+    "leverage-led rally",
+    "deleveraging selloff",
+    "leveraged selloff",
+    "mixed/unclassified",
+)
 BAND = 0.02
 
 
@@ -229,24 +235,37 @@ def _rate_and_interval(funding, interval_hours, name) -> tuple[pd.Series, pd.Ser
         rate = funding
         if interval_hours is None:
             raise DataError(name, "a bare rate series needs interval_hours")
-        iv = (interval_hours.reindex(rate.index).astype(float) if isinstance(interval_hours, pd.Series)
-              else pd.Series(float(interval_hours), index=rate.index))
+        iv = (
+            interval_hours.reindex(rate.index).astype(float)
+            if isinstance(interval_hours, pd.Series)
+            else pd.Series(float(interval_hours), index=rate.index)
+        )
     else:
         raise TypeError(f"{name}: expected a DataFrame or Series, got {type(funding).__name__}")
-    _check_index(rate, name, unique=isinstance(funding, pd.Series) or "coin" not in funding.columns
-                 and "symbol" not in funding.columns)
+    _check_index(
+        rate,
+        name,
+        unique=isinstance(funding, pd.Series) or "coin" not in funding.columns and "symbol" not in funding.columns,
+    )
     bad = iv.isna() | ~np.isfinite(iv.fillna(0.0)) | (iv <= 0)
     if bad.any():
-        raise DataError(name, f"interval_hours missing, zero, negative or NaN in {int(bad.sum())} "
-                              f"record(s), first at {iv.index[bad.to_numpy()][0]}")
+        raise DataError(
+            name,
+            f"interval_hours missing, zero, negative or NaN in {int(bad.sum())} "
+            f"record(s), first at {iv.index[bad.to_numpy()][0]}",
+        )
     if rate.isna().any():
-        raise DataError(name, f"funding_rate is NaN in {int(rate.isna().sum())} record(s), "
-                              f"first at {rate.index[rate.isna().to_numpy()][0]}")
+        raise DataError(
+            name,
+            f"funding_rate is NaN in {int(rate.isna().sum())} record(s), "
+            f"first at {rate.index[rate.isna().to_numpy()][0]}",
+        )
     return rate.astype(float), iv, name
 
 
-def annualise(funding: pd.DataFrame | pd.Series, interval_hours: float | pd.Series | None = None, *,
-              name: str | None = None) -> pd.Series:
+def annualise(
+    funding: pd.DataFrame | pd.Series, interval_hours: float | pd.Series | None = None, *, name: str | None = None
+) -> pd.Series:
     """Annualised funding per record (a fraction a year), from each record's own interval.
 
     ``funding``: a DataFrame with ``funding_rate`` (fraction per interval) and ``interval_hours``
@@ -388,8 +407,15 @@ def spread_summary(panel: pd.DataFrame, base: str) -> pd.DataFrame:
         s = (panel[c] - panel[base]).dropna()
         if s.empty:
             continue
-        rows[c] = {"first": s.index[0].date(), "last": s.index[-1].date(), "days": len(s),
-                   "mean": s.mean(), "median": s.median(), "std": s.std(), "mean_abs": s.abs().mean()}
+        rows[c] = {
+            "first": s.index[0].date(),
+            "last": s.index[-1].date(),
+            "days": len(s),
+            "mean": s.mean(),
+            "median": s.median(),
+            "std": s.std(),
+            "mean_abs": s.abs().mean(),
+        }
     return pd.DataFrame(rows).T
 
 
@@ -416,8 +442,14 @@ def oi_weighted(funding: pd.DataFrame, oi: pd.DataFrame, *, name: str = "oi_weig
     ok = f.notna() & w.notna()
     ww = w.where(ok, 0.0)
     tot = ww.sum(axis=1)
-    out = pd.DataFrame({"funding_ann": (f.where(ok, 0.0) * ww).sum(axis=1) / tot.where(tot > 0),
-                        "venues": ok.sum(axis=1), "oi_covered": tot}, index=f.index)
+    out = pd.DataFrame(
+        {
+            "funding_ann": (f.where(ok, 0.0) * ww).sum(axis=1) / tot.where(tot > 0),
+            "venues": ok.sum(axis=1),
+            "oi_covered": tot,
+        },
+        index=f.index,
+    )
     return out
 
 
@@ -436,14 +468,16 @@ def usd_to_coin(oi_usd: pd.Series, price: pd.Series, *, name: str = "open intere
     """
     p = price.reindex(oi_usd.index)
     if p.isna().any():
-        raise DataError(name, f"no price for {int(p.isna().sum())} OI timestamp(s), first "
-                              f"{p.index[p.isna().to_numpy()][0]}")
+        raise DataError(
+            name, f"no price for {int(p.isna().sum())} OI timestamp(s), first {p.index[p.isna().to_numpy()][0]}"
+        )
     return (oi_usd / p).rename("oi_coin")
 
 
 # ---------------------------------------------------------------------------------- K33 regime
-def k33_signals(close: pd.Series, oi: pd.Series, funding_daily: pd.Series, *, lookback: int = 7,
-                oi_min: float = 0.0) -> pd.DataFrame:
+def k33_signals(
+    close: pd.Series, oi: pd.Series, funding_daily: pd.Series, *, lookback: int = 7, oi_min: float = 0.0
+) -> pd.DataFrame:
     """Daily K33-style "OI up, funding up, price down" flags (definition in the module docstring).
 
     All inputs are daily on UTC-day labels; ``oi`` in a unit that counts positions (coins for linear
@@ -453,14 +487,24 @@ def k33_signals(close: pd.Series, oi: pd.Series, funding_daily: pd.Series, *, lo
     """
     for s, n in ((close, "close"), (oi, "oi"), (funding_daily, "funding")):
         _check_index(s, n)
-    days = pd.date_range(max(close.index[0], oi.index[0], funding_daily.index[0]),
-                         min(close.index[-1], oi.index[-1], funding_daily.index[-1]), freq="D")
+    days = pd.date_range(
+        max(close.index[0], oi.index[0], funding_daily.index[0]),
+        min(close.index[-1], oi.index[-1], funding_daily.index[-1]),
+        freq="D",
+    )
     c = close.reindex(days)
     o = oi.reindex(days)
     f = funding_daily.reindex(days)
     fund_now = f.rolling(lookback, min_periods=lookback).mean()
-    df = pd.DataFrame({"ret": c / c.shift(lookback) - 1, "oi_chg": o / o.shift(lookback) - 1,
-                       "fund_now": fund_now, "fund_prev": fund_now.shift(lookback)}, index=days)
+    df = pd.DataFrame(
+        {
+            "ret": c / c.shift(lookback) - 1,
+            "oi_chg": o / o.shift(lookback) - 1,
+            "fund_now": fund_now,
+            "fund_prev": fund_now.shift(lookback),
+        },
+        index=days,
+    )
     df = df.dropna()
     df["signal"] = (df["ret"] < 0) & (df["oi_chg"] > oi_min) & (df["fund_now"] > df["fund_prev"])
     df.index.name = "timestamp"
@@ -498,8 +542,9 @@ def forward_returns(close: pd.Series, dates: Iterable, horizons: Iterable[int] =
     return pd.DataFrame(out, index=dates)
 
 
-def k33_summary(close: pd.Series, signals: pd.DataFrame, *, gap: int = 7,
-                horizons: Iterable[int] = (7, 30)) -> pd.DataFrame:
+def k33_summary(
+    close: pd.Series, signals: pd.DataFrame, *, gap: int = 7, horizons: Iterable[int] = (7, 30)
+) -> pd.DataFrame:
     """Forward returns after K33 episodes against all days of the same sample.
 
     Rows ``episodes`` (declustered signal days) and ``all days``; columns per horizon: ``n``,
@@ -545,8 +590,7 @@ def cme_last_trade_date(year: int, month: int) -> pd.Timestamp:
     d = last - pd.Timedelta(days=(last.weekday() - 4) % 7)
     bdays = _business_days()
     if d < bdays[0] or d > bdays[-1]:
-        raise ValueError(f"{year}-{month:02d}: outside the calendars' range "
-                         f"{bdays[0].date()}..{bdays[-1].date()}")
+        raise ValueError(f"{year}-{month:02d}: outside the calendars' range {bdays[0].date()}..{bdays[-1].date()}")
     while d not in bdays:
         d -= pd.Timedelta(days=1)
     return d
@@ -574,8 +618,14 @@ def cme_front_expiry(dates) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(out), index=idx, name="last_trade_date")
 
 
-def cme_basis(cme: pd.DataFrame, spot_1h: pd.DataFrame, *, min_days: float = 7.0,
-              settle_local: str = "15:00", usdt_usd: pd.Series | None = None) -> pd.DataFrame:
+def cme_basis(
+    cme: pd.DataFrame,
+    spot_1h: pd.DataFrame,
+    *,
+    min_days: float = 7.0,
+    settle_local: str = "15:00",
+    usdt_usd: pd.Series | None = None,
+) -> pd.DataFrame:
     """CME front-month basis against spot sampled at CME's daily settlement, annualised by days to
     the front contract's last trading day.
 
@@ -603,11 +653,20 @@ def cme_basis(cme: pd.DataFrame, spot_1h: pd.DataFrame, *, min_days: float = 7.0
     settle = pd.DatetimeIndex(local).tz_localize("America/Chicago").tz_convert("UTC")
     spot = spot_1h["close"].reindex(settle - pd.Timedelta(hours=1)).to_numpy()
     expiry = cme_front_expiry(f.index)
-    exp_utc = (pd.DatetimeIndex(expiry.to_numpy()) + pd.Timedelta(hours=16)).tz_localize(
-        "Europe/London").tz_convert("UTC")
+    exp_utc = (
+        (pd.DatetimeIndex(expiry.to_numpy()) + pd.Timedelta(hours=16)).tz_localize("Europe/London").tz_convert("UTC")
+    )
     tau = (exp_utc - settle) / pd.Timedelta(days=1)
-    out = pd.DataFrame({"futures": f.to_numpy(), "spot": spot, "settle_utc": settle,
-                        "expiry": expiry.to_numpy(), "tau": np.asarray(tau, dtype=float)}, index=f.index)
+    out = pd.DataFrame(
+        {
+            "futures": f.to_numpy(),
+            "spot": spot,
+            "settle_utc": settle,
+            "expiry": expiry.to_numpy(),
+            "tau": np.asarray(tau, dtype=float),
+        },
+        index=f.index,
+    )
     out["basis"] = out["futures"] / out["spot"] - 1
     out["basis_ann"] = out["basis"] * DAYS_PER_YEAR / out["tau"]
     if usdt_usd is not None:
@@ -671,8 +730,14 @@ def perp_premium_split(basis_vs_usdt: pd.Series, usdt_usd: pd.Series) -> pd.Data
     (0.000501, -0.001)
     """
     both = pd.concat([basis_vs_usdt.rename("vs_usdt"), usdt_usd.rename("u")], axis=1, sort=True).dropna()
-    out = pd.DataFrame({"vs_usdt": both["vs_usdt"], "usdt_premium": both["u"] - 1,
-                        "perp_premium_usd": (1 + both["vs_usdt"]) / both["u"] - 1}, index=both.index)
+    out = pd.DataFrame(
+        {
+            "vs_usdt": both["vs_usdt"],
+            "usdt_premium": both["u"] - 1,
+            "perp_premium_usd": (1 + both["vs_usdt"]) / both["u"] - 1,
+        },
+        index=both.index,
+    )
     return out
 
 
@@ -722,8 +787,7 @@ class WindowInputs:
         return classify(self.price_return, self.oi_change, self.funding_ann, self.spot_net_buy, **kw)
 
 
-def window_inputs(start, end, *, spot_daily: pd.DataFrame, oi: pd.Series,
-                  funding: pd.DataFrame) -> WindowInputs:
+def window_inputs(start, end, *, spot_daily: pd.DataFrame, oi: pd.Series, funding: pd.DataFrame) -> WindowInputs:
     """Measure the classifier inputs over UTC days ``start..end`` (inclusive).
 
     ``oi``: open-interest readings (any frequency; the last reading of each UTC day is used) in a
@@ -749,8 +813,16 @@ def window_inputs(start, end, *, spot_daily: pd.DataFrame, oi: pd.Series,
     return WindowInputs(d1, d2, ret, oi_chg, fund, snb)
 
 
-def classify(price_return: float, oi_change: float, funding_ann: float, spot_net_buy: float, *,
-             price_band: float = BAND, oi_band: float = BAND, neutral: float = NEUTRAL_ANNUAL) -> str:
+def classify(
+    price_return: float,
+    oi_change: float,
+    funding_ann: float,
+    spot_net_buy: float,
+    *,
+    price_band: float = BAND,
+    oi_band: float = BAND,
+    neutral: float = NEUTRAL_ANNUAL,
+) -> str:
     """The regime label of one window from its four inputs (rules in the module docstring).
 
     >>> classify(0.07, 0.05, 0.20, -0.01)
@@ -763,7 +835,7 @@ def classify(price_return: float, oi_change: float, funding_ann: float, spot_net
         raise ValueError(f"classify needs four finite inputs, got {vals}")
     up, down = price_return > price_band, price_return < -price_band
     oi_up, oi_down = oi_change > oi_band, oi_change < -oi_band
-    hot = funding_ann > neutral + 1e-12      # a window of exactly 0.01%/8h annualises to 0.1095 + 1e-17
+    hot = funding_ann > neutral + 1e-12  # a window of exactly 0.01%/8h annualises to 0.1095 + 1e-17
     if up:
         if not oi_up and not hot and spot_net_buy > 0:
             return "spot-led rally"
@@ -798,10 +870,19 @@ def shifted_windows(start, end, *, shift: int = 2, **inputs) -> pd.DataFrame:
             if e < s:
                 continue
             w = window_inputs(s, e, **inputs)
-            rows.append({"shift_start": ds, "shift_end": de, "start": s.date(), "end": e.date(),
-                         "price_return": w.price_return, "oi_change": w.oi_change,
-                         "funding_ann": w.funding_ann, "spot_net_buy": w.spot_net_buy,
-                         "regime": w.classify()})
+            rows.append(
+                {
+                    "shift_start": ds,
+                    "shift_end": de,
+                    "start": s.date(),
+                    "end": e.date(),
+                    "price_return": w.price_return,
+                    "oi_change": w.oi_change,
+                    "funding_ann": w.funding_ann,
+                    "spot_net_buy": w.spot_net_buy,
+                    "regime": w.classify(),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -812,14 +893,33 @@ def classify_phases(phases: Mapping[str, tuple], **inputs) -> pd.DataFrame:
     for name, (s, e) in phases.items():
         try:
             w = window_inputs(s, e, **inputs)
-            rows.append({"phase": name, "start": w.start.date(), "end": w.end.date(),
-                         "price_return": w.price_return, "oi_change": w.oi_change,
-                         "funding_ann": w.funding_ann, "spot_net_buy": w.spot_net_buy,
-                         "regime": w.classify(), "note": ""})
+            rows.append(
+                {
+                    "phase": name,
+                    "start": w.start.date(),
+                    "end": w.end.date(),
+                    "price_return": w.price_return,
+                    "oi_change": w.oi_change,
+                    "funding_ann": w.funding_ann,
+                    "spot_net_buy": w.spot_net_buy,
+                    "regime": w.classify(),
+                    "note": "",
+                }
+            )
         except DataError as exc:
-            rows.append({"phase": name, "start": _day(s).date(), "end": _day(e).date(),
-                         "price_return": np.nan, "oi_change": np.nan, "funding_ann": np.nan,
-                         "spot_net_buy": np.nan, "regime": "no data", "note": str(exc)})
+            rows.append(
+                {
+                    "phase": name,
+                    "start": _day(s).date(),
+                    "end": _day(e).date(),
+                    "price_return": np.nan,
+                    "oi_change": np.nan,
+                    "funding_ann": np.nan,
+                    "spot_net_buy": np.nan,
+                    "regime": "no data",
+                    "note": str(exc),
+                }
+            )
     return pd.DataFrame(rows).set_index("phase")
 
 
@@ -854,8 +954,11 @@ def flow_sum(flows: pd.Series, start, end) -> tuple[float, int]:
     """
     d1, d2 = _day(start), _day(end)
     if d1 < flows.index[0].normalize() or d2 > flows.index[-1].normalize():
-        raise DataError(_name(flows, "etf flows"), f"window {d1.date()}..{d2.date()} outside the flows' "
-                                                   f"coverage {flows.index[0].date()}..{flows.index[-1].date()}")
+        raise DataError(
+            _name(flows, "etf flows"),
+            f"window {d1.date()}..{d2.date()} outside the flows' "
+            f"coverage {flows.index[0].date()}..{flows.index[-1].date()}",
+        )
     sel = flows.loc[d1:d2].dropna()
     return (float(sel.sum()) if len(sel) else float("nan")), int(len(sel))
 
@@ -874,8 +977,9 @@ def funding_changes(daily: pd.Series, length: int, baseline_days: int) -> pd.Ser
     return (m - base).dropna().rename("funding_change")
 
 
-def funding_shift(funding: pd.DataFrame, start, end, *, baseline_days: int = 30, level: float = 0.90,
-                  history_days: int = 365) -> dict:
+def funding_shift(
+    funding: pd.DataFrame, start, end, *, baseline_days: int = 30, level: float = 0.90, history_days: int = 365
+) -> dict:
     """Did funding rise in a window? The mean annualised funding over the UTC days ``start..end``
     (settlements 00:00 of the first to 16:00 of the last) minus the mean over the ``baseline_days``
     days before, with an interval for the rise built from the spread of the same change over the
@@ -901,8 +1005,9 @@ def funding_shift(funding: pd.DataFrame, start, end, *, baseline_days: int = 30,
     base = daily.reindex(pd.date_range(d1 - pd.Timedelta(days=baseline_days), d1 - pd.Timedelta(days=1), freq="D"))
     name = _name(funding, None)
     if win.isna().any() or base.isna().any():
-        raise DataError(name, f"incomplete funding days in {d1.date()}..{d2.date()} or its "
-                              f"{baseline_days}-day baseline")
+        raise DataError(
+            name, f"incomplete funding days in {d1.date()}..{d2.date()} or its {baseline_days}-day baseline"
+        )
     ch = funding_changes(daily, n_days, baseline_days)
     hist = ch[(ch.index < d1) & (ch.index >= d1 - pd.Timedelta(days=history_days))]
     if len(hist) < history_days // 2:
@@ -910,37 +1015,60 @@ def funding_shift(funding: pd.DataFrame, start, end, *, baseline_days: int = 30,
     a = (1 - level) / 2
     q_lo, q_hi = float(hist.quantile(a)), float(hist.quantile(1 - a))
     diff = float(win.mean() - base.mean())
-    return {"diff": diff, "low": diff - q_hi, "high": diff - q_lo, "window_mean": float(win.mean()),
-            "baseline_mean": float(base.mean()), "q_low": q_lo, "q_high": q_hi, "n_days": n_days,
-            "n_history": int(len(hist))}
+    return {
+        "diff": diff,
+        "low": diff - q_hi,
+        "high": diff - q_lo,
+        "window_mean": float(win.mean()),
+        "baseline_mean": float(base.mean()),
+        "q_low": q_lo,
+        "q_high": q_hi,
+        "n_days": n_days,
+        "n_history": int(len(hist)),
+    }
 
 
-def rally_windows_spot(spot_daily: pd.DataFrame, flows: pd.Series, *, length: int = 5,
-                       price_band: float = BAND) -> pd.DataFrame:
+def rally_windows_spot(
+    spot_daily: pd.DataFrame, flows: pd.Series, *, length: int = 5, price_band: float = BAND
+) -> pd.DataFrame:
     """Every window of ``length`` UTC days inside the ETF flows' coverage in which BTC rose by more
     than ``price_band``: ``start``, ``end``, ``price_return``, ``spot_net_buy`` (Binance taker flow,
     :func:`spot_net_buy`) and ``etf_flow`` (US spot-ETF net flow over the window's US sessions,
     US$ m). The comparable windows of claim G1's "spot-led" reading."""
     days = spot_daily.index
     close, vol, buy = spot_daily["close"], spot_daily["volume"], spot_daily["taker_buy_base"]
-    full = pd.date_range(max(days[0], flows.index[0].normalize()), min(days[-1], flows.index[-1].normalize()),
-                         freq="D")
+    full = pd.date_range(max(days[0], flows.index[0].normalize()), min(days[-1], flows.index[-1].normalize()), freq="D")
     c = close.reindex(full)
     v = vol.reindex(full).rolling(length).sum()
     tb = buy.reindex(full).rolling(length).sum()
     f = flows.reindex(full)
     n = f.notna().astype(int).rolling(length).sum()
     fs = f.fillna(0.0).rolling(length).sum().where(n > 0)
-    out = pd.DataFrame({"start": full - pd.Timedelta(days=length - 1), "end": full,
-                        "price_return": c / c.shift(length) - 1, "spot_net_buy": (2 * tb - v) / v,
-                        "etf_flow": fs}, index=full)
+    out = pd.DataFrame(
+        {
+            "start": full - pd.Timedelta(days=length - 1),
+            "end": full,
+            "price_return": c / c.shift(length) - 1,
+            "spot_net_buy": (2 * tb - v) / v,
+            "etf_flow": fs,
+        },
+        index=full,
+    )
     out = out.dropna(subset=["price_return", "spot_net_buy"])
     return out[out["price_return"] > price_band].reset_index(drop=True)
 
 
-def rally_windows_leverage(spot_daily: pd.DataFrame, oi_daily: Mapping[str, pd.Series], funding: pd.DataFrame,
-                           *, length: int = 5, price_band: float = BAND, baseline_days: int = 30,
-                           level: float = 0.90, history_days: int = 365) -> pd.DataFrame:
+def rally_windows_leverage(
+    spot_daily: pd.DataFrame,
+    oi_daily: Mapping[str, pd.Series],
+    funding: pd.DataFrame,
+    *,
+    length: int = 5,
+    price_band: float = BAND,
+    baseline_days: int = 30,
+    level: float = 0.90,
+    history_days: int = 365,
+) -> pd.DataFrame:
     """Every window of ``length`` UTC days in which BTC rose by more than ``price_band`` and an
     open-interest series counted in positions covers both ends: per source, ``source``, ``start``,
     ``end``, ``price_return``, ``oi_change`` (:func:`position_change`) and the funding shift against
@@ -959,8 +1087,9 @@ def rally_windows_leverage(spot_daily: pd.DataFrame, oi_daily: Mapping[str, pd.S
     for src, oi in oi_daily.items():
         oi = oi.dropna()
         chg = oi / oi.shift(length, freq="D").reindex(oi.index) - 1
-        df = pd.DataFrame({"price_return": ret.reindex(oi.index), "oi_change": chg,
-                           "funding_diff": ch.reindex(oi.index)})
+        df = pd.DataFrame(
+            {"price_return": ret.reindex(oi.index), "oi_change": chg, "funding_diff": ch.reindex(oi.index)}
+        )
         df["funding_low"] = df["funding_diff"] - q_hi.reindex(oi.index)
         df["funding_high"] = df["funding_diff"] - q_lo.reindex(oi.index)
         df = df.dropna()
@@ -998,13 +1127,15 @@ def oi_sources() -> dict[str, pd.Series]:
     ca = data.load("oi_coinalyze_1d")
     ca = ca.loc[ca["symbol"] == "BTCUSD_PERP.A", "close"]
     agg = data.load("coinglass_oi_agg_btc_4h")["close"]
-    agg = agg[agg.index < agg.index[-1]]                     # drop the partial last bar
+    agg = agg[agg.index < agg.index[-1]]  # drop the partial last bar
     agg_coin = last_per_day(usd_to_coin(agg, spot_4h, name="coinglass_oi_agg_btc_4h"))
-    agg_coin = agg_coin[agg_coin.index + pd.Timedelta(hours=20) <= agg.index[-1]]   # full days only
-    out = {"OKX inverse, coin": last_per_day(okx["oi_coin"]),
-           "OKX inverse, contracts": last_per_day(okx["oi_contracts"]),
-           "Binance COIN-M inverse, USD face (Coinalyze)": ca.copy(),
-           "All venues, coin-equivalent (CoinGlass)": agg_coin}
+    agg_coin = agg_coin[agg_coin.index + pd.Timedelta(hours=20) <= agg.index[-1]]  # full days only
+    out = {
+        "OKX inverse, coin": last_per_day(okx["oi_coin"]),
+        "OKX inverse, contracts": last_per_day(okx["oi_contracts"]),
+        "Binance COIN-M inverse, USD face (Coinalyze)": ca.copy(),
+        "All venues, coin-equivalent (CoinGlass)": agg_coin,
+    }
     for k, v in out.items():
         v.attrs = {"dataset": k}
         v.name = "oi"
@@ -1023,5 +1154,4 @@ def load_inputs(oi_column: str = "oi_coin") -> dict[str, pd.DataFrame | pd.Serie
         raise ValueError(f"oi_column must be oi_coin or oi_contracts, got {oi_column!r}")
     oi = data.load("btc_okx_swap_1h")[oi_column].dropna()
     oi.attrs = {"dataset": f"btc_okx_swap_1h {oi_column}"}
-    return {"spot_daily": data.load("btc_spot_1d_fullcols"), "oi": oi,
-            "funding": data.load("btc_funding_binance_8h")}
+    return {"spot_daily": data.load("btc_spot_1d_fullcols"), "oi": oi, "funding": data.load("btc_funding_binance_8h")}

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-TOLERANCE_UNITS = 1.0          # the single stated tolerance: one unit of the article's last stated digit
+TOLERANCE_UNITS = 1.0  # the single stated tolerance: one unit of the article's last stated digit
 DEFAULT_SEED = 20251121
 DEFAULT_REPS = 999
 DEFAULT_LEVEL = 0.90
@@ -35,7 +35,7 @@ DEFAULT_LEVEL = 0.90
 @dataclass(frozen=True)
 class QuoteMatch:
     """Result of :func:`quoted_match`: ``ok``; ``rounds`` (m rounds to q at precision u); ``distance_units``
-    (|m - q| / u); ``measured``, ``quoted``, ``unit``."""
+    (``abs(m - q) / u``); ``measured``, ``quoted``, ``unit``."""
 
     ok: bool
     rounds: bool
@@ -45,8 +45,9 @@ class QuoteMatch:
     unit: float
 
 
-def quoted_match(measured: float, quoted: float, unit: float, *, tolerance_units: float = TOLERANCE_UNITS
-                 ) -> QuoteMatch:
+def quoted_match(
+    measured: float, quoted: float, unit: float, *, tolerance_units: float = TOLERANCE_UNITS
+) -> QuoteMatch:
     """Is a measured value consistent with a figure quoted to precision ``unit``? (module docstring)."""
     for name, v in (("measured", measured), ("quoted", quoted), ("unit", unit)):
         if v is None or not math.isfinite(float(v)):
@@ -55,17 +56,24 @@ def quoted_match(measured: float, quoted: float, unit: float, *, tolerance_units
         raise ValueError(f"quoted_match: the precision unit must be positive, got {unit}")
     dist = abs(measured - quoted) / unit
     rounds = bool(round(measured / unit) == round(quoted / unit))
-    return QuoteMatch(bool(rounds or dist <= tolerance_units + 1e-9), rounds, float(dist), float(measured),
-                      float(quoted), float(unit))
+    return QuoteMatch(
+        bool(rounds or dist <= tolerance_units + 1e-9), rounds, float(dist), float(measured), float(quoted), float(unit)
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # bootstrap intervals
 
 
-def bootstrap_ci(data: pd.DataFrame | pd.Series | np.ndarray, statistic: Callable[[np.ndarray], float], *,
-                 reps: int = DEFAULT_REPS, level: float = DEFAULT_LEVEL, block: float | None = None,
-                 seed: int = DEFAULT_SEED) -> tuple[float, float, float]:
+def bootstrap_ci(
+    data: pd.DataFrame | pd.Series | np.ndarray,
+    statistic: Callable[[np.ndarray], float],
+    *,
+    reps: int = DEFAULT_REPS,
+    level: float = DEFAULT_LEVEL,
+    block: float | None = None,
+    seed: int = DEFAULT_SEED,
+) -> tuple[float, float, float]:
     """(estimate, low, high): percentile interval of ``statistic`` under a stationary block bootstrap
     of the rows of ``data`` (``arch.bootstrap.StationaryBootstrap``, seeded).
 

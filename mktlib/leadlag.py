@@ -57,9 +57,21 @@ import statsmodels.api as sm
 from mktlib import calendars
 from mktlib.errors import DataError
 
-__all__ = ["bar_log_returns", "ccf", "hayashi_yoshida", "hayashi_yoshida_segments", "lead_lag_ratio",
-           "lagged_design", "select_lag_order", "granger_test", "granger_both_ways",
-           "off_hours_design", "off_hours_regression", "detect_rolls", "peak_trough_times"]
+__all__ = [
+    "bar_log_returns",
+    "ccf",
+    "hayashi_yoshida",
+    "hayashi_yoshida_segments",
+    "lead_lag_ratio",
+    "lagged_design",
+    "select_lag_order",
+    "granger_test",
+    "granger_both_ways",
+    "off_hours_design",
+    "off_hours_regression",
+    "detect_rolls",
+    "peak_trough_times",
+]
 
 
 def _check_index(idx: pd.Index, where: str) -> None:
@@ -127,8 +139,11 @@ def ccf(x: pd.Series, y: pd.Series, max_lag: int, freq: str | None = None) -> pd
     out = {}
     for k in range(-max_lag, max_lag + 1):
         # y_{t+k} on x's index
-        yk = _shift(y, -k, freq) if freq is None else pd.Series(
-            y.reindex(x.index + k * pd.Timedelta(freq)).to_numpy(), index=x.index)
+        yk = (
+            _shift(y, -k, freq)
+            if freq is None
+            else pd.Series(y.reindex(x.index + k * pd.Timedelta(freq)).to_numpy(), index=x.index)
+        )
         ok = yk.notna().to_numpy()
         if ok.sum() < 3:
             out[k] = np.nan
@@ -142,8 +157,10 @@ def lagged_design(data: pd.DataFrame, lags: int, freq: str | None = None) -> pd.
     if not isinstance(data, pd.DataFrame) or data.shape[1] < 2:
         raise ValueError("lagged_design: data must be a DataFrame with at least 2 columns")
     if data.isna().any().any():
-        raise ValueError(f"lagged_design: NaN in {list(data.columns[data.isna().any().to_numpy()])} "
-                         "(drop the rows: missing times are gaps)")
+        raise ValueError(
+            f"lagged_design: NaN in {list(data.columns[data.isna().any().to_numpy()])} "
+            "(drop the rows: missing times are gaps)"
+        )
     _check_index(data.index, "lagged_design")
     if isinstance(lags, bool) or not isinstance(lags, (int, np.integer)) or lags < 1:
         raise ValueError(f"lagged_design: lags must be an integer >= 1, got {lags!r}")
@@ -154,8 +171,9 @@ def lagged_design(data: pd.DataFrame, lags: int, freq: str | None = None) -> pd.
     return pd.DataFrame(cols).dropna()
 
 
-def select_lag_order(data: pd.DataFrame, maxlags: int, ic: str = "bic", freq: str | None = None, *,
-                     min_lags: int = 1) -> tuple[int, pd.DataFrame]:
+def select_lag_order(
+    data: pd.DataFrame, maxlags: int, ic: str = "bic", freq: str | None = None, *, min_lags: int = 1
+) -> tuple[int, pd.DataFrame]:
     """VAR lag order ``min_lags``..maxlags minimising an information criterion, all orders fitted on
     the same rows (those with ``maxlags`` lags). Formulas as statsmodels ``VAR.select_order`` (log det
     of the ML residual covariance + penalty with k^2 p + k free parameters). Returns (order, table).
@@ -174,20 +192,29 @@ def select_lag_order(data: pd.DataFrame, maxlags: int, ic: str = "bic", freq: st
     Y = d[list(data.columns)].to_numpy()
     rows = []
     for p in range(min_lags, maxlags + 1):
-        X = np.column_stack([np.ones(n)] + [d[[f"{c}.L{lag}" for c in data.columns]].to_numpy()
-                                            for lag in range(1, p + 1)])
+        X = np.column_stack(
+            [np.ones(n)] + [d[[f"{c}.L{lag}" for c in data.columns]].to_numpy() for lag in range(1, p + 1)]
+        )
         B, *_ = np.linalg.lstsq(X, Y, rcond=None)
         U = Y - X @ B
         ld = np.linalg.slogdet(U.T @ U / n)[1]
         free = p * k * k + k
-        rows.append({"lags": p, "aic": ld + 2.0 / n * free, "bic": ld + np.log(n) / n * free,
-                     "hqic": ld + 2.0 * np.log(np.log(n)) / n * free, "nobs": n})
+        rows.append(
+            {
+                "lags": p,
+                "aic": ld + 2.0 / n * free,
+                "bic": ld + np.log(n) / n * free,
+                "hqic": ld + 2.0 * np.log(np.log(n)) / n * free,
+                "nobs": n,
+            }
+        )
     tab = pd.DataFrame(rows).set_index("lags")
     return int(tab[ic].idxmin()), tab
 
 
-def granger_test(data: pd.DataFrame, caused: str, causing: str, lags: int, freq: str | None = None,
-                 cov_type: str = "nonrobust") -> dict:
+def granger_test(
+    data: pd.DataFrame, caused: str, causing: str, lags: int, freq: str | None = None, cov_type: str = "nonrobust"
+) -> dict:
     """F-test that ``causing``'s lags 1..``lags`` do not help predict ``caused`` in the VAR equation of
     ``caused`` (constant + lags of every column of ``data``). ``cov_type``: ``"nonrobust"`` or a
     statsmodels robust type (``"HC1"``). Returns ``f``, ``p``, ``df_num``, ``df_den``, ``nobs``, ``lags``.
@@ -215,12 +242,26 @@ def granger_test(data: pd.DataFrame, caused: str, causing: str, lags: int, freq:
     R = np.zeros((lags, X.shape[1]))
     R[np.arange(lags), idx] = 1.0
     ft = res.f_test(R)
-    return {"f": float(np.squeeze(ft.fvalue)), "p": float(ft.pvalue), "df_num": int(ft.df_num),
-            "df_den": int(ft.df_denom), "nobs": n, "lags": lags}
+    return {
+        "f": float(np.squeeze(ft.fvalue)),
+        "p": float(ft.pvalue),
+        "df_num": int(ft.df_num),
+        "df_den": int(ft.df_denom),
+        "nobs": n,
+        "lags": lags,
+    }
 
 
-def granger_both_ways(data: pd.DataFrame, a: str, b: str, maxlags: int, ic: str = "bic", freq: str | None = None,
-                      cov_type: str = "nonrobust", lags: int | None = None) -> pd.DataFrame:
+def granger_both_ways(
+    data: pd.DataFrame,
+    a: str,
+    b: str,
+    maxlags: int,
+    ic: str = "bic",
+    freq: str | None = None,
+    cov_type: str = "nonrobust",
+    lags: int | None = None,
+) -> pd.DataFrame:
     """Granger tests a -> b and b -> a in the VAR of the columns of ``data``, lag order by ``ic`` (or
     fixed ``lags``). One row per direction: ``lags``, ``f``, ``p``, ``nobs``."""
     p = lags if lags is not None else select_lag_order(data, maxlags, ic, freq)[0]
@@ -235,6 +276,7 @@ def granger_both_ways(data: pd.DataFrame, a: str, b: str, maxlags: int, ic: str 
 # overnight / weekend design
 # ---------------------------------------------------------------------------------------------
 
+
 def detect_rolls(futures_at_close: pd.Series, index_close: pd.Series, threshold: float = 0.005) -> pd.DatetimeIndex:
     """Sessions where the futures/index ratio at the close jumps by more than ``threshold`` (log) from
     the previous session: a continuous front-month series switching contracts (not roll-adjusted)."""
@@ -244,10 +286,20 @@ def detect_rolls(futures_at_close: pd.Series, index_close: pd.Series, threshold:
     return futures_at_close.index[(jump > threshold).to_numpy()]
 
 
-def off_hours_design(crypto_bars: pd.DataFrame, futures_bars: pd.DataFrame, index_daily: pd.DataFrame,
-                     start, end, *, open_time: time = time(9, 30), crypto_bar: str = "1h",
-                     futures_bar: str = "1h", max_staleness: str = "30min", roll_threshold: float = 0.005,
-                     exclude_utc_days=()) -> pd.DataFrame:
+def off_hours_design(
+    crypto_bars: pd.DataFrame,
+    futures_bars: pd.DataFrame,
+    index_daily: pd.DataFrame,
+    start,
+    end,
+    *,
+    open_time: time = time(9, 30),
+    crypto_bar: str = "1h",
+    futures_bar: str = "1h",
+    max_staleness: str = "30min",
+    roll_threshold: float = 0.005,
+    exclude_utc_days=(),
+) -> pd.DataFrame:
     """One row per US session t in [start, end]: the off-hours span NY close(t-1) -> ``open_time`` ET
     on t, and the index's session return.
 
@@ -273,7 +325,7 @@ def off_hours_design(crypto_bars: pd.DataFrame, futures_bars: pd.DataFrame, inde
     first = int(sess.index.searchsorted(pd.Timestamp(start, tz="UTC")))
     if first == 0 or first == len(sess):
         raise ValueError("off_hours_design: no session in range")
-    sess = sess.iloc[first - 1:]
+    sess = sess.iloc[first - 1 :]
     ny = "America/New_York"
     labels = sess.index.tz_localize(None)
     open_utc = (labels + pd.Timedelta(hours=open_time.hour, minutes=open_time.minute)).tz_localize(ny).tz_convert("UTC")
@@ -296,13 +348,19 @@ def off_hours_design(crypto_bars: pd.DataFrame, futures_bars: pd.DataFrame, inde
     if idx_all[["open", "close"]].iloc[1:].isna().any().any():
         miss = idx_all.index[1:][idx_all[["open", "close"]].iloc[1:].isna().any(axis=1).to_numpy()]
         raise DataError("index_daily", f"no open/close for NY session(s) {[d.date() for d in miss[:3]]}")
-    out = pd.DataFrame({
-        "prev_close_utc": prev_close, "open_utc": opens, "open_sample_utc": c1t,
-        "crypto_off": c1 / c0 - 1.0, "futures_off": f1 / f0 - 1.0,
-        "index_oc": (idx_all["close"] / idx_all["open"] - 1.0).iloc[1:].to_numpy(),
-        "index_cc": idx_all["close"].pct_change().iloc[1:].to_numpy(),
-        "days": (cur - sess.index[:-1]).days.astype(float),
-    }, index=cur)
+    out = pd.DataFrame(
+        {
+            "prev_close_utc": prev_close,
+            "open_utc": opens,
+            "open_sample_utc": c1t,
+            "crypto_off": c1 / c0 - 1.0,
+            "futures_off": f1 / f0 - 1.0,
+            "index_oc": (idx_all["close"] / idx_all["open"] - 1.0).iloc[1:].to_numpy(),
+            "index_cc": idx_all["close"].pct_change().iloc[1:].to_numpy(),
+            "days": (cur - sess.index[:-1]).days.astype(float),
+        },
+        index=cur,
+    )
     out["weekend"] = out["days"] > 1
     reasons: dict = {}
     stale = cs0 | cs1 | fs0 | fs1
@@ -317,18 +375,19 @@ def off_hours_design(crypto_bars: pd.DataFrame, futures_bars: pd.DataFrame, inde
             reasons.setdefault(d, "futures roll (ratio jump)")
     excl = {pd.Timestamp(x).date() for x in exclude_utc_days}
     if excl:
-        for d, a, b in zip(cur, prev_close, opens):
+        for d, a, b in zip(cur, prev_close, opens, strict=True):
             days = {x.date() for x in pd.date_range(a.normalize(), b.normalize(), freq="D")}
             if days & excl:
                 reasons.setdefault(d, "excluded day")
     out = out.loc[~out.index.isin(list(reasons))]
-    out = out.loc[pd.Timestamp(start, tz="UTC"):]
+    out = out.loc[pd.Timestamp(start, tz="UTC") :]
     out.attrs = {"dropped": {k.date(): v for k, v in sorted(reasons.items())}}
     return out
 
 
-def off_hours_regression(design: pd.DataFrame, y: str = "index_oc", x=("crypto_off", "futures_off"),
-                         hac_lags: int = 5) -> pd.DataFrame:
+def off_hours_regression(
+    design: pd.DataFrame, y: str = "index_oc", x=("crypto_off", "futures_off"), hac_lags: int = 5
+) -> pd.DataFrame:
     """OLS of ``y`` on a constant and ``x`` with Newey-West (HAC, ``hac_lags``) errors. Returns one
     row per regressor: ``coef``, ``se``, ``t``, ``p`` (two-sided), plus ``nobs`` and ``r2``."""
     x = list(x)
@@ -340,8 +399,9 @@ def off_hours_regression(design: pd.DataFrame, y: str = "index_oc", x=("crypto_o
         raise ValueError("off_hours_regression: NaN in the design")
     if len(d) <= len(x) + 5:
         raise ValueError(f"off_hours_regression: {len(d)} rows are too few")
-    res = sm.OLS(d[y], sm.add_constant(d[x])).fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags,
-                                                                              "use_correction": True})
+    res = sm.OLS(d[y], sm.add_constant(d[x])).fit(
+        cov_type="HAC", cov_kwds={"maxlags": hac_lags, "use_correction": True}
+    )
     out = pd.DataFrame({"coef": res.params, "se": res.bse, "t": res.tvalues, "p": res.pvalues})
     out["nobs"] = int(res.nobs)
     out["r2"] = float(res.rsquared)
@@ -369,13 +429,19 @@ def peak_trough_times(bars: pd.DataFrame, start, end) -> dict:
     tp = w["high"].idxmax()
     after = w.loc[tp:]
     tt = after["low"].idxmin()
-    return {"peak_time": tp, "peak": float(w.loc[tp, "high"]), "trough_time": tt,
-            "trough": float(after.loc[tt, "low"]), "fall": float(after.loc[tt, "low"] / w.loc[tp, "high"] - 1)}
+    return {
+        "peak_time": tp,
+        "peak": float(w.loc[tp, "high"]),
+        "trough_time": tt,
+        "trough": float(after.loc[tt, "low"]),
+        "fall": float(after.loc[tt, "low"] / w.loc[tp, "high"] - 1),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # Hayashi-Yoshida lead-lag for non-synchronous observations
 # ---------------------------------------------------------------------------------------------
+
 
 def _hy_group(tx: np.ndarray, dx: np.ndarray, ty: np.ndarray, dy: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     """U(theta) for one segment: x increments dx over (tx[i], tx[i+1]], y increments dy over
@@ -387,7 +453,7 @@ def _hy_group(tx: np.ndarray, dx: np.ndarray, ty: np.ndarray, dy: np.ndarray, sh
     for k, th in enumerate(shifts):
         # y interval j shifted by -theta overlaps (a_i, b_i] iff d_j - theta > a_i and c_j - theta < b_i
         lo = np.searchsorted(d, a + th, side="right")
-        hi = np.searchsorted(c, b + th, side="left")          # first j with c_j >= b_i + theta
+        hi = np.searchsorted(c, b + th, side="left")  # first j with c_j >= b_i + theta
         s = np.where(hi > lo, cy[np.maximum(hi, lo)] - cy[lo], 0.0)
         out[k] = float(dx @ s)
     return out
@@ -431,8 +497,7 @@ def hayashi_yoshida_segments(x: pd.Series, y: pd.Series, lags, *, split: str | N
     return pd.DataFrame(rows, index=labels, columns=[*shifts, "sxx", "syy"])
 
 
-def hayashi_yoshida(x: pd.Series, y: pd.Series, lags, *, split: str | None = "D",
-                    normalize: bool = True) -> pd.Series:
+def hayashi_yoshida(x: pd.Series, y: pd.Series, lags, *, split: str | None = "D", normalize: bool = True) -> pd.Series:
     """Hayashi-Yoshida lead-lag contrast of two (log-)price series observed at their own instants.
 
     ``x``, ``y``: prices (use logs for returns) indexed by the instant each was observed (tz-aware,
@@ -454,8 +519,9 @@ def hayashi_yoshida(x: pd.Series, y: pd.Series, lags, *, split: str | None = "D"
     if tot["sxx"] == 0 or tot["syy"] == 0:
         raise ValueError("hayashi_yoshida: a series is constant in the common periods")
     out = u / np.sqrt(tot["sxx"] * tot["syy"]) if normalize else u
-    return pd.Series(out, index=pd.TimedeltaIndex(pd.to_timedelta(list(lags)), name="lag"),
-                     name="hy_corr" if normalize else "hy_cov")
+    return pd.Series(
+        out, index=pd.TimedeltaIndex(pd.to_timedelta(list(lags)), name="lag"), name="hy_corr" if normalize else "hy_cov"
+    )
 
 
 def lead_lag_ratio(contrast: pd.Series) -> float:

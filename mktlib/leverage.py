@@ -129,10 +129,10 @@ __all__ = [
 ]
 
 # The deleveraging-event rule (module docstring), set on 2026-11-21 with the first results.
-DROP = 0.05          # position OI down at least 5% from its 24h high ...
-MOVE = 0.03          # ... while the price moved at least 3% (either way) over the same span
+DROP = 0.05  # position OI down at least 5% from its 24h high ...
+MOVE = 0.03  # ... while the price moved at least 3% (either way) over the same span
 WINDOW = "24h"
-MERGE = "48h"        # flagged readings closer than this are one event
+MERGE = "48h"  # flagged readings closer than this are one event
 OKX_FACE_USD = 100.0  # OKX BTC-USD-SWAP contract face value (USD), per SOURCES.md
 
 # venue id -> (label, contract type, native unit, dataset)
@@ -143,14 +143,18 @@ VENUES = {
     "binance_coinm_perp": ("Binance BTCUSD_PERP (Coinalyze)", "inverse", "usd", "oi_coinalyze_1d"),
     "binance_btcusdt": ("Binance BTCUSDT perpetual", "linear", "usd", "oi_binance_1d"),
     "okx_swap": ("OKX BTC-USD-SWAP", "inverse", "usd", "btc_okx_swap_1h"),
-    "binance_all_chart": ("Binance, all BTC futures (CoinGlass chart)", "mixed", "usd",
-                          "coinglass_oi_by_exchange_btc_4h"),
-    "okx_all_chart": ("OKX, all BTC futures (CoinGlass chart)", "mixed", "usd",
-                      "coinglass_oi_by_exchange_btc_4h"),
+    "binance_all_chart": (
+        "Binance, all BTC futures (CoinGlass chart)",
+        "mixed",
+        "usd",
+        "coinglass_oi_by_exchange_btc_4h",
+    ),
+    "okx_all_chart": ("OKX, all BTC futures (CoinGlass chart)", "mixed", "usd", "coinglass_oi_by_exchange_btc_4h"),
 }
 
 
 # ------------------------------------------------------------------------------------------ checks
+
 
 def check_series(s: pd.Series, name: str, *, positive: bool = False) -> pd.Series:
     """Raise ``DataError`` unless ``s`` is a numeric Series on a tz-aware **UTC** DatetimeIndex,
@@ -202,8 +206,11 @@ def require_regular(index: pd.DatetimeIndex, step: str | pd.Timedelta, name: str
     bad = d != step
     if bad.any():
         i = int(np.argmax(bad.to_numpy())) + 1
-        raise DataError(name, f"not a regular {_fmt_td(step)} grid: {int(bad.sum())} gap(s), first after "
-                              f"{index[i - 1]} ({_fmt_td(d.iloc[i - 1])})")
+        raise DataError(
+            name,
+            f"not a regular {_fmt_td(step)} grid: {int(bad.sum())} gap(s), first after "
+            f"{index[i - 1]} ({_fmt_td(d.iloc[i - 1])})",
+        )
 
 
 def _fmt_td(td: pd.Timedelta) -> str:
@@ -215,6 +222,7 @@ _utc = utc  # mktlib.timeutil: naive arguments are read as UTC
 
 
 # ------------------------------------------------------------------------------------ conversions
+
 
 def usd_to_coin(usd: pd.Series, price: pd.Series) -> pd.Series:
     """Coin amount = USD amount / price, on identical indexes (raises on misalignment, NaN, price <= 0)."""
@@ -246,6 +254,7 @@ def _same_index(a: pd.Series, b: pd.Series, where: str) -> None:
 @lru_cache(maxsize=2)
 def _spot(bar: str) -> pd.DataFrame:
     from mktlib import data
+
     return data.load(f"btc_spot_{bar}")
 
 
@@ -253,6 +262,7 @@ def spot_price_at(times) -> pd.Series:
     """Binance spot BTCUSDT at each instant: the close of the last 1h bar that ended by it (the 4h
     bars before the 1h file starts in April 2024); at most 1h stale, else ``DataError``."""
     from mktlib.calendars import price_at
+
     t = pd.DatetimeIndex(times)
     h1 = _spot("1h")
     early = t < h1.index[0] + pd.Timedelta("1h")
@@ -264,8 +274,9 @@ def spot_price_at(times) -> pd.Series:
     return out
 
 
-def sample_at(s: pd.Series, times, *, max_staleness: str | pd.Timedelta, name: str = "series",
-              allow_missing: bool = False) -> pd.DataFrame:
+def sample_at(
+    s: pd.Series, times, *, max_staleness: str | pd.Timedelta, name: str = "series", allow_missing: bool = False
+) -> pd.DataFrame:
     """The last reading of ``s`` at or before each instant in ``times`` (no look-ahead).
 
     Returns ``value`` and ``reading_time``. A reading older than ``max_staleness`` (a gap) raises
@@ -283,8 +294,7 @@ def sample_at(s: pd.Series, times, *, max_staleness: str | pd.Timedelta, name: s
         raise DataError(name, "sampling times have no time zone (must be tz-aware UTC)")
     pos = s.index.searchsorted(t, side="right") - 1
     ok = pos >= 0
-    rt = pd.DatetimeIndex(np.where(ok, s.index.to_numpy()[np.clip(pos, 0, None)], np.datetime64("NaT")),
-                          tz="UTC")
+    rt = pd.DatetimeIndex(np.where(ok, s.index.to_numpy()[np.clip(pos, 0, None)], np.datetime64("NaT")), tz="UTC")
     stale = ~ok | ((t - rt) > pd.Timedelta(max_staleness))
     if stale.any() and not allow_missing:
         i = int(np.argmax(stale))
@@ -318,10 +328,12 @@ def combine_venues(series: dict[str, pd.Series]) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------------- venue readings
 
+
 def coinglass_saved_at() -> pd.Timestamp:
     """When the CoinGlass snapshot of 14 Nov 2025 was saved (the catalogue's ``snapshot_time`` of
     ``coinglass_liq_exchange_list_btc``: the upstream commit time, 16:19 UTC)."""
     from mktlib.data.catalog import entry
+
     return pd.Timestamp(entry("coinglass_liq_exchange_list_btc").options["snapshot_time"]).tz_convert("UTC")
 
 
@@ -352,6 +364,7 @@ def _bar_end_close(df: pd.DataFrame, step: str, saved_at=None) -> pd.Series:
 @lru_cache(maxsize=1)
 def _venue_oi_cached() -> pd.DataFrame:
     from mktlib import data
+
     frames = []
 
     def add(venue, usd=None, coin=None, price=None, contracts=None):
@@ -367,14 +380,23 @@ def _venue_oi_cached() -> pd.DataFrame:
             usd = coin_to_usd(coin, price)
         if coin is None:
             coin = usd_to_coin(usd, price)
-        f = pd.DataFrame({"venue": venue, "oi_coin": coin.to_numpy(), "oi_usd": usd.to_numpy(),
-                          "price": price.to_numpy(), "contract": contract, "native": native,
-                          "dataset": dataset, "price_source": price_src,
-                          "oi_contracts": (contracts.to_numpy() if contracts is not None else np.nan)},
-                         index=idx)
+        f = pd.DataFrame(
+            {
+                "venue": venue,
+                "oi_coin": coin.to_numpy(),
+                "oi_usd": usd.to_numpy(),
+                "price": price.to_numpy(),
+                "contract": contract,
+                "native": native,
+                "dataset": dataset,
+                "price_source": price_src,
+                "oi_contracts": (contracts.to_numpy() if contracts is not None else np.nan),
+            },
+            index=idx,
+        )
         frames.append(f)
 
-    saved = coinglass_saved_at()          # partial last bars are dropped (closed_bars), as for liquidations
+    saved = coinglass_saved_at()  # partial last bars are dropped (closed_bars), as for liquidations
     add("all_coinglass", usd=_bar_end_close(data.load("coinglass_oi_agg_btc_4h"), "4h", saved))
     add("binance_usdtm", coin=_bar_end_close(data.load("coinglass_oi_stablem_btc_4h"), "4h", saved))
     add("binance_coinm", usd=_bar_end_close(data.load("coinglass_oi_coinm_btc_4h"), "4h", saved))
@@ -386,7 +408,7 @@ def _venue_oi_cached() -> pd.DataFrame:
     o = data.load("btc_okx_swap_1h")
     add("okx_swap", usd=o["oi_usd"], coin=o["oi_coin"], price=o["swap_price"], contracts=o["oi_contracts"])
     ch = data.load("coinglass_oi_by_exchange_btc_4h")
-    ch = ch[ch.index.second == 0]                     # drop the live point at 16:10:45 (off the 4h grid)
+    ch = ch[ch.index.second == 0]  # drop the live point at 16:10:45 (off the 4h grid)
     for venue, ex in (("binance_all_chart", "BINANCE"), ("okx_all_chart", "OKX")):
         add(venue, usd=ch.loc[ch["exchange"] == ex, "oi_usd"])
     out = pd.concat(frames).sort_index(kind="stable")
@@ -429,14 +451,33 @@ def coverage(oi: pd.DataFrame) -> pd.DataFrame:
         d = pd.Series(g.index).diff().dropna()
         med = d.median()
         label, contract, native, dataset = VENUES.get(venue, (venue, "", "", ""))
-        rows.append({"venue": venue, "label": label, "contract": contract, "native": native,
-                     "dataset": dataset, "first": g.index.min(), "last": g.index.max(), "n": len(g),
-                     "median_step": med, "max_gap": d.max(), "n_gaps": int((d > 2 * med).sum())})
+        rows.append(
+            {
+                "venue": venue,
+                "label": label,
+                "contract": contract,
+                "native": native,
+                "dataset": dataset,
+                "first": g.index.min(),
+                "last": g.index.max(),
+                "n": len(g),
+                "median_step": med,
+                "max_gap": d.max(),
+                "n_gaps": int((d > 2 * med).sum()),
+            }
+        )
     return pd.DataFrame(rows).set_index("venue")
 
 
-def agreement(a: pd.Series, b: pd.Series, times, *, a_level: pd.Series | None = None,
-              b_level: pd.Series | None = None, max_staleness: str = "3h") -> dict:
+def agreement(
+    a: pd.Series,
+    b: pd.Series,
+    times,
+    *,
+    a_level: pd.Series | None = None,
+    b_level: pd.Series | None = None,
+    max_staleness: str = "3h",
+) -> dict:
     """How two OI series agree at common instants ``times`` (e.g. every 00:00 UTC): the number of
     instants where both have a fresh reading (``n``), the correlation of their log changes between
     consecutive such instants (``corr_change``, from ``n_changes`` pairs), and the median / min / max
@@ -460,17 +501,21 @@ def agreement(a: pd.Series, b: pd.Series, times, *, a_level: pd.Series | None = 
     lb = at(b_level, "b_level") if b_level is not None else vb
     both = va.notna() & vb.notna() & la.notna() & lb.notna()
     pos = pd.Series(np.arange(len(t)), index=t)[both]
-    consecutive = (pos.diff() == 1).to_numpy()           # a missing instant breaks the chain
+    consecutive = (pos.diff() == 1).to_numpy()  # a missing instant breaks the chain
     ra = np.log(va[both]).diff()[consecutive]
     rb = np.log(vb[both]).diff()[consecutive]
     ratio = la[both] / lb[both]
     nonempty = len(ratio) > 0
-    return {"n": int(both.sum()), "n_changes": int(consecutive.sum()),
-            "corr_change": float(np.corrcoef(ra, rb)[0, 1]) if len(ra) > 2 else np.nan,
-            "ratio_median": float(ratio.median()) if nonempty else np.nan,
-            "ratio_min": float(ratio.min()) if nonempty else np.nan,
-            "ratio_max": float(ratio.max()) if nonempty else np.nan,
-            "first": ratio.index.min() if nonempty else pd.NaT, "last": ratio.index.max() if nonempty else pd.NaT}
+    return {
+        "n": int(both.sum()),
+        "n_changes": int(consecutive.sum()),
+        "corr_change": float(np.corrcoef(ra, rb)[0, 1]) if len(ra) > 2 else np.nan,
+        "ratio_median": float(ratio.median()) if nonempty else np.nan,
+        "ratio_min": float(ratio.min()) if nonempty else np.nan,
+        "ratio_max": float(ratio.max()) if nonempty else np.nan,
+        "first": ratio.index.min() if nonempty else pd.NaT,
+        "last": ratio.index.max() if nonempty else pd.NaT,
+    }
 
 
 def agreement_table(oi: pd.DataFrame, pairs: list[tuple[str, str]], *, freq: str = "1D") -> pd.DataFrame:
@@ -492,10 +537,12 @@ def agreement_table(oi: pd.DataFrame, pairs: list[tuple[str, str]], *, freq: str
 
 # ------------------------------------------------------------------------------- leverage ratio
 
+
 @lru_cache(maxsize=1)
 def btc_supply() -> pd.Series:
     """BTC circulating supply per UTC day = CoinGecko market cap / price (both at ~00:00 UTC)."""
     from mktlib import data
+
     g = data.load("coingecko_top50_1d")
     g = g[g["coin"] == "bitcoin"]
     s = (g["market_cap"] / g["price"]).rename("supply")
@@ -537,8 +584,10 @@ def leverage_ratios(oi: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     common 00:00 UTC readings, in ``attrs["link"]``)."""
     oi = venue_oi() if oi is None else oi
     sup = btc_supply()
-    out = {v: leverage_ratio_daily(oi.loc[oi["venue"] == v, "oi_coin"].rename(v), sup)
-           for v in ("okx_swap", "all_coinglass", "binance_usdtm", "binance_btcusdt")}
+    out = {
+        v: leverage_ratio_daily(oi.loc[oi["venue"] == v, "oi_coin"].rename(v), sup)
+        for v in ("okx_swap", "all_coinglass", "binance_usdtm", "binance_btcusdt")
+    }
     a = agreement_table(oi, [("binance_btcusdt", "binance_usdtm")]).iloc[0]
     link = float(a["ratio_median"])
     first = out["binance_btcusdt"].index[0]
@@ -546,14 +595,20 @@ def leverage_ratios(oi: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     early["oi_coin"] *= link
     early["ratio"] *= link
     linked = pd.concat([early, out["binance_btcusdt"]])
-    linked.attrs = {"link": link, "link_n": int(a["n"]), "link_min": float(a["ratio_min"]),
-                    "link_max": float(a["ratio_max"]), "switch": first}
+    linked.attrs = {
+        "link": link,
+        "link_n": int(a["n"]),
+        "link_min": float(a["ratio_min"]),
+        "link_max": float(a["ratio_max"]),
+        "switch": first,
+    }
     out["binance_linked"] = linked
     return out
 
 
-def late_leverage(ratio: pd.DataFrame, window: tuple[str, str] = ("2025-11-24", "2025-11-30"),
-                  history_end: str | None = None) -> dict:
+def late_leverage(
+    ratio: pd.DataFrame, window: tuple[str, str] = ("2025-11-24", "2025-11-30"), history_end: str | None = None
+) -> dict:
     """Mean daily ratio over the UTC days of ``window`` and its percentile rank within the daily
     history from the series' start to ``history_end`` (default: the day before the window)."""
     w0, w1 = (_utc(x) for x in window)
@@ -564,8 +619,13 @@ def late_leverage(ratio: pd.DataFrame, window: tuple[str, str] = ("2025-11-24", 
         raise DataError("late_leverage", f"{n_days - len(win)} day(s) of {window} have no readings")
     hist = ratio.loc[ratio.index <= he, "ratio"]
     value = float(win.mean())
-    return {"value": value, "percentile": percentile_rank(value, hist), "n_history": len(hist),
-            "history_start": hist.index[0], "history_end": hist.index[-1]}
+    return {
+        "value": value,
+        "percentile": percentile_rank(value, hist),
+        "n_history": len(hist),
+        "history_start": hist.index[0],
+        "history_end": hist.index[-1],
+    }
 
 
 def percentile_rank(value: float, history: pd.Series) -> float:
@@ -581,7 +641,6 @@ def percentile_rank(value: float, history: pd.Series) -> float:
     return float((h <= value).mean())
 
 
-
 # ------------------------------------------------------------------- leverage in position units
 
 GAUGES = ("available", "binance", "okx")
@@ -593,10 +652,15 @@ def _gauge_parts() -> dict:
     okx = oi[oi["venue"] == "okx_swap"]
     face = (okx["oi_contracts"] * OKX_FACE_USD).rename("okx face")
     day = face.index.floor("D")
-    okx_daily = pd.DataFrame({"face_usd": face.groupby(day).mean(), "price": okx["price"].groupby(day).mean(),
-                              "price_min": okx["price"].groupby(day).min(),
-                              "price_max": okx["price"].groupby(day).max(),
-                              "n_readings": face.groupby(day).size()})
+    okx_daily = pd.DataFrame(
+        {
+            "face_usd": face.groupby(day).mean(),
+            "price": okx["price"].groupby(day).mean(),
+            "price_min": okx["price"].groupby(day).min(),
+            "price_max": okx["price"].groupby(day).max(),
+            "n_readings": face.groupby(day).size(),
+        }
+    )
     okx_daily.index.name = "timestamp"
     linked = leverage_ratios(oi)["binance_linked"]
     return {"okx": okx_daily, "binance": linked, "supply": btc_supply()}
@@ -680,8 +744,10 @@ def rolling_percentiles(ratio: pd.DataFrame, *, days: int = 7, min_history: int 
 
 # ------------------------------------------------------------------- liquidation-wave proxy days
 
-def wave_proxy_days(daily: pd.DataFrame, *, max_return: float, volume_multiple: float,
-                    volume_window: int = 30) -> pd.DataFrame:
+
+def wave_proxy_days(
+    daily: pd.DataFrame, *, max_return: float, volume_multiple: float, volume_window: int = 30
+) -> pd.DataFrame:
     """Liquidation-wave proxy days from daily bars (``close`` and ``volume`` on a complete UTC-day
     grid): the market footprint of a liquidation wave when liquidation totals are missing.
 
@@ -737,22 +803,29 @@ def wave_proxy_validation(proxy: pd.DataFrame, liq: pd.DataFrame) -> pd.DataFram
 
 # ------------------------------------------------------------- forced share: how low a bound
 
+
 def venue_shares(venue: str = "Binance") -> dict:
     """``venue``'s share of the BTC liquidations and of the BTC open interest of the venues listed in
     CoinGlass's liquidation table (snapshot of 2025-11-14; the same venues in both shares), and its
     share of the open interest of every venue in the OI table (``oi_share_all``)."""
     from mktlib import data
+
     liq = data.load("coinglass_liq_exchange_list_btc").set_index("exchange")
     oi = data.load("coinglass_oi_exchange_list_btc").set_index("exchange")
     missing = liq.index.difference(oi.index)
     if len(missing):
         raise DataError("venue_shares", f"venues in the liquidation table without OI: {list(missing)}")
     oi_same = oi.loc[liq.index, "oi_usd"]
-    return {"venue": venue, "n_venues": len(liq), "n_venues_oi": len(oi),
-            "liq_share": float(liq.loc[venue, "liq_usd"] / liq["liq_usd"].sum()),
-            "oi_share": float(oi_same.loc[venue] / oi_same.sum()),
-            "oi_share_all": float(oi.loc[venue, "oi_usd"] / oi["oi_usd"].sum()),
-            "liq_usd": float(liq.loc[venue, "liq_usd"]), "liq_usd_all": float(liq["liq_usd"].sum())}
+    return {
+        "venue": venue,
+        "n_venues": len(liq),
+        "n_venues_oi": len(oi),
+        "liq_share": float(liq.loc[venue, "liq_usd"] / liq["liq_usd"].sum()),
+        "oi_share": float(oi_same.loc[venue] / oi_same.sum()),
+        "oi_share_all": float(oi.loc[venue, "oi_usd"] / oi["oi_usd"].sum()),
+        "liq_usd": float(liq.loc[venue, "liq_usd"]),
+        "liq_usd_all": float(liq["liq_usd"].sum()),
+    }
 
 
 def forced_share_bounds(forced_share: float, liq_share: float, oi_share: float) -> dict:
@@ -775,13 +848,20 @@ def forced_share_bounds(forced_share: float, liq_share: float, oi_share: float) 
     if not (0 < liq_share <= 1 and 0 < oi_share <= 1) or forced_share < 0:
         raise DataError("forced_share_bounds", f"shares must be in (0, 1] (liq {liq_share}, oi {oi_share})")
     factor = max(1.0, oi_share / liq_share)
-    return {"lower": float(forced_share), "factor": float(factor),
-            "rescaled": float(min(1.0, forced_share * factor)), "capped": bool(forced_share * factor > 1.0)}
+    return {
+        "lower": float(forced_share),
+        "factor": float(factor),
+        "rescaled": float(min(1.0, forced_share * factor)),
+        "capped": bool(forced_share * factor > 1.0),
+    }
+
 
 # --------------------------------------------------------------------------- deleveraging events
 
-def deleveraging_events(oi: pd.Series, price: pd.Series, *, drop: float = DROP, move: float = MOVE,
-                        window: str = WINDOW, merge: str = MERGE) -> pd.DataFrame:
+
+def deleveraging_events(
+    oi: pd.Series, price: pd.Series, *, drop: float = DROP, move: float = MOVE, window: str = WINDOW, merge: str = MERGE
+) -> pd.DataFrame:
     """Deleveraging events by the rule stated in the module docstring.
 
     ``oi`` is a position-OI series (see :func:`position_oi`); ``price`` has the same timestamps.
@@ -803,12 +883,23 @@ def deleveraging_events(oi: pd.Series, price: pd.Series, *, drop: float = DROP, 
     check_series(oi, "deleveraging_events oi", positive=True)
     w = pd.Timedelta(window)
     v, p, t = oi.to_numpy(float), price.to_numpy(float), oi.index
-    lo = t.searchsorted(t - w, side="right")          # readings in (t - window, t]
-    cols = ["start", "end", "oi_start", "oi_end", "oi_change", "price_start", "price_end", "price_change",
-            "n_flagged", "first_flag", "last_flag"]
+    lo = t.searchsorted(t - w, side="right")  # readings in (t - window, t]
+    cols = [
+        "start",
+        "end",
+        "oi_start",
+        "oi_end",
+        "oi_change",
+        "price_start",
+        "price_end",
+        "price_change",
+        "n_flagged",
+        "first_flag",
+        "last_flag",
+    ]
     flags = []
     for i in range(len(v)):
-        j = lo[i] + int(np.argmax(v[lo[i]:i + 1]))
+        j = lo[i] + int(np.argmax(v[lo[i] : i + 1]))
         d, m = v[i] / v[j] - 1.0, p[i] / p[j] - 1.0
         if d <= -drop and abs(m) >= move:
             flags.append((i, j, d))
@@ -825,9 +916,21 @@ def deleveraging_events(oi: pd.Series, price: pd.Series, *, drop: float = DROP, 
     rows = []
     for ev in events:
         i, j, _ = min(ev, key=lambda f: f[2])
-        rows.append({"start": t[j], "end": t[i], "oi_start": v[j], "oi_end": v[i], "oi_change": v[i] / v[j] - 1,
-                     "price_start": p[j], "price_end": p[i], "price_change": p[i] / p[j] - 1,
-                     "n_flagged": len(ev), "first_flag": t[ev[0][0]], "last_flag": t[ev[-1][0]]})
+        rows.append(
+            {
+                "start": t[j],
+                "end": t[i],
+                "oi_start": v[j],
+                "oi_end": v[i],
+                "oi_change": v[i] / v[j] - 1,
+                "price_start": p[j],
+                "price_end": p[i],
+                "price_change": p[i] / p[j] - 1,
+                "n_flagged": len(ev),
+                "first_flag": t[ev[0][0]],
+                "last_flag": t[ev[-1][0]],
+            }
+        )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -847,10 +950,10 @@ def max_fall_within(s: pd.Series, *, window: str = "24h", start=None) -> dict:
     if len(s) < 2:
         raise DataError(s.name or "series", "fewer than two readings in the range")
     v, t = s.to_numpy(float), s.index
-    lo = t.searchsorted(t - pd.Timedelta(window), side="left")   # readings in [t - window, t]
+    lo = t.searchsorted(t - pd.Timedelta(window), side="left")  # readings in [t - window, t]
     best = (0.0, t[0], t[0])
     for i in range(len(v)):
-        j = lo[i] + int(np.argmax(v[lo[i]:i + 1]))
+        j = lo[i] + int(np.argmax(v[lo[i] : i + 1]))
         d = v[i] / v[j] - 1.0
         if d < best[0]:
             best = (d, t[j], t[i])
@@ -858,6 +961,7 @@ def max_fall_within(s: pd.Series, *, window: str = "24h", start=None) -> dict:
 
 
 # ------------------------------------------------------------------------------- readings/changes
+
 
 def last_reading_on(s: pd.Series, day) -> tuple[pd.Timestamp, float]:
     """The last reading of ``s`` within UTC calendar day ``day`` (raises if the day has none)."""
@@ -897,12 +1001,14 @@ def change_between(s: pd.Series, t0, t1, *, rule: str = "at_or_before", max_stal
 
 # ----------------------------------------------------------------------------------- liquidations
 
+
 def liquidations(coin: str = "btc") -> pd.DataFrame:
     """CoinGlass 4h liquidations (USD; very likely **Binance only**, to 2025-11-14 16:00 UTC), index
     = bar open time UTC, columns ``liq_long_usd``, ``liq_short_usd``, ``liq_usd``. Bars that had not
     closed when the snapshot was saved are dropped (:func:`closed_bars`, the rule used for the
     CoinGlass open interest too): the last bar, opened 2025-11-14 16:00, is partial."""
     from mktlib import data
+
     df = data.load(f"coinglass_liq_{coin}_4h")[["liq_long_usd", "liq_short_usd"]].copy()
     df = closed_bars(df, "4h", coinglass_saved_at())
     df["liq_usd"] = df["liq_long_usd"] + df["liq_short_usd"]
@@ -922,12 +1028,19 @@ def liquidation_summary(liq: pd.DataFrame, start, end) -> dict:
     """
     t0, t1 = _utc(start), _utc(end)
     if t0 < liq.index[0] or t1 > liq.index[-1] + pd.Timedelta("4h"):
-        raise DataError("liquidation_summary", f"[{t0}, {t1}) is outside the liquidation data "
-                                               f"({liq.index[0]} .. {liq.index[-1] + pd.Timedelta('4h')})")
+        raise DataError(
+            "liquidation_summary",
+            f"[{t0}, {t1}) is outside the liquidation data ({liq.index[0]} .. {liq.index[-1] + pd.Timedelta('4h')})",
+        )
     bars = liq[(liq.index >= t0) & (liq.index < t1)]
     lo, sh = float(bars["liq_long_usd"].sum()), float(bars["liq_short_usd"].sum())
-    return {"long": lo, "short": sh, "total": lo + sh, "long_share": lo / (lo + sh) if lo + sh > 0 else np.nan,
-            "bars": len(bars)}
+    return {
+        "long": lo,
+        "short": sh,
+        "total": lo + sh,
+        "long_share": lo / (lo + sh) if lo + sh > 0 else np.nan,
+        "bars": len(bars),
+    }
 
 
 def price_low(bars: pd.DataFrame, start, end) -> tuple[pd.Timestamp, float]:
@@ -962,9 +1075,12 @@ def liquidations_between(liq: pd.DataFrame, start, end) -> dict:
     t0, t1 = _utc(start), _utc(end)
     bars = liq[(liq.index < t1) & (liq.index + pd.Timedelta("4h") > t0)]
     covered = bool(t0 >= liq.index[0] and t1 <= liq.index[-1] + pd.Timedelta("4h"))
-    return {"liq_long_usd": float(bars["liq_long_usd"].sum()) if covered else np.nan,
-            "liq_short_usd": float(bars["liq_short_usd"].sum()) if covered else np.nan,
-            "liq_bars": len(bars) if covered else 0, "covered": covered}
+    return {
+        "liq_long_usd": float(bars["liq_long_usd"].sum()) if covered else np.nan,
+        "liq_short_usd": float(bars["liq_short_usd"].sum()) if covered else np.nan,
+        "liq_bars": len(bars) if covered else 0,
+        "covered": covered,
+    }
 
 
 def binance_cascade_split(start, end) -> dict:
@@ -979,6 +1095,7 @@ def binance_cascade_split(start, end) -> dict:
       spot) / fall in positions, USDT-M in BTC plus COIN-M face converted at the *start* price.
     """
     from mktlib import data
+
     t0, t1 = _utc(start), _utc(end)
     oi = venue_oi(["binance_usdtm", "binance_coinm", "all_coinglass"])
 
@@ -1003,14 +1120,28 @@ def binance_cascade_split(start, end) -> dict:
     coin = cascade_split(u0 + c0 / p0, u1 + c1 / p0, liq_coin)
     a0, a1 = val("all_coinglass", "oi_usd", t0), val("all_coinglass", "oi_usd", t1)
     ac0, ac1 = val("all_coinglass", "oi_coin", t0), val("all_coinglass", "oi_coin", t1)
-    return {"start": t0, "end": t1, "liq_usd": liq_usd, "liq_long_usd": float(bars["liq_long_usd"].sum()),
-            "liq_short_usd": float(bars["liq_short_usd"].sum()), "liq_coin": liq_coin,
-            "price_start": p0, "price_end": p1, "usdtm_coin_start": u0, "usdtm_coin_end": u1,
-            "coinm_usd_start": c0, "coinm_usd_end": c1,
-            "oi_fall_usd": usd["oi_fall"], "forced_share_usd": usd["forced_share"],
-            "oi_fall_coin": coin["oi_fall"], "forced_share_coin": coin["forced_share"],
-            "all_oi_usd_start": a0, "all_oi_usd_end": a1, "all_oi_change_usd": a1 / a0 - 1,
-            "all_oi_change_coin": ac1 / ac0 - 1}
+    return {
+        "start": t0,
+        "end": t1,
+        "liq_usd": liq_usd,
+        "liq_long_usd": float(bars["liq_long_usd"].sum()),
+        "liq_short_usd": float(bars["liq_short_usd"].sum()),
+        "liq_coin": liq_coin,
+        "price_start": p0,
+        "price_end": p1,
+        "usdtm_coin_start": u0,
+        "usdtm_coin_end": u1,
+        "coinm_usd_start": c0,
+        "coinm_usd_end": c1,
+        "oi_fall_usd": usd["oi_fall"],
+        "forced_share_usd": usd["forced_share"],
+        "oi_fall_coin": coin["oi_fall"],
+        "forced_share_coin": coin["forced_share"],
+        "all_oi_usd_start": a0,
+        "all_oi_usd_end": a1,
+        "all_oi_change_usd": a1 / a0 - 1,
+        "all_oi_change_coin": ac1 / ac0 - 1,
+    }
 
 
 def event_series(oi: pd.DataFrame | None = None) -> dict[str, tuple[pd.Series, pd.Series]]:
@@ -1022,11 +1153,13 @@ def event_series(oi: pd.DataFrame | None = None) -> dict[str, tuple[pd.Series, p
     for this inverse contract also moves against the price)."""
     oi = venue_oi() if oi is None else oi
     out = {}
-    for venue, col, name in (("all_coinglass", "oi_coin", "all_coinglass:coin"),
-                             ("binance_usdtm", "oi_coin", "binance_usdtm:coin"),
-                             ("binance_btcusdt", "oi_coin", "binance_btcusdt:coin"),
-                             ("okx_swap", "oi_contracts", "okx_swap:contracts"),
-                             ("okx_swap", "oi_coin", "okx_swap:coin")):
+    for venue, col, name in (
+        ("all_coinglass", "oi_coin", "all_coinglass:coin"),
+        ("binance_usdtm", "oi_coin", "binance_usdtm:coin"),
+        ("binance_btcusdt", "oi_coin", "binance_btcusdt:coin"),
+        ("okx_swap", "oi_contracts", "okx_swap:contracts"),
+        ("okx_swap", "oi_coin", "okx_swap:coin"),
+    ):
         sub = oi[oi["venue"] == venue]
         out[name] = (sub[col].rename(name), sub["price"].rename("price"))
     return out
@@ -1041,8 +1174,24 @@ def event_table(oi: pd.DataFrame | None = None, **rule) -> pd.DataFrame:
         ev = deleveraging_events(s, p, **rule)
         for r in ev.to_dict("records"):
             rows.append({"series": name, **r, **liquidations_between(liq, r["start"], r["end"])})
-    cols = ["series", "start", "end", "oi_change", "price_change", "liq_long_usd", "liq_short_usd", "covered",
-            "n_flagged", "oi_start", "oi_end", "price_start", "price_end", "first_flag", "last_flag", "liq_bars"]
+    cols = [
+        "series",
+        "start",
+        "end",
+        "oi_change",
+        "price_change",
+        "liq_long_usd",
+        "liq_short_usd",
+        "covered",
+        "n_flagged",
+        "oi_start",
+        "oi_end",
+        "price_start",
+        "price_end",
+        "first_flag",
+        "last_flag",
+        "liq_bars",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -1083,9 +1232,18 @@ def proxy_positions(instants=("2025-11-20", "2025-11-21", "2025-11-22"), *, max_
     for t in instants:
         rb, vb = last_reading_at_or_before(b, t, max_staleness=max_staleness)
         ro, vk = last_reading_at_or_before(o["oi_contracts"].rename("okx contracts"), t, max_staleness=max_staleness)
-        rows.append({"instant": _utc(t), "binance_reading": rb, "binance_coin": vb, "okx_reading": ro,
-                     "okx_contracts": vk, "okx_face_usd": vk * OKX_FACE_USD, "okx_price": float(o.loc[ro, "price"]),
-                     "okx_coin": float(o.loc[ro, "oi_coin"])})
+        rows.append(
+            {
+                "instant": _utc(t),
+                "binance_reading": rb,
+                "binance_coin": vb,
+                "okx_reading": ro,
+                "okx_contracts": vk,
+                "okx_face_usd": vk * OKX_FACE_USD,
+                "okx_price": float(o.loc[ro, "price"]),
+                "okx_coin": float(o.loc[ro, "oi_coin"]),
+            }
+        )
     df = pd.DataFrame(rows).set_index("instant")
     p0 = df["okx_price"].iloc[0]
     df["okx_btc_fixed"] = df["okx_face_usd"] / p0
@@ -1103,12 +1261,23 @@ def oi_change_okx(day0: str = "2025-12-31", day1: str = "2026-01-05") -> dict:
     c = change_between(oi["oi_coin"].rename("okx coin"), day0, day1, rule="last_on_day")
     k = change_between(oi["oi_contracts"].rename("okx contracts"), day0, day1, rule="last_on_day")
     p = change_between(oi["price"].rename("okx price"), day0, day1, rule="last_on_day")
-    return {"t0": c["t0"], "t1": c["t1"], "coin0": c["v0"], "coin1": c["v1"], "coin_change": c["change"],
-            "contracts0": k["v0"], "contracts1": k["v1"], "contracts_change": k["change"],
-            "price0": p["v0"], "price1": p["v1"], "price_change": p["change"]}
+    return {
+        "t0": c["t0"],
+        "t1": c["t1"],
+        "coin0": c["v0"],
+        "coin1": c["v1"],
+        "coin_change": c["change"],
+        "contracts0": k["v0"],
+        "contracts1": k["v1"],
+        "contracts_change": k["change"],
+        "price0": p["v0"],
+        "price1": p["v1"],
+        "price_change": p["change"],
+    }
 
 
 # ------------------------------------------------------------------------------ HAC OLS and LPs
+
 
 @dataclass
 class HACResult:
@@ -1127,7 +1296,7 @@ class HACResult:
 def ols_hac(y: pd.Series, X: pd.DataFrame, maxlags: int, *, use_correction: bool = True) -> HACResult:
     """OLS of ``y`` on ``X`` (include a constant column yourself) with Newey-West HAC errors.
 
-    S = sum_{l=-L..L} w_l sum_t u_t x_t u_{t-l} x_{t-l}', w_l = 1 - |l|/(L+1); cov = (X'X)^-1 S (X'X)^-1,
+    S = sum_{l=-L..L} w_l sum_t u_t x_t u_{t-l} x_{t-l}', w_l = 1 - abs(l)/(L+1); cov = (X'X)^-1 S (X'X)^-1,
     times n/(n-k) when ``use_correction`` (statsmodels ``cov_type="HAC", use_correction=True``).
     Rows must be complete (NaN raises) and in time order.
 
@@ -1160,14 +1329,28 @@ def ols_hac(y: pd.Series, X: pd.DataFrame, maxlags: int, *, use_correction: bool
     se = np.sqrt(np.diag(cov))
     tv = beta / se
     names = list(X.columns)
-    return HACResult(pd.Series(beta, index=names), pd.Series(se, index=names), pd.Series(tv, index=names),
-                     pd.Series(2 * stats.norm.sf(np.abs(tv)), index=names), n, int(maxlags),
-                     pd.DataFrame(cov, index=names, columns=names))
+    return HACResult(
+        pd.Series(beta, index=names),
+        pd.Series(se, index=names),
+        pd.Series(tv, index=names),
+        pd.Series(2 * stats.norm.sf(np.abs(tv)), index=names),
+        n,
+        int(maxlags),
+        pd.DataFrame(cov, index=names, columns=names),
+    )
 
 
-def local_projections(panel: pd.DataFrame, *, ret: str, shocks: list[str], horizons=range(1, 13),
-                      lags: int = 6, step: str = "4h", extra_lags: int = 6,
-                      exclude: tuple[str, str] | None = None) -> pd.DataFrame:
+def local_projections(
+    panel: pd.DataFrame,
+    *,
+    ret: str,
+    shocks: list[str],
+    horizons=range(1, 13),
+    lags: int = 6,
+    step: str = "4h",
+    extra_lags: int = 6,
+    exclude: tuple[str, str] | None = None,
+) -> pd.DataFrame:
     """Jorda local projections on a **regular** grid (gaps raise).
 
     For each horizon h: ``sum_{j=1..h} ret_{t+j} = a + sum_s b_{s,h} shock_{s,t} + sum_{j=0..lags} c_j ret_{t-j}
@@ -1199,8 +1382,18 @@ def local_projections(panel: pd.DataFrame, *, ret: str, shocks: list[str], horiz
             ok &= ~((panel.index >= lo_x) & (panel.index <= hi_x))
         res = ols_hac(y[ok], X0[ok], maxlags=h - 1 + extra_lags)
         for s in shocks:
-            rows.append({"h": h, "shock": s, "coef": res.params[s], "se": res.bse[s], "t": res.tvalues[s],
-                         "p": res.pvalues[s], "nobs": res.nobs, "maxlags": res.maxlags})
+            rows.append(
+                {
+                    "h": h,
+                    "shock": s,
+                    "coef": res.params[s],
+                    "se": res.bse[s],
+                    "t": res.tvalues[s],
+                    "p": res.pvalues[s],
+                    "nobs": res.nobs,
+                    "maxlags": res.maxlags,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -1210,6 +1403,7 @@ def amplification_panel(coin: str = "btc") -> pd.DataFrame:
     ``liq_short`` (liquidations in the bar, USD 100m; CoinGlass, Binance only), ``liq_long_log`` and
     ``liq_short_log`` (log(1 + USD millions), a tail-robust version). Raises on a missing bar."""
     from mktlib import data
+
     liq = liquidations(coin)
     spot = data.load(f"{coin}_spot_4h")
     grid = pd.date_range(liq.index[0] - pd.Timedelta("4h"), liq.index[-1], freq="4h")
@@ -1217,18 +1411,26 @@ def amplification_panel(coin: str = "btc") -> pd.DataFrame:
     if len(missing):
         raise DataError(f"{coin}_spot_4h", f"{len(missing)} missing 4h bar(s), first {missing[0]}")
     ret = np.log(spot["close"].reindex(grid)).diff().reindex(liq.index)
-    return pd.DataFrame({"ret": ret, "liq_long": liq["liq_long_usd"] / 1e8, "liq_short": liq["liq_short_usd"] / 1e8,
-                         "liq_long_log": np.log1p(liq["liq_long_usd"] / 1e6),
-                         "liq_short_log": np.log1p(liq["liq_short_usd"] / 1e6)})
+    return pd.DataFrame(
+        {
+            "ret": ret,
+            "liq_long": liq["liq_long_usd"] / 1e8,
+            "liq_short": liq["liq_short_usd"] / 1e8,
+            "liq_long_log": np.log1p(liq["liq_long_usd"] / 1e6),
+            "liq_short_log": np.log1p(liq["liq_short_usd"] / 1e6),
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------- Bitfinex
+
 
 def bitfinex_margin(coin: str = "btc", file: str = "1y") -> pd.DataFrame:
     """Bitfinex margin positions, wide: ``longs`` and ``shorts`` [coin] at their sample times (point
     samples; ``file`` in 90d, 1y, 3y). The price series of the file has its own timestamps and is
     not included. Raises if longs and shorts are not sampled at the same times."""
     from mktlib import data
+
     df = data.load(f"bitfinex_margin_{file}")
     df = df[df["coin"] == coin]
     lo = df.loc[df["series"] == "longs", "value"]

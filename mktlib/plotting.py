@@ -13,24 +13,44 @@ import seaborn as sns
 # The snapshot's target window (data/README.md): fixed before any result was looked at.
 STUDY_WINDOW = ("2025-09-01", "2026-01-31")
 PALETTE = {
-    "btc": "#f7931a", "eth": "#627eea", "ndx": "#1f4e79", "spx": "#4c72b0", "gold": "#b8860b",
-    "hsi": "#c44e52", "ssec": "#8c1c13", "nvda": "#76b900", "neutral": "#7f7f7f",
+    "btc": "#f7931a",
+    "eth": "#627eea",
+    "ndx": "#1f4e79",
+    "spx": "#4c72b0",
+    "gold": "#b8860b",
+    "hsi": "#c44e52",
+    "ssec": "#8c1c13",
+    "nvda": "#76b900",
+    "neutral": "#7f7f7f",
 }
 VERDICT_COLORS = {
-    "supported": "#2e7d32", "partly supported": "#f9a825", "contradicted": "#c62828",
-    "not testable": "#616161", "inconclusive": "#6a3d9a", "pending": "#9e9e9e",
+    "supported": "#2e7d32",
+    "partly supported": "#f9a825",
+    "contradicted": "#c62828",
+    "not testable": "#616161",
+    "inconclusive": "#6a3d9a",
+    "pending": "#9e9e9e",
 }
 
 
 def set_theme() -> None:
     """Seaborn whitegrid, readable at the book's width (about 7.5 in), consistent fonts."""
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
-    plt.rcParams.update({
-        "figure.figsize": (8.0, 4.2), "figure.dpi": 110, "savefig.dpi": 110, "savefig.bbox": "tight",
-        "axes.titlesize": 12, "axes.titleweight": "bold", "axes.titlelocation": "left",
-        "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
-        "date.autoformatter.month": "%b %Y",
-    })
+    plt.rcParams.update(
+        {
+            "figure.figsize": (8.0, 4.2),
+            "figure.dpi": 110,
+            "savefig.dpi": 110,
+            "savefig.bbox": "tight",
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "legend.frameon": False,
+            "date.autoformatter.month": "%b %Y",
+        }
+    )
 
 
 def source_note(fig, text: str) -> None:
@@ -38,11 +58,16 @@ def source_note(fig, text: str) -> None:
     fig.text(0.01, 0.0, text, ha="left", va="top", fontsize=8, color="#555555", wrap=True)
 
 
-def shade_window(ax, start=STUDY_WINDOW[0], end=STUDY_WINDOW[1], label: str | None = "study window",
-                 color: str = "#f7931a", alpha: float = 0.12) -> None:
+def shade_window(
+    ax,
+    start=STUDY_WINDOW[0],
+    end=STUDY_WINDOW[1],
+    label: str | None = "study window",
+    color: str = "#f7931a",
+    alpha: float = 0.12,
+) -> None:
     """Shade a time window (dates, UTC) on a time axis."""
-    ax.axvspan(pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC"), color=color, alpha=alpha,
-               lw=0, label=label)
+    ax.axvspan(pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC"), color=color, alpha=alpha, lw=0, label=label)
 
 
 def spec_curve(part_id: str, ax=None, *, label: str = "deciding statistic"):
@@ -56,11 +81,25 @@ def spec_curve(part_id: str, ax=None, *, label: str = "deciding statistic"):
         _, ax = plt.subplots(figsize=(8.0, 3.0))
     x = range(len(df))
     for verdict, g in df.groupby("verdict"):
-        ax.scatter([i for i in x if df["verdict"].iloc[i] == verdict], g["statistic"], s=22,
-                   color=VERDICT_COLORS.get(verdict, "#333333"), label=verdict, zorder=3)
+        ax.scatter(
+            [i for i in x if df["verdict"].iloc[i] == verdict],
+            g["statistic"],
+            s=22,
+            color=VERDICT_COLORS.get(verdict, "#333333"),
+            label=verdict,
+            zorder=3,
+        )
     prim = df.index[df["primary"]]
-    ax.scatter(prim, df.loc[prim, "statistic"], s=90, facecolors="none", edgecolors="black", lw=1.2,
-               label="primary specification", zorder=4)
+    ax.scatter(
+        prim,
+        df.loc[prim, "statistic"],
+        s=90,
+        facecolors="none",
+        edgecolors="black",
+        lw=1.2,
+        label="primary specification",
+        zorder=4,
+    )
     for t in df["threshold"].dropna().unique():
         ax.axhline(t, ls="--", lw=1, color="#555555")
     ax.set_xlabel(f"specification (sorted by the statistic; {len(df)} in all)")

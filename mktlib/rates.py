@@ -46,17 +46,39 @@ import statsmodels.api as sm
 from mktlib.errors import DataError
 
 __all__ = [
-    "cut_probability", "kalshi_cut_probability", "post_meeting_rate", "fedwatch_probability",
-    "implied_futures_rate", "newey_west_lags", "HorseRace", "horse_race", "lmg", "partial_r2",
-    "policy_path", "horse_race_frame", "aligned_change", "alignment_check", "first_reaction",
-    "event_windows", "event_returns", "EVENT_CLOCK", "window_change", "RATE_EVENTS", "FED_2PM",
-    "clock_window_returns", "fed_2pm_windows", "added_variable", "partial_r2_matrix", "partial_r2_intervals",
+    "cut_probability",
+    "kalshi_cut_probability",
+    "post_meeting_rate",
+    "fedwatch_probability",
+    "implied_futures_rate",
+    "newey_west_lags",
+    "HorseRace",
+    "horse_race",
+    "lmg",
+    "partial_r2",
+    "policy_path",
+    "horse_race_frame",
+    "aligned_change",
+    "alignment_check",
+    "first_reaction",
+    "event_windows",
+    "event_returns",
+    "EVENT_CLOCK",
+    "window_change",
+    "RATE_EVENTS",
+    "FED_2PM",
+    "clock_window_returns",
+    "fed_2pm_windows",
+    "added_variable",
+    "partial_r2_matrix",
+    "partial_r2_intervals",
 ]
 
 _BUCKET = re.compile(r"^(\d+)-(\d+)$")
 
 
 # ----------------------------------------------------------------------------- cut probabilities
+
 
 def cut_probability(buckets: pd.DataFrame, at_or_below: str = "350-375", *, sum_tol: float = 1e-3) -> pd.Series:
     """P(target range after the meeting is at or below ``at_or_below``), per date.
@@ -91,14 +113,16 @@ def cut_probability(buckets: pd.DataFrame, at_or_below: str = "350-375", *, sum_
         raise DataError("cut_probability", f"{int(p.isna().sum())} NaN probabilities")
     if ((p < -1e-9) | (p > 1 + 1e-9)).any():
         raise DataError("cut_probability", "probabilities outside [0, 1]")
-    dup = pd.Series(list(zip(idx, buckets["bucket"]))).duplicated()
+    dup = pd.Series(list(zip(idx, buckets["bucket"], strict=True))).duplicated()
     if dup.any():
         raise DataError("cut_probability", f"duplicate (date, bucket) row, first {idx[dup.to_numpy()][0].date()}")
     tot = p.groupby(idx).sum()
     off = (tot - 1).abs() > sum_tol
     if off.any():
-        raise DataError("cut_probability", f"probabilities of {off.index[off.to_numpy()][0].date()} sum to "
-                                           f"{tot[off].iloc[0]:.4f}, not 1")
+        raise DataError(
+            "cut_probability",
+            f"probabilities of {off.index[off.to_numpy()][0].date()} sum to {tot[off].iloc[0]:.4f}, not 1",
+        )
     below = parsed[1].astype(int).to_numpy() <= upper
     out = p.where(below, 0.0).groupby(idx).sum().astype("float64")
     out.index.name = "timestamp"
@@ -113,9 +137,9 @@ def kalshi_cut_probability(candles: pd.DataFrame) -> pd.Series:
     stamp is the END of the US Eastern day the candle covers, computed as that day's midnight plus
     24 hours: the candle stamped 2025-11-22 05:00 UTC is the ET day 21 Nov, and the one stamped
     2025-11-03 04:00 UTC is 2 Nov (the 25-hour day on which daylight saving ended). The notebook
-    checks this alignment against FedWatch. Days without a trade are dropped. 1 - P(no change) counts hikes as well; hike odds
-    were negligible in autumn 2025. Returns ``kalshi_cut_prob`` indexed by the ET date (label at
-    00:00 UTC).
+    checks this alignment against FedWatch. Days without a trade are dropped. 1 - P(no change)
+    counts hikes as well; hike odds were negligible in autumn 2025. Returns ``kalshi_cut_prob``
+    indexed by the ET date (label at 00:00 UTC).
 
     >>> idx = pd.DatetimeIndex(["2025-11-22 05:00", "2025-11-23 05:00"], tz="UTC")
     >>> k = pd.DataFrame({"probability": [0.35, float("nan")]}, index=idx)
@@ -160,8 +184,15 @@ def post_meeting_rate(implied_rate: float, pre_rate: float, days_before: int, da
     return (implied_rate * n - d * pre_rate) / (n - d)
 
 
-def fedwatch_probability(implied_rate: float, pre_rate: float, days_before: int, days_in_month: int, *,
-                         step: float = 0.25, round_post: int | None = None) -> float:
+def fedwatch_probability(
+    implied_rate: float,
+    pre_rate: float,
+    days_before: int,
+    days_in_month: int,
+    *,
+    step: float = 0.25,
+    round_post: int | None = None,
+) -> float:
     """Probability of one ``step`` cut (positive) or hike (negative) at the meeting: (pre - post) / step.
 
     ``round_post``: round the post-meeting rate to this many decimals first, as CME's published
@@ -175,8 +206,9 @@ def fedwatch_probability(implied_rate: float, pre_rate: float, days_before: int,
     return (pre_rate - post) / step
 
 
-def implied_futures_rate(prob_cut: float, pre_rate: float, days_before: int, days_in_month: int, *,
-                         step: float = 0.25) -> float:
+def implied_futures_rate(
+    prob_cut: float, pre_rate: float, days_before: int, days_in_month: int, *, step: float = 0.25
+) -> float:
     """Inverse of :func:`fedwatch_probability`: the month's futures-implied rate for a cut probability.
 
     >>> r = implied_futures_rate(0.8, 3.88, 10, 31)
@@ -190,6 +222,7 @@ def implied_futures_rate(prob_cut: float, pre_rate: float, days_before: int, day
 
 
 # ----------------------------------------------------------------------------- regression tools
+
 
 def newey_west_lags(n: int) -> int:
     """The Newey-West (1994) plug-in lag for Bartlett-kernel HAC: floor(4 (n/100)^(2/9)).
@@ -332,8 +365,9 @@ def horse_race(y: pd.Series, X: pd.DataFrame, *, hac_lags: int | None = None) ->
     tab["lmg"] = shares.reindex(tab.index)
     tab["lmg_frac"] = tab["lmg"] / float(fit.rsquared)
     tab.index.name = "term"
-    return HorseRace(table=tab, r2=float(fit.rsquared), nobs=int(fit.nobs), hac_lags=lags,
-                     start=y.index[0], end=y.index[-1], fit=fit)
+    return HorseRace(
+        table=tab, r2=float(fit.rsquared), nobs=int(fit.nobs), hac_lags=lags, start=y.index[0], end=y.index[-1], fit=fit
+    )
 
 
 def added_variable(y: pd.Series, X: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -378,7 +412,7 @@ def partial_r2_matrix(a: np.ndarray) -> np.ndarray:
     """
     P = np.linalg.inv(np.corrcoef(np.asarray(a, dtype=float), rowvar=False))
     r = -P[0, 1:] / np.sqrt(P[0, 0] * np.diag(P)[1:])
-    return r ** 2
+    return r**2
 
 
 def _partial_r2_batch(a: np.ndarray) -> np.ndarray:
@@ -389,7 +423,7 @@ def _partial_r2_batch(a: np.ndarray) -> np.ndarray:
     corr = cov / (sd[:, :, None] * sd[:, None, :])
     try:
         P = np.linalg.inv(corr)
-    except np.linalg.LinAlgError:                  # a singular resample: NaN for it, the rest as usual
+    except np.linalg.LinAlgError:  # a singular resample: NaN for it, the rest as usual
         P = np.full_like(corr, np.nan)
         for b in range(len(corr)):
             try:
@@ -398,11 +432,20 @@ def _partial_r2_batch(a: np.ndarray) -> np.ndarray:
                 pass
     diag = np.einsum("bii->bi", P)
     r = -P[:, 0, 1:] / np.sqrt(diag[:, :1] * diag[:, 1:])
-    return r ** 2
+    return r**2
 
 
-def partial_r2_intervals(y: pd.Series, X: pd.DataFrame, first: str, second: str, *, reps: int = 999,
-                         level: float = 0.90, seed: int = 20251121, block: float | None = None) -> pd.DataFrame:
+def partial_r2_intervals(
+    y: pd.Series,
+    X: pd.DataFrame,
+    first: str,
+    second: str,
+    *,
+    reps: int = 999,
+    level: float = 0.90,
+    seed: int = 20251121,
+    block: float | None = None,
+) -> pd.DataFrame:
     """Seeded stationary-bootstrap percentile intervals of the partial R2 of ``first``, of ``second``
     and of their difference ``first - second``, from one set of resamples (the rows of ``[y, X]``
     drawn together in blocks, ``arch.bootstrap.StationaryBootstrap``, as in
@@ -421,12 +464,12 @@ def partial_r2_intervals(y: pd.Series, X: pd.DataFrame, first: str, second: str,
     if block is None:
         block = float(max(1.0, optimal_block_length(arr[:, 0])["stationary"].iloc[0]))
 
-    def stats(pr: np.ndarray) -> np.ndarray:          # (..., k) partial R2s -> (..., 3)
+    def stats(pr: np.ndarray) -> np.ndarray:  # (..., k) partial R2s -> (..., 3)
         return np.stack([pr[..., i], pr[..., j], pr[..., i] - pr[..., j]], axis=-1)
 
     est = stats(partial_r2_matrix(arr))
     bs = StationaryBootstrap(block, arr, seed=np.random.default_rng(seed))
-    idx = np.array([bs.index.copy() for _ in bs.bootstrap(reps)])      # the resampled rows, in order
+    idx = np.array([bs.index.copy() for _ in bs.bootstrap(reps)])  # the resampled rows, in order
     with np.errstate(invalid="ignore", divide="ignore"):
         draws = stats(_partial_r2_batch(arr[idx]))
     draws = draws[np.isfinite(draws).all(axis=1)]
@@ -438,6 +481,7 @@ def partial_r2_intervals(y: pd.Series, X: pd.DataFrame, first: str, second: str,
 
 
 # ----------------------------------------------------------------------------- real-data assembly
+
 
 def aligned_change(level: pd.Series, sessions: pd.DatetimeIndex) -> pd.Series:
     """Change of a level series between consecutive ``sessions`` (e.g. NYSE days).
@@ -478,7 +522,7 @@ def policy_path(start: str = "2025-09-01", end: str = "2025-12-31") -> pd.DataFr
 def alignment_check(a: pd.Series, b: pd.Series, lags=(-1, 0, 1)) -> pd.DataFrame:
     """How well two daily probability series agree when ``b`` is shifted by each lag (rows of a
     common daily grid): ``n`` (days where both exist), ``corr_changes`` (correlation of their daily
-    changes on those days) and ``mean_abs_gap`` (mean |a - b|). Used to check which date a
+    changes on those days) and ``mean_abs_gap`` (mean ``abs(a - b)``). Used to check which date a
     prediction-market candle belongs to: the right alignment maximises the agreement.
 
     >>> idx = pd.date_range("2025-11-01", periods=6, freq="D", tz="UTC")
@@ -491,8 +535,11 @@ def alignment_check(a: pd.Series, b: pd.Series, lags=(-1, 0, 1)) -> pd.DataFrame
     for lag in lags:
         x = pd.concat([a.rename("a"), b.shift(lag).rename("b")], axis=1).dropna()
         ch = x.diff().dropna()
-        rows[lag] = {"n": len(x), "corr_changes": float(ch["a"].corr(ch["b"])) if len(ch) > 2 else float("nan"),
-                     "mean_abs_gap": float((x["a"] - x["b"]).abs().mean())}
+        rows[lag] = {
+            "n": len(x),
+            "corr_changes": float(ch["a"].corr(ch["b"])) if len(ch) > 2 else float("nan"),
+            "mean_abs_gap": float((x["a"] - x["b"]).abs().mean()),
+        }
     out = pd.DataFrame(rows).T
     out.index.name = "lag"
     out["n"] = out["n"].astype(int)
@@ -517,8 +564,9 @@ def horse_race_frame(start: str = "2025-10-01", end: str = "2025-12-31") -> pd.D
     prev = calendars.closes("NY", pd.Timestamp(start) - pd.Timedelta(days=10), start).index
     prev = prev[prev < ses[0]][-1]
     full = pd.DatetimeIndex([prev]).append(ses)
-    btc = calendars.crypto_at_closes(data.load("btc_spot_1h"), "NY", prev.tz_localize(None),
-                                     ses[-1].tz_localize(None), bar_length="1h")["ret"]
+    btc = calendars.crypto_at_closes(
+        data.load("btc_spot_1h"), "NY", prev.tz_localize(None), ses[-1].tz_localize(None), bar_length="1h"
+    )["ret"]
     out = pd.DataFrame(index=ses)
     out["btc"] = btc.reindex(ses)
     b1d = data.load("btc_spot_1d_fullcols")["close"]
@@ -552,14 +600,27 @@ def horse_race_frame(start: str = "2025-10-01", end: str = "2025-12-31") -> pd.D
 # announcements, not chosen from prices) and what happened. 13 Nov has no single announcement: the US
 # cash open is used.
 RATE_EVENTS = pd.DataFrame(
-    [("29 Oct FOMC", "2025-10-29 18:00", "FOMC statement 14:00 ET (cut to 3.75-4.00%); Powell: a December "
-                                         "cut is 'not a foregone conclusion'"),
-     ("13 Nov repricing", "2025-11-13 14:30", "first full US session after the shutdown ended; hawkish Fed "
-                                              "speakers, ETF outflows (US open 09:30 ET)"),
-     ("19-21 Nov", "2025-11-19 19:00", "October FOMC minutes (14:00 ET 19 Nov), NVIDIA results (after the "
-                                       "close 19 Nov), September jobs report (20 Nov), Williams (21 Nov)"),
-     ("10 Dec FOMC", "2025-12-10 19:00", "FOMC statement 14:00 ET (cut to 3.50-3.75%)")],
-    columns=["event", "instant_utc", "what"]).set_index("event")
+    [
+        (
+            "29 Oct FOMC",
+            "2025-10-29 18:00",
+            "FOMC statement 14:00 ET (cut to 3.75-4.00%); Powell: a December cut is 'not a foregone conclusion'",
+        ),
+        (
+            "13 Nov repricing",
+            "2025-11-13 14:30",
+            "first full US session after the shutdown ended; hawkish Fed speakers, ETF outflows (US open 09:30 ET)",
+        ),
+        (
+            "19-21 Nov",
+            "2025-11-19 19:00",
+            "October FOMC minutes (14:00 ET 19 Nov), NVIDIA results (after the "
+            "close 19 Nov), September jobs report (20 Nov), Williams (21 Nov)",
+        ),
+        ("10 Dec FOMC", "2025-12-10 19:00", "FOMC statement 14:00 ET (cut to 3.50-3.75%)"),
+    ],
+    columns=["event", "instant_utc", "what"],
+).set_index("event")
 RATE_EVENTS["instant_utc"] = pd.to_datetime(RATE_EVENTS["instant_utc"]).dt.tz_localize("UTC")
 
 
@@ -581,8 +642,11 @@ def first_reaction(instant, market: str) -> pd.Timestamp:
     t = t.tz_convert("UTC")
     if market == "UTC":
         return t.floor("D")
-    c = calendars.closes(market, (t - pd.Timedelta(days=1)).tz_localize(None).normalize(),
-                         (t + pd.Timedelta(days=10)).tz_localize(None).normalize())
+    c = calendars.closes(
+        market,
+        (t - pd.Timedelta(days=1)).tz_localize(None).normalize(),
+        (t + pd.Timedelta(days=10)).tz_localize(None).normalize(),
+    )
     after = c[c["close_utc"] >= t]
     if after.empty:
         raise DataError("first_reaction", f"no {market} session within 10 days after {t}")
@@ -595,18 +659,27 @@ def event_returns() -> dict[str, pd.Series]:
     ``market`` key in :data:`EVENT_CLOCK` says which clock each uses."""
     from mktlib import data
 
-    out = {"btc": data.load("btc_spot_1d")["close"].pct_change().dropna(),
-           "ndx": data.load("ndx_1d")["close"].pct_change().dropna(),
-           "gold": data.load("gold_lbma_pm")["close"].pct_change().dropna()}
+    out = {
+        "btc": data.load("btc_spot_1d")["close"].pct_change().dropna(),
+        "ndx": data.load("ndx_1d")["close"].pct_change().dropna(),
+        "gold": data.load("gold_lbma_pm")["close"].pct_change().dropna(),
+    }
     return {k: v.rename(k) for k, v in out.items()}
 
 
 EVENT_CLOCK = {"btc": "UTC", "ndx": "NY", "gold": "LBMA"}
 
 
-def event_windows(window: tuple[int, int] = (0, 2), *, estimation: int = 120, gap: int = 10,
-                  shift: int = 0, placebo_n: int | None = 400, seed: int = 0,
-                  returns: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+def event_windows(
+    window: tuple[int, int] = (0, 2),
+    *,
+    estimation: int = 120,
+    gap: int = 10,
+    shift: int = 0,
+    placebo_n: int | None = 400,
+    seed: int = 0,
+    returns: dict[str, pd.Series] | None = None,
+) -> pd.DataFrame:
     """Constant-mean event study (:func:`mktlib.events.event_study`) of BTC, NDX and gold around
     :data:`RATE_EVENTS`. Each asset runs on its own clock (``window`` rows: UTC calendar days for
     BTC, trading sessions for NDX, London fixing days for gold); row 0 is :func:`first_reaction`.
@@ -624,18 +697,29 @@ def event_windows(window: tuple[int, int] = (0, 2), *, estimation: int = 120, ga
     first = RATE_EVENTS["instant_utc"].min()
     for asset, r in rets.items():
         clock = EVENT_CLOCK[asset]
-        hist = r.loc[first - pd.Timedelta(days=730): first - pd.Timedelta(days=1)]
-        hist_pl = events.placebo(hist, None, window_len=window[1] - window[0] + 1, estimation=estimation,
-                                 gap=gap, n=placebo_n, seed=seed)
+        hist = r.loc[first - pd.Timedelta(days=730) : first - pd.Timedelta(days=1)]
+        hist_pl = events.placebo(
+            hist, None, window_len=window[1] - window[0] + 1, estimation=estimation, gap=gap, n=placebo_n, seed=seed
+        )
         for name, ev in RATE_EVENTS.iterrows():
             d0 = first_reaction(ev["instant_utc"], clock)
             pos = int(r.index.searchsorted(d0)) + shift
             res = events.event_study(r, None, r.index[pos], estimation=estimation, gap=gap, window=window)
-            rows.append({"event": name, "asset": asset, "clock": clock,
-                         "event_date": res.event_date,
-                         "start_date": res.table["date"].iloc[0], "end_date": res.table["date"].iloc[-1],
-                         "car": res.car, "car_se": res.car_se, "t": res.t, "p": res.p,
-                         "p_placebo": events.placebo_pvalue(res.t, hist_pl["t"])})
+            rows.append(
+                {
+                    "event": name,
+                    "asset": asset,
+                    "clock": clock,
+                    "event_date": res.event_date,
+                    "start_date": res.table["date"].iloc[0],
+                    "end_date": res.table["date"].iloc[-1],
+                    "car": res.car,
+                    "car_se": res.car_se,
+                    "t": res.t,
+                    "p": res.p,
+                    "p_placebo": events.placebo_pvalue(res.t, hist_pl["t"]),
+                }
+            )
     return pd.DataFrame(rows).set_index(["event", "asset"])
 
 
@@ -661,12 +745,18 @@ def window_change(level: pd.Series, start, end) -> float:
 
 # Fed announcements at 14:00 US Eastern with a fixed clock time (the statement; the minutes).
 FED_2PM = pd.DataFrame(
-    [("29 Oct FOMC statement", "2025-10-29"), ("19 Nov October minutes", "2025-11-19"),
-     ("10 Dec FOMC statement", "2025-12-10")], columns=["event", "date"]).set_index("event")
+    [
+        ("29 Oct FOMC statement", "2025-10-29"),
+        ("19 Nov October minutes", "2025-11-19"),
+        ("10 Dec FOMC statement", "2025-12-10"),
+    ],
+    columns=["event", "date"],
+).set_index("event")
 
 
-def clock_window_returns(bars: pd.DataFrame, days, *, start_et: str = "13:45", end_et: str = "15:30",
-                         bar_length: str, name: str = "bars") -> pd.Series:
+def clock_window_returns(
+    bars: pd.DataFrame, days, *, start_et: str = "13:45", end_et: str = "15:30", bar_length: str, name: str = "bars"
+) -> pd.Series:
     """Return from ``start_et`` to ``end_et`` (US Eastern clock, DST-aware) on each of ``days``.
 
     Prices from :func:`mktlib.calendars.price_at` (last bar ended by the instant, at most one bar
@@ -708,10 +798,14 @@ def fed_2pm_windows(start_et: str = "13:45", end_et: str = "15:30") -> pd.DataFr
     hi = min(nq.index[-1], bm.index[-1]).tz_localize(None).normalize()
     ses = calendars.closes("NY", lo, hi)
     full = ses[ses["close_utc"].dt.tz_convert("America/New_York").dt.hour == 16].index  # no half days
-    out = pd.concat([clock_window_returns(nq, full, start_et=start_et, end_et=end_et, bar_length="15min",
-                                          name="nq"),
-                     clock_window_returns(bm, full, start_et=start_et, end_et=end_et, bar_length="5min",
-                                          name="btc")], axis=1, sort=True).dropna()
+    out = pd.concat(
+        [
+            clock_window_returns(nq, full, start_et=start_et, end_et=end_et, bar_length="15min", name="nq"),
+            clock_window_returns(bm, full, start_et=start_et, end_et=end_et, bar_length="5min", name="btc"),
+        ],
+        axis=1,
+        sort=True,
+    ).dropna()
     ev = pd.Series("", index=out.index, dtype="str")
     for name, row in FED_2PM.iterrows():
         d = pd.Timestamp(row["date"], tz="UTC")

@@ -90,6 +90,7 @@ _QR_COND = 1e6
 # core numerics (plain numpy, batched over leading axes)
 # ---------------------------------------------------------------------------------------------
 
+
 def ma_coefficients(coefs: np.ndarray, horizon: int) -> np.ndarray:
     r"""MA coefficient matrices :math:`A_0 = I, A_1, \dots, A_{H-1}` of a VAR with lag matrices ``coefs``.
 
@@ -140,10 +141,10 @@ def generalized_fevd(ma: np.ndarray, sigma: np.ndarray, normalize: bool = True) 
     """
     ma = np.asarray(ma, dtype=float)
     sigma = np.asarray(sigma, dtype=float)
-    diag = np.diagonal(sigma, axis1=-2, axis2=-1)                      # (..., N)
-    a_sigma = ma @ sigma[..., None, :, :]                              # (..., H, N, N): A_h Sigma
-    num = (a_sigma ** 2).sum(axis=-3) / diag[..., None, :]             # (..., N, N)
-    den = np.einsum("...hij,...hij->...i", a_sigma, ma)                # (A_h Sigma A_h')_ii summed
+    diag = np.diagonal(sigma, axis1=-2, axis2=-1)  # (..., N)
+    a_sigma = ma @ sigma[..., None, :, :]  # (..., H, N, N): A_h Sigma
+    num = (a_sigma**2).sum(axis=-3) / diag[..., None, :]  # (..., N, N)
+    den = np.einsum("...hij,...hij->...i", a_sigma, ma)  # (A_h Sigma A_h')_ii summed
     theta = num / den[..., :, None]
     if normalize:
         theta = theta / theta.sum(axis=-1, keepdims=True)
@@ -156,7 +157,7 @@ def _lag_design(y: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarray]:
     z = np.empty((t_len - lags, 1 + k * lags))
     z[:, 0] = 1.0
     for lag in range(1, lags + 1):
-        z[:, 1 + (lag - 1) * k: 1 + lag * k] = y[lags - lag: t_len - lag]
+        z[:, 1 + (lag - 1) * k : 1 + lag * k] = y[lags - lag : t_len - lag]
     return z, y[lags:]
 
 
@@ -172,22 +173,22 @@ def _fit_batched(x: np.ndarray, y: np.ndarray, lags: int, k: int):
     regressors (error about sqrt(cond) * 1e-16, as the SVD-based ``np.linalg.lstsq`` statsmodels uses).
     """
     n, m = x.shape[-2:]
-    yc = y - y.mean(axis=-2, keepdims=True)                             # (W, n, N)
-    if lags == 0:                       # no regressors but the constant: Sigma is the covariance
+    yc = y - y.mean(axis=-2, keepdims=True)  # (W, n, N)
+    if lags == 0:  # no regressors but the constant: Sigma is the covariance
         sigma = np.swapaxes(yc, -1, -2) @ yc / (n - 1)
         return np.zeros((*y.shape[:-2], 0, k, k)), sigma, np.array([], dtype=int)
-    xc = x[..., 1:] - x[..., 1:].mean(axis=-2, keepdims=True)          # (W, n, Np)
+    xc = x[..., 1:] - x[..., 1:].mean(axis=-2, keepdims=True)  # (W, n, Np)
     xt = np.swapaxes(xc, -1, -2)
     g = xt @ xc
-    d = np.sqrt(np.diagonal(g, axis1=-2, axis2=-1))                     # (W, Np)
+    d = np.sqrt(np.diagonal(g, axis1=-2, axis2=-1))  # (W, Np)
     with np.errstate(divide="ignore", invalid="ignore"):
         gs = g / (d[..., :, None] * d[..., None, :])
-        ev = np.linalg.eigvalsh(np.where(np.isfinite(gs), gs, 0.0))     # ascending, (W, Np)
+        ev = np.linalg.eigvalsh(np.where(np.isfinite(gs), gs, 0.0))  # ascending, (W, Np)
     collinear = ~(d > 0).all(axis=-1) | ~(ev[..., 0] > (m - 1) * np.finfo(float).eps * ev[..., -1] * 10)
     bad = np.flatnonzero(collinear)
     if bad.size:
         return None, None, bad
-    b = np.linalg.solve(gs, (xt @ yc) / d[..., :, None]) / d[..., :, None]   # (W, Np, N)
+    b = np.linalg.solve(gs, (xt @ yc) / d[..., :, None]) / d[..., :, None]  # (W, Np, N)
     ill = np.flatnonzero(ev[..., -1] > _QR_COND * ev[..., 0])
     if ill.size:
         q, r = np.linalg.qr(xc[ill])
@@ -202,6 +203,7 @@ def _fit_batched(x: np.ndarray, y: np.ndarray, lags: int, k: int):
 # ---------------------------------------------------------------------------------------------
 # input checks
 # ---------------------------------------------------------------------------------------------
+
 
 def _check_int(name: str, value, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
@@ -225,8 +227,11 @@ def _validate(data, lags: int, horizon: int) -> tuple[np.ndarray, list[str]]:
     if len(set(names)) != len(names):
         dup = sorted({c for c in names if names.count(c) > 1})
         raise ValueError(f"spillover: duplicate column names {dup}")
-    bad = [str(c) for c in data.columns
-           if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])]
+    bad = [
+        str(c)
+        for c in data.columns
+        if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])
+    ]
     if bad:
         raise ValueError(f"spillover: non-numeric column(s) {bad}; pass returns or volatilities as floats")
     idx = data.index
@@ -237,12 +242,16 @@ def _validate(data, lags: int, horizon: int) -> tuple[np.ndarray, list[str]]:
     if not finite.all():
         cols = [names[j] for j in np.flatnonzero(~finite.all(axis=0))]
         first = idx[np.flatnonzero(~finite.all(axis=1))[0]]
-        raise ValueError(f"spillover: NaN or infinite values in column(s) {cols} (first at {first}); "
-                         "drop or fill them before fitting the VAR")
+        raise ValueError(
+            f"spillover: NaN or infinite values in column(s) {cols} (first at {first}); "
+            "drop or fill them before fitting the VAR"
+        )
     need = _min_rows(len(names), lags)
     if len(values) < need:
-        raise ValueError(f"spillover: too few observations for a VAR({lags}) in {len(names)} variables: "
-                         f"{len(values)} rows, need at least {need}")
+        raise ValueError(
+            f"spillover: too few observations for a VAR({lags}) in {len(names)} variables: "
+            f"{len(values)} rows, need at least {need}"
+        )
     return values, names
 
 
@@ -251,13 +260,16 @@ def _check_sigma(sigma: np.ndarray, labels) -> None:
     scale = np.abs(sigma).max(axis=(-2, -1))
     bad = np.flatnonzero(~(diag > 1e-14 * scale[:, None]).all(axis=-1))
     if bad.size:
-        raise ValueError(f"spillover: a residual variance is zero in the window ending {labels[bad[0]]} "
-                         "(a series is constant or an exact function of the others' lags)")
+        raise ValueError(
+            f"spillover: a residual variance is zero in the window ending {labels[bad[0]]} "
+            "(a series is constant or an exact function of the others' lags)"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # public API
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SpilloverResult:
@@ -332,8 +344,10 @@ def spillover(data: pd.DataFrame, lags: int, horizon: int) -> SpilloverResult:
     z, y = _lag_design(values, lags)
     coefs, sigma, bad = _fit_batched(z[None], y[None], lags, k)
     if bad.size:
-        raise ValueError("spillover: the VAR regressors are collinear (a constant series, or one series "
-                         "an exact linear function of others)")
+        raise ValueError(
+            "spillover: the VAR regressors are collinear (a constant series, or one series "
+            "an exact linear function of others)"
+        )
     _check_sigma(sigma, data.index[-1:])
     theta = generalized_fevd(ma_coefficients(coefs, horizon), sigma)[0]
     return _result(theta, names, lags=lags, horizon=horizon, nobs=len(y))
@@ -350,7 +364,9 @@ def _result(theta: np.ndarray, names: list[str], lags: int, horizon: int, nobs: 
         from_others=pd.Series(from_, index=names, name="from_others"),
         net=pd.Series(net, index=names, name="net"),
         pairwise_net=pd.DataFrame(c.T - c, index=names, columns=names),
-        lags=lags, horizon=horizon, nobs=nobs,
+        lags=lags,
+        horizon=horizon,
+        nobs=nobs,
     )
 
 
@@ -361,17 +377,19 @@ def _rolling_theta(data: pd.DataFrame, window: int, lags: int, horizon: int, ste
     step = _check_int("step", step, 1)
     k = len(names)
     if window < _min_rows(k, lags):
-        raise ValueError(f"rolling_spillover: window of {window} rows is too short for a VAR({lags}) in "
-                         f"{k} variables: need at least {_min_rows(k, lags)}")
+        raise ValueError(
+            f"rolling_spillover: window of {window} rows is too short for a VAR({lags}) in "
+            f"{k} variables: need at least {_min_rows(k, lags)}"
+        )
     if window > len(values):
         raise ValueError(f"rolling_spillover: window ({window}) is longer than the data ({len(values)} rows)")
     z, y = _lag_design(values, lags)
-    n = window - lags                          # regression rows per window
+    n = window - lags  # regression rows per window
     # a window ending at data row e (inclusive) starts at s = e - window + 1 and regresses y_t for
     # t = s+lags .. e, i.e. design rows (z row r <-> t = r + lags) s .. e - lags: n rows from s
-    ends = np.arange(len(values) - 1, window - 2, -step)[::-1]     # anchored on the last observation
-    starts = ends - window + 1                                      # first design row of each window
-    zv = np.lib.stride_tricks.sliding_window_view(z, n, axis=0)    # (n_all, m, n) view
+    ends = np.arange(len(values) - 1, window - 2, -step)[::-1]  # anchored on the last observation
+    starts = ends - window + 1  # first design row of each window
+    zv = np.lib.stride_tricks.sliding_window_view(z, n, axis=0)  # (n_all, m, n) view
     yv = np.lib.stride_tricks.sliding_window_view(y, n, axis=0)
     theta = np.empty((len(ends), k, k))
     labels = data.index[ends]
@@ -381,8 +399,10 @@ def _rolling_theta(data: pd.DataFrame, window: int, lags: int, horizon: int, ste
         yw = np.ascontiguousarray(yv[starts[sl]].swapaxes(-1, -2))  # (w, n, N)
         coefs, sigma, bad = _fit_batched(xw, yw, lags, k)
         if bad.size:
-            raise ValueError(f"rolling_spillover: the VAR regressors are collinear in the window ending "
-                             f"{labels[lo + bad[0]]} (a constant series in that window?)")
+            raise ValueError(
+                f"rolling_spillover: the VAR regressors are collinear in the window ending "
+                f"{labels[lo + bad[0]]} (a constant series in that window?)"
+            )
         _check_sigma(sigma, labels[sl])
         theta[sl] = generalized_fevd(ma_coefficients(coefs, horizon), sigma)
     return theta, labels, names
@@ -417,8 +437,7 @@ def rolling_spillover(data: pd.DataFrame, window: int, lags: int, horizon: int, 
     return pd.DataFrame(cols, index=labels)
 
 
-def rolling_spillover_tables(data: pd.DataFrame, window: int, lags: int, horizon: int,
-                             step: int = 1) -> pd.DataFrame:
+def rolling_spillover_tables(data: pd.DataFrame, window: int, lags: int, horizon: int, step: int = 1) -> pd.DataFrame:
     """The full rolling spillover tables (percent), for pairwise shares over time.
 
     Same windows and labels as :func:`rolling_spillover`. Long format: index = (window end, variable
@@ -439,6 +458,7 @@ def rolling_spillover_tables(data: pd.DataFrame, window: int, lags: int, horizon
 # ---------------------------------------------------------------------------------------------
 # bootstrap intervals
 # ---------------------------------------------------------------------------------------------
+
 
 def stationary_indices(n: int, reps: int, block: float, rng: np.random.Generator) -> np.ndarray:
     """Row indices ``(reps, n)`` of a stationary bootstrap (Politis and Romano 1994): blocks start at
@@ -497,7 +517,7 @@ class SpilloverBootstrap:
         if kind == "from":
             return c[:, pos[i], :].sum(axis=-1) - own[:, pos[i]]
         if kind == "net":
-            return (c[:, :, pos[i]].sum(axis=-1) - c[:, pos[i], :].sum(axis=-1))
+            return c[:, :, pos[i]].sum(axis=-1) - c[:, pos[i], :].sum(axis=-1)
         if kind == "total":
             return (c.sum(axis=(-2, -1)) - own.sum(axis=-1)) / len(self.names)
         raise ValueError(f"SpilloverBootstrap: unknown statistic {kind!r}")
@@ -508,8 +528,16 @@ class SpilloverBootstrap:
         return float(np.quantile(d, a)), float(np.quantile(d, 1 - a))
 
 
-def bootstrap_spillover(data: pd.DataFrame, lags: int, horizon: int, *, reps: int = 999, level: float = 0.90,
-                        block: float | None = None, seed: int = 0) -> SpilloverBootstrap:
+def bootstrap_spillover(
+    data: pd.DataFrame,
+    lags: int,
+    horizon: int,
+    *,
+    reps: int = 999,
+    level: float = 0.90,
+    block: float | None = None,
+    seed: int = 0,
+) -> SpilloverBootstrap:
     """Stationary block bootstrap of the DY2012 table of ``spillover(data, lags, horizon)``.
 
     The rows of the VAR regression (``y_t`` with its ``lags`` lags and the constant) are resampled in
@@ -535,14 +563,15 @@ def bootstrap_spillover(data: pd.DataFrame, lags: int, horizon: int, *, reps: in
     n = len(y)
     if block is None:
         from arch.bootstrap import optimal_block_length
+
         block = float(max(1.0, optimal_block_length(values)["stationary"].max()))
     rng = np.random.default_rng(seed)
     theta = np.empty((reps, k, k))
     done = 0
-    for _ in range(20):                                   # redraw the (rare) collinear replicates
+    for _ in range(20):  # redraw the (rare) collinear replicates
         idx = stationary_indices(n, reps - done, block, rng)
         for lo in range(0, len(idx), _CHUNK):
-            part = idx[lo:lo + _CHUNK]
+            part = idx[lo : lo + _CHUNK]
             coefs, sigma, bad = _fit_batched(z[part], y[part], lags, k)
             if bad.size:
                 keep = np.setdiff1d(np.arange(len(part)), bad)
@@ -553,7 +582,7 @@ def bootstrap_spillover(data: pd.DataFrame, lags: int, horizon: int, *, reps: in
             ok = (np.diagonal(sigma, axis1=-2, axis2=-1) > 0).all(axis=-1)
             t = generalized_fevd(ma_coefficients(coefs[ok], horizon), sigma[ok])
             m = min(len(t), reps - done)
-            theta[done:done + m] = t[:m]
+            theta[done : done + m] = t[:m]
             done += m
         if done >= reps:
             break

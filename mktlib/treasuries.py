@@ -29,10 +29,31 @@ from mktlib.errors import DataError
 from mktlib.events import event_study, placebo, placebo_pvalue
 from mktlib.timeutil import utc
 
-__all__ = ["close_panel_wide", "coin_at_closes", "max_drawdown", "beta_hac", "rolling_beta",
-           "relative_return", "premium_proxy", "mnav", "holdings", "holdings_change", "dat_table",
-           "event_table", "MSCI_EVENTS", "DAT_START", "DAT_COIN", "coins_at_ny_close", "dat_closes", "event_shifts",
-           "beta_adjusted_return", "pair_betas", "beta_bootstrap", "holdings_wide", "holdings_flows"]
+__all__ = [
+    "close_panel_wide",
+    "coin_at_closes",
+    "max_drawdown",
+    "beta_hac",
+    "rolling_beta",
+    "relative_return",
+    "premium_proxy",
+    "mnav",
+    "holdings",
+    "holdings_change",
+    "dat_table",
+    "event_table",
+    "MSCI_EVENTS",
+    "DAT_START",
+    "DAT_COIN",
+    "coins_at_ny_close",
+    "dat_closes",
+    "event_shifts",
+    "beta_adjusted_return",
+    "pair_betas",
+    "beta_bootstrap",
+    "holdings_wide",
+    "holdings_flows",
+]
 
 _utc = utc  # mktlib.timeutil: naive arguments are read as UTC
 
@@ -46,8 +67,10 @@ DAT_START = "2025-08-01"
 # the time of day is not in the data, so day 0 = 10 Oct and the window starts at day -1.
 # 6 Jan 2026 (Tue): MSCI keeps DATs for now, announced after the US close (MSTR rose after hours),
 # so day 0 = 7 Jan and day -1 = 6 Jan.
-MSCI_EVENTS = {"MSCI consultation (10 Oct 2025)": "2025-10-10",
-               "MSCI reprieve (6 Jan 2026, after the close)": "2026-01-07"}
+MSCI_EVENTS = {
+    "MSCI consultation (10 Oct 2025)": "2025-10-10",
+    "MSCI reprieve (6 Jan 2026, after the close)": "2026-01-07",
+}
 
 
 def close_panel_wide(panel: pd.DataFrame, tickers, start=None, end=None) -> pd.DataFrame:
@@ -116,8 +139,9 @@ def max_drawdown(prices: pd.Series, start=None, end=None) -> pd.Series:
     >>> float(dd["drawdown"]), dd["peak_date"].day, dd["trough_date"].day
     (-0.5, 2, 5)
     """
-    s = prices.loc[_utc(start) if start is not None else None:
-                   _utc(end) if end is not None else None].astype("float64")
+    s = prices.loc[_utc(start) if start is not None else None : _utc(end) if end is not None else None].astype(
+        "float64"
+    )
     if s.empty:
         raise DataError("max_drawdown", "no prices in the window")
     if s.isna().any() or (s <= 0).any():
@@ -126,8 +150,16 @@ def max_drawdown(prices: pd.Series, start=None, end=None) -> pd.Series:
     dd = s / run_max - 1
     trough = dd.idxmin()
     peak = s.loc[:trough].idxmax()
-    return pd.Series({"drawdown": float(dd.loc[trough]), "peak_date": peak, "peak": float(s.loc[peak]),
-                      "trough_date": trough, "trough": float(s.loc[trough])}, dtype=object)
+    return pd.Series(
+        {
+            "drawdown": float(dd.loc[trough]),
+            "peak_date": peak,
+            "peak": float(s.loc[peak]),
+            "trough_date": trough,
+            "trough": float(s.loc[trough]),
+        },
+        dtype=object,
+    )
 
 
 def beta_hac(y: pd.Series, x: pd.Series, *, maxlags: int = 5) -> pd.Series:
@@ -141,12 +173,23 @@ def beta_hac(y: pd.Series, x: pd.Series, *, maxlags: int = 5) -> pd.Series:
         raise DataError("beta_hac", f"NaN on {d.index[d.isna().any(axis=1)][0].date()}")
     if len(d) < 10:
         raise DataError("beta_hac", f"only {len(d)} common rows")
-    res = sm.OLS(d["y"], sm.add_constant(d["x"])).fit(cov_type="HAC",
-                                                         cov_kwds={"maxlags": maxlags, "use_correction": True})
+    res = sm.OLS(d["y"], sm.add_constant(d["x"])).fit(
+        cov_type="HAC", cov_kwds={"maxlags": maxlags, "use_correction": True}
+    )
     t1 = (res.params["x"] - 1) / res.bse["x"]
-    return pd.Series({"beta": res.params["x"], "se": res.bse["x"], "t": res.tvalues["x"],
-                      "p": res.pvalues["x"], "t1": t1, "p1": float(2 * stats.norm.sf(abs(t1))),
-                      "alpha": res.params["const"], "r2": res.rsquared, "n": int(res.nobs)})
+    return pd.Series(
+        {
+            "beta": res.params["x"],
+            "se": res.bse["x"],
+            "t": res.tvalues["x"],
+            "p": res.pvalues["x"],
+            "t1": t1,
+            "p1": float(2 * stats.norm.sf(abs(t1))),
+            "alpha": res.params["const"],
+            "r2": res.rsquared,
+            "n": int(res.nobs),
+        }
+    )
 
 
 def rolling_beta(y: pd.Series, x: pd.Series, window: int) -> pd.Series:
@@ -247,8 +290,9 @@ def pair_betas(returns: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
     return out
 
 
-def beta_bootstrap(pre: pd.DataFrame, coin_of: dict[str, str], *, reps: int, seed: int,
-                   block: float | None = None) -> tuple[pd.Series, pd.DataFrame]:
+def beta_bootstrap(
+    pre: pd.DataFrame, coin_of: dict[str, str], *, reps: int, seed: int, block: float | None = None
+) -> tuple[pd.Series, pd.DataFrame]:
     """Betas of several stocks on their coins over one window, and their joint bootstrap draws.
 
     ``pre``: daily simple returns (rows = sessions, no NaN) with a column per stock and per coin;
@@ -273,15 +317,17 @@ def beta_bootstrap(pre: pd.DataFrame, coin_of: dict[str, str], *, reps: int, see
     if block is None:
         block = float(max(1.0, optimal_block_length(arr[:, pairs[0][0]])["stationary"].iloc[0]))
     bs = StationaryBootstrap(block, arr, seed=np.random.default_rng(seed))
-    sample = np.stack([d[0][0] for d in bs.bootstrap(reps)])          # reps x rows x columns
+    sample = np.stack([d[0][0] for d in bs.bootstrap(reps)])  # reps x rows x columns
     iy, ix = [p[0] for p in pairs], [p[1] for p in pairs]
-    x, y = sample[:, :, ix], sample[:, :, iy]                          # reps x rows x pairs
+    x, y = sample[:, :, ix], sample[:, :, iy]  # reps x rows x pairs
     xc = x - x.mean(axis=1, keepdims=True)
     sxx = (xc * xc).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         draws = np.where(sxx > 0, (xc * (y - y.mean(axis=1, keepdims=True))).sum(axis=1) / sxx, np.nan)
-    return (pd.Series(pair_betas(arr, pairs), index=list(coin_of), name="beta"),
-            pd.DataFrame(draws, columns=list(coin_of)))
+    return (
+        pd.Series(pair_betas(arr, pairs), index=list(coin_of), name="beta"),
+        pd.DataFrame(draws, columns=list(coin_of)),
+    )
 
 
 def holdings_wide(table: pd.DataFrame) -> pd.DataFrame:
@@ -367,8 +413,9 @@ def holdings_change(h: pd.Series, start, end) -> float:
     return float(b.iloc[-1] - a.iloc[-1])
 
 
-def dat_table(closes: pd.DataFrame, coins: dict[str, pd.Series], coin_of: dict[str, str], start, end, *,
-              maxlags: int = 5) -> pd.DataFrame:
+def dat_table(
+    closes: pd.DataFrame, coins: dict[str, pd.Series], coin_of: dict[str, str], start, end, *, maxlags: int = 5
+) -> pd.DataFrame:
     """One row per DAT ticker against its coin, over the sessions in [start, end]:
 
     - ``drawdown`` (and ``peak_date``, ``trough_date``): max drawdown of the stock's closes in [start, end];
@@ -392,16 +439,37 @@ def dat_table(closes: pd.DataFrame, coins: dict[str, pd.Series], coin_of: dict[s
         if len(before) == 0:
             raise DataError("dat_table", f"{tk}: no close before {lo.date()}")
         rel = relative_return(s, p, before[-1], s.loc[lo:hi].index[-1])
-        rows.append({"ticker": tk, "coin": coin, "drawdown": dd["drawdown"], "peak_date": dd["peak_date"],
-                     "trough_date": dd["trough_date"], "coin_drawdown": cdd["drawdown"], "beta": b["beta"],
-                     "beta_se": b["se"], "p_beta_eq_1": b["p1"], "r2": b["r2"], "stock_return": rel["stock"],
-                     "coin_return": rel["coin"], "excess": rel["excess"]})
+        rows.append(
+            {
+                "ticker": tk,
+                "coin": coin,
+                "drawdown": dd["drawdown"],
+                "peak_date": dd["peak_date"],
+                "trough_date": dd["trough_date"],
+                "coin_drawdown": cdd["drawdown"],
+                "beta": b["beta"],
+                "beta_se": b["se"],
+                "p_beta_eq_1": b["p1"],
+                "r2": b["r2"],
+                "stock_return": rel["stock"],
+                "coin_return": rel["coin"],
+                "excess": rel["excess"],
+            }
+        )
     return pd.DataFrame(rows).set_index("ticker")
 
 
-def event_table(asset: pd.Series, markets: dict[str, pd.Series | None], events: dict[str, str], *,
-                estimation: int = 120, gap: int = 10, window: tuple[int, int] = (-1, 5),
-                placebo_start=None, seed: int = 0) -> pd.DataFrame:
+def event_table(
+    asset: pd.Series,
+    markets: dict[str, pd.Series | None],
+    events: dict[str, str],
+    *,
+    estimation: int = 120,
+    gap: int = 10,
+    window: tuple[int, int] = (-1, 5),
+    placebo_start=None,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Event studies of one asset for each (event, market model), with a placebo p-value.
 
     ``markets``: model name -> market return series (None = constant mean); each pair is aligned on
@@ -417,8 +485,9 @@ def event_table(asset: pd.Series, markets: dict[str, pd.Series | None], events: 
         else:
             d = pd.concat([asset.rename("a"), m.rename("m")], axis=1, join="inner").dropna()
             a, mm = d["a"], d["m"]
-        res = {ev: event_study(a, mm, date, estimation=estimation, gap=gap, window=window)
-               for ev, date in events.items()}
+        res = {
+            ev: event_study(a, mm, date, estimation=estimation, gap=gap, window=window) for ev, date in events.items()
+        }
         excl = [(r.table["date"].iloc[0], r.table["date"].iloc[-1]) for r in res.values()]
         ps = slice(_utc(placebo_start), None) if placebo_start is not None else slice(None)
         # the placebo windows need their own estimation rows: keep estimation + gap rows before the start
@@ -430,23 +499,46 @@ def event_table(asset: pd.Series, markets: dict[str, pd.Series | None], events: 
             a_p, mm_p = a, mm
         pl = placebo(a_p, mm_p, window_len=L, estimation=estimation, gap=gap, exclude=excl, seed=seed)
         for ev, r in res.items():
-            rows.append({"event": ev, "model": mname, "event_date": r.event_date, "car": r.car,
-                         "car_se": r.car_se, "t": r.t, "p": r.p, "p_placebo": placebo_pvalue(r.t, pl["t"]),
-                         "n_placebo": len(pl), "beta": r.beta, "sigma": r.sigma})
+            rows.append(
+                {
+                    "event": ev,
+                    "model": mname,
+                    "event_date": r.event_date,
+                    "car": r.car,
+                    "car_se": r.car_se,
+                    "t": r.t,
+                    "p": r.p,
+                    "p_placebo": placebo_pvalue(r.t, pl["t"]),
+                    "n_placebo": len(pl),
+                    "beta": r.beta,
+                    "sigma": r.sigma,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------------------------------------------
 # Snapshot loaders (used by the verdicts and the chapter)
 
-DAT_COIN = {"MSTR": "BTC", "SQNS": "BTC", "BMNR": "ETH", "FGNX": "ETH", "SBET": "ETH", "NAKA": "BTC",
-            "ASST": "BTC", "BTCS": "ETH", "COIN": "BTC", "IBIT": "BTC"}
+DAT_COIN = {
+    "MSTR": "BTC",
+    "SQNS": "BTC",
+    "BMNR": "ETH",
+    "FGNX": "ETH",
+    "SBET": "ETH",
+    "NAKA": "BTC",
+    "ASST": "BTC",
+    "BTCS": "ETH",
+    "COIN": "BTC",
+    "IBIT": "BTC",
+}
 """Ticker -> the coin it is measured against (the four named in K4 first; COIN and IBIT are non-DAT
 references: an exchange and a spot-bitcoin ETF)."""
 
 
-def coins_at_ny_close(start: str = "2024-01-11", end: str = "2026-03-03",
-                      coins=("BTC", "ETH")) -> dict[str, pd.DataFrame]:
+def coins_at_ny_close(
+    start: str = "2024-01-11", end: str = "2026-03-03", coins=("BTC", "ETH")
+) -> dict[str, pd.DataFrame]:
     """BTC and ETH (Binance spot, USDT) sampled at each NY close, from the snapshot.
 
     BTC: 1h bars (2024-04-02 to 2026-04-02: exact at 20:00/21:00 UTC and at early closes), else 4h bars
@@ -456,9 +548,14 @@ def coins_at_ny_close(start: str = "2024-01-11", end: str = "2026-03-03",
     """
     from mktlib import data
 
-    sources = {"BTC": lambda: [(data.load("btc_spot_1h"), "1h"), (data.load("btc_spot_4h"), "2h"),
-                               (data.load("btc_spot_4h_fullcols"), "2h")],
-               "ETH": lambda: [(data.load("eth_spot_15m"), "15min"), (data.load("eth_spot_4h"), "2h")]}
+    sources = {
+        "BTC": lambda: [
+            (data.load("btc_spot_1h"), "1h"),
+            (data.load("btc_spot_4h"), "2h"),
+            (data.load("btc_spot_4h_fullcols"), "2h"),
+        ],
+        "ETH": lambda: [(data.load("eth_spot_15m"), "15min"), (data.load("eth_spot_4h"), "2h")],
+    }
     unknown = [c for c in coins if c not in sources]
     if unknown:
         raise ValueError(f"coins_at_ny_close: unknown coin(s) {unknown}; choose from {sorted(sources)}")
@@ -472,8 +569,16 @@ def dat_closes(tickers=None, start: str = DAT_START, end: str = "2026-03-03") ->
     return close_panel_wide(data.load("us_close_panel"), list(tickers or DAT_COIN), start, end)
 
 
-def event_shifts(asset: pd.Series, market: pd.Series | None, event, shifts=range(-2, 3), *,
-                 estimation: int = 120, gap: int = 10, window: tuple[int, int] = (-1, 5)) -> pd.DataFrame:
+def event_shifts(
+    asset: pd.Series,
+    market: pd.Series | None,
+    event,
+    shifts=range(-2, 3),
+    *,
+    estimation: int = 120,
+    gap: int = 10,
+    window: tuple[int, int] = (-1, 5),
+) -> pd.DataFrame:
     """The event study with day 0 moved by each number of rows in ``shifts`` (robustness to the
     event-date choice). Columns: ``shift``, ``event_date``, ``car``, ``car_se``, ``t``, ``p``."""
     if market is not None:

@@ -45,15 +45,17 @@ def ledger_time(cache_dir: str) -> tuple[float, int]:
     """The full ledger with every specification grid, in a fresh process, from the given cache dir
     (empty: data parsed and ledger computed; filled: both read from the cache)."""
     env = {**os.environ, "MKTLIB_CACHE": cache_dir}
-    out = subprocess.run([sys.executable, "-c", LEDGER], env=env, check=True, capture_output=True,
-                         text=True, cwd=ROOT).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", LEDGER], env=env, check=True, capture_output=True, text=True, cwd=ROOT
+    ).stdout.split()
     return float(out[0]), int(out[1])
 
 
 def load_all(cache_dir: str) -> tuple[float, int, int]:
     env = {**os.environ, "MKTLIB_CACHE": cache_dir}
-    out = subprocess.run([sys.executable, "-c", LOAD_ALL], env=env, check=True, capture_output=True,
-                         text=True, cwd=ROOT).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", LOAD_ALL], env=env, check=True, capture_output=True, text=True, cwd=ROOT
+    ).stdout.split()
     return float(out[0]), int(out[1]), int(out[2])
 
 
@@ -61,8 +63,13 @@ def book_build() -> float:
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
     jb = Path(sys.executable).with_name("jupyter-book")
     t = time.perf_counter()
-    subprocess.run([str(jb), "build", ".", "-n", "-W", "--keep-going"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(jb), "build", ".", "-n", "-W", "--keep-going"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - t
 
 
@@ -87,8 +94,13 @@ def main() -> None:
     if args.only_ledger:
         n_ids = n_rows = 0
         cold = warm = [0.0]
-    res = {"datasets": n_ids, "rows": n_rows, "cold_load_s": summary(cold), "warm_load_s": summary(warm),
-           "cpus": os.cpu_count()}
+    res = {
+        "datasets": n_ids,
+        "rows": n_rows,
+        "cold_load_s": summary(cold),
+        "warm_load_s": summary(warm),
+        "cpus": os.cpu_count(),
+    }
     led_cold, led_warm = [], []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as d:
@@ -111,17 +123,21 @@ def main() -> None:
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     (out / "bench.json").write_text(json.dumps(res, indent=2))
-    print(f"| measurement ({res['datasets']} datasets, {res['rows']:,} rows, {res['cpus']} cores) "
-          "| median | min | max | runs |")
+    print(
+        f"| measurement ({res['datasets']} datasets, {res['rows']:,} rows, {res['cpus']} cores) "
+        "| median | min | max | runs |"
+    )
     print("|---|---|---|---|---|")
-    for key, label in [("cold_load_s", "load everything, cold cache (s)"),
-                       ("warm_load_s", "load everything, warm cache (s)"),
-                       ("ledger_cold_s", "claims ledger with every grid, cold data and ledger cache (s)"),
-                       ("ledger_warm_s", "claims ledger, read from its cache (s)"),
-                       ("spillover_statsmodels_s", "rolling spillovers, statsmodels VAR refit per window (s)"),
-                       ("spillover_batched_s", "rolling spillovers, mktlib batched (s)"),
-                       ("spillover_ratio", "rolling spillovers, speed-up (x)"),
-                       ("book_build_s", "full book build, empty cache (s)")]:
+    for key, label in [
+        ("cold_load_s", "load everything, cold cache (s)"),
+        ("warm_load_s", "load everything, warm cache (s)"),
+        ("ledger_cold_s", "claims ledger with every grid, cold data and ledger cache (s)"),
+        ("ledger_warm_s", "claims ledger, read from its cache (s)"),
+        ("spillover_statsmodels_s", "rolling spillovers, statsmodels VAR refit per window (s)"),
+        ("spillover_batched_s", "rolling spillovers, mktlib batched (s)"),
+        ("spillover_ratio", "rolling spillovers, speed-up (x)"),
+        ("book_build_s", "full book build, empty cache (s)"),
+    ]:
         if key in res:
             s = res[key]
             print(f"| {label} | {s['median']:.2f} | {s['min']:.2f} | {s['max']:.2f} | {s['runs']} |")

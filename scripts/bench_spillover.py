@@ -55,7 +55,7 @@ def statsmodels_rolling(df: pd.DataFrame, window: int, lags: int, horizon: int, 
     ends = np.arange(len(values) - 1, window - 2, -step)[::-1]
     thetas = np.empty((len(ends), len(names), len(names)))
     for w, e in enumerate(ends):
-        res = VAR(values[e - window + 1: e + 1]).fit(lags)
+        res = VAR(values[e - window + 1 : e + 1]).fit(lags)
         thetas[w] = generalized_fevd(res.ma_rep(maxn=horizon - 1), res.sigma_u)
     total, to, from_, net = _summaries(thetas)
     cols = {"total": total}
@@ -93,9 +93,16 @@ def main(argv=None) -> dict:
     assert fast.index.equals(ref.index) and list(fast.columns) == list(ref.columns)
     max_diff = float(np.abs(fast.to_numpy() - ref.to_numpy()).max())
     ratio = t_sm / t_fast
-    out = {"days": args.days, "vars": args.vars, **spec, "windows": len(fast),
-           "statsmodels_s": round(t_sm, 4), "batched_s": round(t_fast, 4), "ratio": round(ratio, 1),
-           "max_abs_diff": max_diff}
+    out = {
+        "days": args.days,
+        "vars": args.vars,
+        **spec,
+        "windows": len(fast),
+        "statsmodels_s": round(t_sm, 4),
+        "batched_s": round(t_fast, 4),
+        "ratio": round(ratio, 1),
+        "max_abs_diff": max_diff,
+    }
     print(json.dumps(out))
     assert max_diff < 1e-8, f"results differ from statsmodels by {max_diff:.3g} (> 1e-8)"
     assert ratio >= 5, f"speed-up {ratio:.1f}x is below the required 5x"

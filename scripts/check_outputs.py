@@ -30,8 +30,9 @@ def inputs_hash() -> str:
     """sha256 over every input of a book execution (paths and bytes, in a fixed order)."""
     h = hashlib.sha256()
     files = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    files += sorted(p for p in (ROOT / "mktlib").rglob("*") if p.suffix in {".py", ".yaml", ".txt"}
-                    and "__pycache__" not in p.parts)
+    files += sorted(
+        p for p in (ROOT / "mktlib").rglob("*") if p.suffix in {".py", ".yaml", ".txt"} and "__pycache__" not in p.parts
+    )
     files += [ROOT / "_config.yml", ROOT / "_toc.yml", ROOT / "requirements.lock", ROOT / "nbval_sanitize.cfg"]
     for p in files:
         h.update(p.relative_to(ROOT).as_posix().encode())
@@ -73,8 +74,10 @@ def check(committed: Path, built: Path, subs) -> list[str]:
         if "".join(x["source"]).lstrip().startswith(MARK):
             want, got = text_of(x.get("outputs", []), subs), text_of(y.get("outputs", []), subs)
             if want != got:
-                problems.append(f"{committed.name}: checked cell {i + 1} printed other text than committed:\n"
-                                f"--- committed\n{want}\n--- built\n{got}")
+                problems.append(
+                    f"{committed.name}: checked cell {i + 1} printed other text than committed:\n"
+                    f"--- committed\n{want}\n--- built\n{got}"
+                )
     return problems
 
 
@@ -97,8 +100,10 @@ def main(argv: list[str]) -> int:
         n += 1
     for p in problems:
         print(p)
-    print(f"check_outputs: {n} notebooks from the book's own execution checked against the committed outputs: "
-          f"{'FAILED' if problems else 'all match'}")
+    print(
+        f"check_outputs: {n} notebooks from the book's own execution checked against the committed outputs: "
+        f"{'FAILED' if problems else 'all match'}"
+    )
     return 1 if problems else 0
 
 

@@ -51,8 +51,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROME_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WIDTH = 1280
 MAX_HEIGHT = 30000  # tall enough for the longest page; Chromium renders it in tiles
 #: Sphinx/Jupyter Book internals that are not pages of the book.
@@ -60,13 +68,28 @@ INTERNAL_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 SOURCE_SUFFIXES = (".md", ".ipynb", ".myst", ".rst")
 GLUE_KINDS = {"", "any", "text", "md", "math", "figure"}
 SKIP_TEXT_TAGS = {"script", "style", "pre", "code", "kbd", "samp", "tt", "textarea", "noscript", "math", "svg"}
-VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-             "track", "wbr"}
+VOID_TAGS = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 # ---------------------------------------------------------------------------------------------------
 # Pages: from _toc.yml and from the built files
 # ---------------------------------------------------------------------------------------------------
+
 
 def toc_files(toc_path: Path) -> list[str]:
     """The documents ``_toc.yml`` lists (root first), as paths without suffix, e.g. ``book/intro``.
@@ -151,31 +174,53 @@ def page_inventory(html: Path, toc_path: Path) -> tuple[list[str], list[str]]:
 # Static reading of a built page
 # ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class PageScan:
     """What a page's HTML contains (static parse; the browser adds what scripts create)."""
-    hrefs: list[str] = field(default_factory=list)      # <a href>, as written
-    assets: list[str] = field(default_factory=list)     # local <link href>, <script src>
-    icons: list[str] = field(default_factory=list)      # <link rel=icon href>
-    images: list[str] = field(default_factory=list)     # <img src>
-    ids: set[str] = field(default_factory=set)          # id= and <a name=>
-    texts: list[str] = field(default_factory=list)      # visible text per block, code excluded
-    pasted_text: int = 0                                # <span class="pasted-text">: resolved {glue:text}
+
+    hrefs: list[str] = field(default_factory=list)  # <a href>, as written
+    assets: list[str] = field(default_factory=list)  # local <link href>, <script src>
+    icons: list[str] = field(default_factory=list)  # <link rel=icon href>
+    images: list[str] = field(default_factory=list)  # <img src>
+    ids: set[str] = field(default_factory=set)  # id= and <a name=>
+    texts: list[str] = field(default_factory=list)  # visible text per block, code excluded
+    pasted_text: int = 0  # <span class="pasted-text">: resolved {glue:text}
     unresolved_refs: list[str] = field(default_factory=list)  # class="xref" outside <a>
-    empty_citations: int = 0                            # bibtex citation rendered as []
-    math: list[str] = field(default_factory=list)       # the TeX of each math element
+    empty_citations: int = 0  # bibtex citation rendered as []
+    math: list[str] = field(default_factory=list)  # the TeX of each math element
 
 
-BLOCK_TAGS = frozenset({"p", "li", "td", "th", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption",
-              "caption", "div", "section", "blockquote", "title", "summary"})
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "li",
+        "td",
+        "th",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "figcaption",
+        "caption",
+        "div",
+        "section",
+        "blockquote",
+        "title",
+        "summary",
+    }
+)
 
 
 class _Scanner(HTMLParser):
-
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.scan = PageScan()
-        self.skip = 0           # depth inside code-like elements
+        self.skip = 0  # depth inside code-like elements
         self.a_depth = 0
         self.stack: list[tuple[str, bool, bool, bool, bool]] = []  # (tag, skips, xref, citation, math)
         self.buf: list[str] = []
@@ -280,7 +325,9 @@ LONE_QUESTION = re.compile(r"(?:^|(?<=[\s(]))\?(?=$|[\s.,;:)%])")
 RAW_TABLE = re.compile(r"\|\s*:?-{3,}:?\s*\|")
 MYST_SYNTAX = re.compile(r"\{[a-z][a-z-]*(?::[a-z-]+)?\}`|```\{|:::\{|^\s*:::")
 TEX_IN_DOLLARS = re.compile(r"\$[^$\n]{0,80}\\[A-Za-z]+[^$\n]{0,80}\$")
-PY_REPR = re.compile(r"<(?:Figure size|pandas\.|matplotlib\.|Axes|module )|object at 0x[0-9a-f]+|\bdtype: (?:float|int|object)")
+PY_REPR = re.compile(
+    r"<(?:Figure size|pandas\.|matplotlib\.|Axes|module )|object at 0x[0-9a-f]+|\bdtype: (?:float|int|object)"
+)
 MISSING_TOKEN = re.compile(r"(?:^|(?<=[\s(=:,]))[+-]?(?:nan|NaN|NaT|<NA>)%?(?=$|[\s),;.])")
 RAW_TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2})?")
 UNIT_WORD = re.compile(r"\d%? fraction\b|\bfraction of (?:USD|USDT)\b")
@@ -292,10 +339,15 @@ def text_problems(texts: list[str]) -> list[str]:
     literal dollar signs, Python reprs, nan/NaT, raw timestamps, the unit word "fraction" after a number."""
     problems = []
     for t in texts:
-        for rx, what in ((RAW_TABLE, "raw Markdown table syntax"), (MYST_SYNTAX, "an unrendered MyST role or directive"),
-                         (TEX_IN_DOLLARS, "TeX between literal dollar signs"), (PY_REPR, "a Python repr"),
-                         (MISSING_TOKEN, "a missing value (nan/NaT) shown as text"),
-                         (RAW_TIMESTAMP, "a raw timestamp"), (UNIT_WORD, "a unit word ('fraction') after a number")):
+        for rx, what in (
+            (RAW_TABLE, "raw Markdown table syntax"),
+            (MYST_SYNTAX, "an unrendered MyST role or directive"),
+            (TEX_IN_DOLLARS, "TeX between literal dollar signs"),
+            (PY_REPR, "a Python repr"),
+            (MISSING_TOKEN, "a missing value (nan/NaT) shown as text"),
+            (RAW_TIMESTAMP, "a raw timestamp"),
+            (UNIT_WORD, "a unit word ('fraction') after a number"),
+        ):
             m = rx.search(t)
             if m and not (rx is MYST_SYNTAX and "glue" in m.group(0)):
                 problems.append(f"{what} in the text: {_context(t, m.start())}")
@@ -311,7 +363,7 @@ def text_problems(texts: list[str]) -> list[str]:
 
 
 def _context(text: str, i: int, width: int = 40) -> str:
-    snippet = re.sub(r"\s+", " ", text[max(0, i - width): i + width])
+    snippet = re.sub(r"\s+", " ", text[max(0, i - width) : i + width])
     return "'" + ("..." if i > width else "") + snippet + ("..." if i + width < len(text) else "") + "'"
 
 
@@ -332,18 +384,23 @@ def prose_in_math(tex: str) -> bool:
     """
     body = re.sub(r"^\\[(\[]|\\[)\]]$", "", tex.strip())
     plain = _TEX_WORDS.sub(" ", body)
-    return ("{glue" in body or bool(_PROSE.search(plain)) or any(c in plain for c in "\"“”—")
-            or re.match(r"\s*\d{1,3}(?:,\d{3})+\b", plain) is not None)
+    return (
+        "{glue" in body
+        or bool(_PROSE.search(plain))
+        or any(c in plain for c in '"“”—')
+        or re.match(r"\s*\d{1,3}(?:,\d{3})+\b", plain) is not None
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
 # Links
 # ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Target:
-    kind: str                 # "skip", "external", "local"
-    path: str = ""            # path relative to the html root ("" for the root itself)
+    kind: str  # "skip", "external", "local"
+    path: str = ""  # path relative to the html root ("" for the root itself)
     fragment: str = ""
 
 
@@ -427,9 +484,9 @@ _CODE_DIRECTIVES = {"code", "code-block", "code-cell", "sourcecode", "literalinc
 
 @dataclass
 class GlueRole:
-    kind: str      # "text", "any", "md", ...
-    key: str       # the key ("path::key" keeps its path)
-    raw: str       # the role as written
+    kind: str  # "text", "any", "md", ...
+    key: str  # the key ("path::key" keeps its path)
+    raw: str  # the role as written
 
 
 def strip_code(markdown: str) -> str:
@@ -543,15 +600,18 @@ def check_glue(page: str, scan: PageScan, build: Path, root: Path) -> list[str]:
         else:
             n_text += r.kind == "text"
     if scan.pasted_text < n_text:
-        errors.append(f"{n_text - scan.pasted_text} of the {n_text} {{glue:text}} values whose key exists are "
-                      "missing from the page (a format spec that fails, or a role inside text that '$' signs turned into "
-                      "a formula, renders as nothing)")
+        errors.append(
+            f"{n_text - scan.pasted_text} of the {n_text} {{glue:text}} values whose key exists are "
+            "missing from the page (a format spec that fails, or a role inside text that '$' signs turned into "
+            "a formula, renders as nothing)"
+        )
     return errors
 
 
 # ---------------------------------------------------------------------------------------------------
 # Per-page static checks
 # ---------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class PageResult:
@@ -607,8 +667,10 @@ class Site:
             res.errors.append(f"{s.empty_citations} unresolved citation(s) shown as '[]'")
         for tex in s.math:
             if prose_in_math(tex):
-                res.errors.append(f"text rendered as a formula (a '$' in the prose opened math; write \\$ for "
-                                  f"a dollar sign): {_context(tex, 0, 60)}")
+                res.errors.append(
+                    f"text rendered as a formula (a '$' in the prose opened math; write \\$ for "
+                    f"a dollar sign): {_context(tex, 0, 60)}"
+                )
         res.errors += check_glue(page, s, self.build, self.root)
         return res
 
@@ -616,6 +678,7 @@ class Site:
 # ---------------------------------------------------------------------------------------------------
 # The browser
 # ---------------------------------------------------------------------------------------------------
+
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
@@ -662,7 +725,8 @@ def fit_window(driver) -> None:
     for _ in range(3):
         doc, inner, outer = driver.execute_script(
             "return [Math.max(document.body ? document.body.scrollHeight : 0,"
-            " document.documentElement.scrollHeight), window.innerHeight, window.outerHeight];")
+            " document.documentElement.scrollHeight), window.innerHeight, window.outerHeight];"
+        )
         want = min(int(doc), MAX_HEIGHT)
         if want <= inner or int(doc) - int(inner) == gap:  # it fits, or the page grows with the viewport
             return
@@ -689,8 +753,9 @@ def browse(driver, base: str, page: str, shot: Path | None) -> dict:
     return info
 
 
-def console_problems(entries: list[dict], base: str, icons: list[str], page: str,
-                     missing: set[str] = frozenset()) -> tuple[list[str], list[str]]:
+def console_problems(
+    entries: list[dict], base: str, icons: list[str], page: str, missing: set[str] = frozenset()
+) -> tuple[list[str], list[str]]:
     """(errors, warnings) from the browser log: SEVERE entries are errors; a failed load from another
     host is a warning; the automatic /favicon.ico request counts only if the page declares that icon;
     failed loads of files in ``missing`` (paths already reported as missing) are not repeated."""
@@ -729,6 +794,7 @@ def fetch(base: str, rel: str, html: Path) -> str | None:
 # Main
 # ---------------------------------------------------------------------------------------------------
 
+
 def shot_path(shots: Path, page: str) -> Path:
     return shots / (page.removesuffix(".html") + ".png")
 
@@ -737,16 +803,24 @@ def table(results: list[PageResult]) -> str:
     """The summary: page, local links checked (of which files fetched: downloads, sources), images,
     errors."""
     rows = [("page", "links", "files", "images", "errors")] + [
-        (r.page + (f" ({r.note})" if r.note else ""), str(r.links), str(len(r.files)), str(r.images),
-         str(len(r.errors))) for r in results]
+        (
+            r.page + (f" ({r.note})" if r.note else ""),
+            str(r.links),
+            str(len(r.files)),
+            str(r.images),
+            str(len(r.errors)),
+        )
+        for r in results
+    ]
     w = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = [f"{r[0]:<{w[0]}}" + "".join(f"  {r[i]:>{w[i]}}" for i in range(1, 5)) for r in rows]
     lines.insert(1, "  ".join("-" * x for x in w))
     return "\n".join(lines)
 
 
-def run(html: Path, root: Path, toc: Path, shots: Path | None, browser: bool,
-        strict_external: bool = False) -> tuple[list[PageResult], list[str]]:
+def run(
+    html: Path, root: Path, toc: Path, shots: Path | None, browser: bool, strict_external: bool = False
+) -> tuple[list[PageResult], list[str]]:
     """Check the site; returns per-page results and site-level errors."""
     site = Site(html, root, toc)
     pages, site_errors = page_inventory(html, toc)
@@ -785,9 +859,14 @@ def run(html: Path, root: Path, toc: Path, shots: Path | None, browser: bool,
                 for img in info["imgs"]:
                     if not img["complete"] or img["w"] == 0:
                         res.errors.append(f"image does not load: {img['src'] or img['url']} (naturalWidth 0)")
-                missing = {t.path for t in (resolve(page, u) for u in site.scan(page).assets + site.scan(page).images
-                                            + [i["src"] for i in info["imgs"]])
-                           if t.kind == "local" and local_file(html, t.path) is None}
+                missing = {
+                    t.path
+                    for t in (
+                        resolve(page, u)
+                        for u in site.scan(page).assets + site.scan(page).images + [i["src"] for i in info["imgs"]]
+                    )
+                    if t.kind == "local" and local_file(html, t.path) is None
+                }
                 errs, warns = console_problems(info["log"], base, site.scan(page).icons, page, missing)
                 res.errors += errs
                 (res.errors if strict_external else res.warnings).extend(warns)
@@ -824,8 +903,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     shots = None if a.no_screenshots or a.no_browser else (a.screenshots or html.parent / "screenshots")
     t0 = time.monotonic()
-    results, site_errors = run(html, (a.root or a.toc.parent).resolve(), a.toc.resolve(), shots,
-                               not a.no_browser, a.strict_external)
+    results, site_errors = run(
+        html, (a.root or a.toc.parent).resolve(), a.toc.resolve(), shots, not a.no_browser, a.strict_external
+    )
     print(table(results))
     n_err = len(site_errors) + sum(len(r.errors) for r in results)
     for e in site_errors:
@@ -836,8 +916,11 @@ def main(argv: list[str] | None = None) -> int:
         for w in r.warnings:
             print(f"warning {r.page}: {w}")
     how = "static checks only" if a.no_browser else "in headless Chromium"
-    print(f"{len(results)} pages checked {how} in {time.monotonic() - t0:.1f} s"
-          + (f"; screenshots in {shots}" if shots else "") + f"; {n_err} error(s)")
+    print(
+        f"{len(results)} pages checked {how} in {time.monotonic() - t0:.1f} s"
+        + (f"; screenshots in {shots}" if shots else "")
+        + f"; {n_err} error(s)"
+    )
     return 1 if n_err else 0
 
 

@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from mktlib import DataError
-from mktlib.data.catalog import PROVENANCE_FIELDS
 from mktlib.data import parse as parse_dataset
-from mktlib.data.catalog import Entry
+from mktlib.data.catalog import PROVENANCE_FIELDS, Entry
 from mktlib.data.io import DEFAULT_DATA_ROOT
 
 
@@ -52,10 +51,18 @@ def parse_text(tmp_path, monkeypatch):
             raw = gzip.compress(raw, mtime=0)
         (tmp_path / name).write_bytes(raw)
         monkeypatch.setenv("MKTLIB_DATA", str(tmp_path))
-        entry = Entry(id=fields.pop("id", "fixture"), path=name, sha256=hashlib.sha256(raw).hexdigest(),
-                      parser=parser, title="fixture", frequency=fields.pop("frequency", "1d"),
-                      timestamp="fixture", columns=columns,
-                      provenance={k: "test" for k in PROVENANCE_FIELDS}, **fields)
+        entry = Entry(
+            id=fields.pop("id", "fixture"),
+            path=name,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            parser=parser,
+            title="fixture",
+            frequency=fields.pop("frequency", "1d"),
+            timestamp="fixture",
+            columns=columns,
+            provenance={k: "test" for k in PROVENANCE_FIELDS},
+            **fields,
+        )
         return parse_dataset(entry)
 
     return run

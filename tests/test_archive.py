@@ -96,9 +96,11 @@ def test_fetch_refuses_unknown_and_wrong_files(tiny, tmp_path, server):
     reg = _registry_with(served, lambda ls: [x for x in ls if not x.startswith("crypto/b.csv.gz")])
     with pytest.raises(DataError, match="not match the version|not in the registry"):
         archive.fetch(url, tmp_path / "d1", registry=reg)
+
     # a file whose hash is wrong (the archive itself intact)
     def wrong(ls):
         return [x.replace("sha256:", "sha256:0", 1)[:-1] if x.startswith("crypto/a.csv") else x for x in ls]
+
     reg = _registry_with(served, wrong)
     with pytest.raises(DataError, match="does not match the registry|not match the version"):
         archive.fetch(url, tmp_path / "d2", registry=reg)

@@ -27,8 +27,10 @@ def test_methods_page_cites_only_tests_that_exist():
 
     root = Path(__file__).resolve().parents[1]
     text = (root / "book" / "methods.md").read_text(encoding="utf-8")
-    defs = {f"tests/{p.name}": {n.name for n in ast.walk(ast.parse(p.read_text())) if isinstance(n, ast.FunctionDef)}
-            for p in (root / "tests").glob("test_*.py")}
+    defs = {
+        f"tests/{p.name}": {n.name for n in ast.walk(ast.parse(p.read_text())) if isinstance(n, ast.FunctionDef)}
+        for p in (root / "tests").glob("test_*.py")
+    }
     current, missing, n = None, [], 0
     for m in re.finditer(r"`(tests/[a-z_0-9]+\.py)?::(test_[A-Za-z0-9_]+)", text):
         current = m.group(1) or current

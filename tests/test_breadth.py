@@ -18,14 +18,17 @@ def _idx(dates):
 def _toy_panel():
     # three tickers, two dates; B misses nothing, C falls
     d = _idx(["2025-11-21"] * 3 + ["2025-12-05"] * 3)
-    return pd.DataFrame({"ticker": ["A", "B", "C"] * 2, "close": [100., 50., 20., 110., 51., 19.]}, index=d)
+    return pd.DataFrame({"ticker": ["A", "B", "C"] * 2, "close": [100.0, 50.0, 20.0, 110.0, 51.0, 19.0]}, index=d)
 
 
 # ---------------------------------------------------------------- day_range
 
+
 def test_day_range_reversal_values():
-    bars = pd.DataFrame({"open": [10., 104.], "high": [11., 105.], "low": [9., 96.], "close": [100., 97.]},
-                        index=_idx(["2025-11-19", "2025-11-20"]))
+    bars = pd.DataFrame(
+        {"open": [10.0, 104.0], "high": [11.0, 105.0], "low": [9.0, 96.0], "close": [100.0, 97.0]},
+        index=_idx(["2025-11-19", "2025-11-20"]),
+    )
     r = breadth.day_range(bars, "2025-11-20")
     assert r["prev_close"] == 100.0
     assert r["high_vs_prev_close"] == pytest.approx(0.05)
@@ -36,8 +39,10 @@ def test_day_range_reversal_values():
 
 
 def test_day_range_bad_input():
-    bars = pd.DataFrame({"open": [1., 2.], "high": [1., 2.], "low": [1., 2.], "close": [1., 2.]},
-                        index=_idx(["2025-11-19", "2025-11-20"]))
+    bars = pd.DataFrame(
+        {"open": [1.0, 2.0], "high": [1.0, 2.0], "low": [1.0, 2.0], "close": [1.0, 2.0]},
+        index=_idx(["2025-11-19", "2025-11-20"]),
+    )
     with pytest.raises(DataError, match="no session before"):
         breadth.day_range(bars, "2025-11-19")
     with pytest.raises(DataError, match="no bar on"):
@@ -47,14 +52,15 @@ def test_day_range_bad_input():
     with pytest.raises(DataError, match="tz-aware"):
         breadth.day_range(bars.tz_localize(None), "2025-11-20")
     with pytest.raises(DataError, match="NaN"):
-        breadth.day_range(bars.assign(high=[1., np.nan]), "2025-11-20")
+        breadth.day_range(bars.assign(high=[1.0, np.nan]), "2025-11-20")
 
 
 # ---------------------------------------------------------------- max_drawdown
 
+
 def test_max_drawdown_peak_precedes_trough():
     # global min (80) comes BEFORE the global max (130): the drawdown is 130 -> 91, not 130 -> 80
-    c = pd.Series([100., 80, 90, 130, 91, 120], index=pd.date_range("2025-10-01", periods=6, freq="D", tz="UTC"))
+    c = pd.Series([100.0, 80, 90, 130, 91, 120], index=pd.date_range("2025-10-01", periods=6, freq="D", tz="UTC"))
     dd = breadth.max_drawdown(c)
     assert dd.drawdown == pytest.approx(-0.3)
     assert (dd.peak, dd.trough) == (130.0, 91.0)
@@ -62,24 +68,24 @@ def test_max_drawdown_peak_precedes_trough():
     # the window restricts both peak and trough
     dd2 = breadth.max_drawdown(c, "2025-10-01", "2025-10-03")
     assert dd2.drawdown == pytest.approx(-0.2) and dd2.peak == 100.0 and dd2.trough == 80.0
-    up = pd.Series([1., 2, 3], index=pd.date_range("2025-10-01", periods=3, freq="D", tz="UTC"))
+    up = pd.Series([1.0, 2, 3], index=pd.date_range("2025-10-01", periods=3, freq="D", tz="UTC"))
     assert breadth.max_drawdown(up).drawdown == 0.0
 
 
 def test_max_drawdown_bad_input():
     idx = pd.date_range("2025-10-01", periods=3, freq="D", tz="UTC")
     with pytest.raises(DataError, match="NaN"):
-        breadth.max_drawdown(pd.Series([1., np.nan, 2.], index=idx))
+        breadth.max_drawdown(pd.Series([1.0, np.nan, 2.0], index=idx))
     with pytest.raises(DataError, match="sorted"):
-        breadth.max_drawdown(pd.Series([1., 2., 3.], index=idx[::-1]))
+        breadth.max_drawdown(pd.Series([1.0, 2.0, 3.0], index=idx[::-1]))
     with pytest.raises(DataError, match="fewer than 2"):
-        breadth.max_drawdown(pd.Series([1., 2., 3.], index=idx), "2025-10-03", "2025-10-03")
+        breadth.max_drawdown(pd.Series([1.0, 2.0, 3.0], index=idx), "2025-10-03", "2025-10-03")
 
 
 def test_max_drawdown_intraday_high_to_later_low():
     idx = pd.date_range("2025-10-01", periods=5, freq="D", tz="UTC")
     # highest high 130 on day 2; the lowest low 70 on day 0 comes before it and does not count
-    bars = pd.DataFrame({"high": [72., 105, 130, 118, 125], "low": [70., 96, 120, 104, 110]}, index=idx)
+    bars = pd.DataFrame({"high": [72.0, 105, 130, 118, 125], "low": [70.0, 96, 120, 104, 110]}, index=idx)
     dd = breadth.max_drawdown_intraday(bars)
     assert dd.drawdown == pytest.approx(104 / 130 - 1)
     assert (dd.peak, dd.trough) == (130.0, 104.0)
@@ -88,15 +94,16 @@ def test_max_drawdown_intraday_high_to_later_low():
     one = breadth.max_drawdown_intraday(bars, "2025-10-03", "2025-10-03")
     assert one.drawdown == pytest.approx(120 / 130 - 1) and one.peak_date == one.trough_date
     # never shallower than the close-based drawdown of closes inside the same bars
-    closes = pd.Series([71., 100, 125, 110, 120], index=idx)
+    closes = pd.Series([71.0, 100, 125, 110, 120], index=idx)
     assert dd.drawdown <= breadth.max_drawdown(closes).drawdown
     with pytest.raises(DataError, match="missing column"):
         breadth.max_drawdown_intraday(bars.drop(columns="low"))
     with pytest.raises(DataError, match="NaN"):
-        breadth.max_drawdown_intraday(bars.assign(high=[np.nan, 1, 1, 1, 1.]))
+        breadth.max_drawdown_intraday(bars.assign(high=[np.nan, 1, 1, 1, 1.0]))
 
 
 # ---------------------------------------------------------------- period returns and breadth
+
 
 def test_period_returns_and_breadth_on_toy_panel():
     r = breadth.period_returns(_toy_panel(), "2025-11-21", "2025-12-05")
@@ -106,7 +113,7 @@ def test_period_returns_and_breadth_on_toy_panel():
     assert b["eqw_return"] == pytest.approx(0.07 / 3)
     assert b["median_return"] == pytest.approx(0.02)
     # cap weights 100:50:20 (start-of-period market caps): (10 + 1 - 1) / 170
-    bw = breadth.breadth(r, weights=pd.Series({"A": 100., "B": 50., "C": 20.}))
+    bw = breadth.breadth(r, weights=pd.Series({"A": 100.0, "B": 50.0, "C": 20.0}))
     assert bw["capw_return"] == pytest.approx(10 / 170)
     assert bw["eqw_minus_capw"] == pytest.approx(0.07 / 3 - 10 / 170)
 
@@ -129,8 +136,10 @@ def test_period_returns_and_breadth_bad_input():
 
 # ---------------------------------------------------------------- the snapshot
 
+
 def test_nvda_20nov_and_drawdown_snapshot(snapshot):
     from mktlib import data
+
     nv = data.load("nvda_1d")
     r = breadth.day_range(nv, "2025-11-20")
     assert r["high_vs_prev_close"] == pytest.approx(195.7503 / 186.2824 - 1, abs=1e-5)

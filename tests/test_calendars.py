@@ -17,8 +17,8 @@ def hhmm(ts) -> str:
 def test_new_york_close_moves_with_daylight_saving():
     c = closes("NY", "2025-10-31", "2025-11-03")
     assert list(c.index.strftime("%Y-%m-%d")) == ["2025-10-31", "2025-11-03"]
-    assert hhmm(c.loc["2025-10-31", "close_utc"]) == "20:00"   # 16:00 EDT
-    assert hhmm(c.loc["2025-11-03", "close_utc"]) == "21:00"   # 16:00 EST
+    assert hhmm(c.loc["2025-10-31", "close_utc"]) == "20:00"  # 16:00 EDT
+    assert hhmm(c.loc["2025-11-03", "close_utc"]) == "21:00"  # 16:00 EST
     # and back to EDT on 8 Mar 2026
     c2 = closes("NY", "2026-03-06", "2026-03-09")
     assert [hhmm(t) for t in c2["close_utc"]] == ["21:00", "20:00"]
@@ -27,7 +27,7 @@ def test_new_york_close_moves_with_daylight_saving():
 def test_thanksgiving_closed_and_black_friday_early_close():
     c = closes("NY", "2025-11-26", "2025-11-28")
     assert "2025-11-27" not in c.index.strftime("%Y-%m-%d")
-    assert hhmm(c.loc["2025-11-28", "close_utc"]) == "18:00"   # 13:00 EST half day
+    assert hhmm(c.loc["2025-11-28", "close_utc"]) == "18:00"  # 13:00 EST half day
     assert not is_session("NY", ["2025-11-27"]).iloc[0]
 
 
@@ -35,20 +35,20 @@ def test_shanghai_golden_week_closed():
     c = closes("SH", "2025-09-30", "2025-10-10")
     days = list(c.index.strftime("%Y-%m-%d"))
     assert days == ["2025-09-30", "2025-10-09", "2025-10-10"]
-    assert all(hhmm(t) == "07:00" for t in c["close_utc"])      # 15:00 CST
+    assert all(hhmm(t) == "07:00" for t in c["close_utc"])  # 15:00 CST
 
 
 def test_hong_kong_close_and_holidays():
     c = closes("HK", "2025-09-30", "2025-10-08")
     days = list(c.index.strftime("%Y-%m-%d"))
-    assert "2025-10-01" not in days and "2025-10-07" not in days   # National Day, Chung Yeung
+    assert "2025-10-01" not in days and "2025-10-07" not in days  # National Day, Chung Yeung
     assert hhmm(c.loc["2025-10-02", "close_utc"]) == "08:00"
 
 
 def test_lbma_fix_is_15_00_london():
     c = closes("LBMA", "2025-10-24", "2025-10-27")
-    assert hhmm(c.loc["2025-10-24", "close_utc"]) == "14:00"   # BST
-    assert hhmm(c.loc["2025-10-27", "close_utc"]) == "15:00"   # GMT after 26 Oct
+    assert hhmm(c.loc["2025-10-24", "close_utc"]) == "14:00"  # BST
+    assert hhmm(c.loc["2025-10-27", "close_utc"]) == "15:00"  # GMT after 26 Oct
 
 
 def _hourly(start, n):
@@ -101,6 +101,7 @@ def test_lbma_has_no_pm_fix_on_london_half_days():
 
 def test_lbma_sessions_match_the_gold_fix_dates(snapshot):
     from mktlib import data
+
     fix = data.load("gold_lbma_pm").loc["2018-01-01":"2025-12-31"].index
     cal = closes("LBMA", "2018-01-01", "2025-12-31").index
     assert fix.difference(cal).empty and cal.difference(fix).empty

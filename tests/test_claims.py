@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 
@@ -26,14 +24,15 @@ def test_registry_has_every_claim_of_the_brief(brief):
 
 def test_registry_has_every_named_measure(brief):
     named = set(re.findall(r"`([DKAG]\d+\.[a-z0-9_]+)`", brief))
-    named = {m for m in named if not m.endswith("_")}          # wildcards like D12.trough_date_*
+    named = {m for m in named if not m.endswith("_")}  # wildcards like D12.trough_date_*
     have = {m.id for c in claims.registry().values() for m in c.measures}
     assert sorted(named - have) == []
 
 
 def test_registry_quotes_are_verbatim(snapshot):
-    seeds = {p.name[:3]: " ".join(p.read_text(encoding="utf-8").split())
-             for p in (snapshot.parent / "seeds").glob("*.txt")}
+    seeds = {
+        p.name[:3]: " ".join(p.read_text(encoding="utf-8").split()) for p in (snapshot.parent / "seeds").glob("*.txt")
+    }
     for c in claims.registry().values():
         quote = " ".join(c.quote.split())
         assert 0 < len(quote.split()) <= 40, c.id
@@ -51,6 +50,7 @@ def test_every_claim_has_measures_units_and_a_known_chapter():
 
 def test_dates_are_exported_as_iso_strings():
     import pandas as pd
+
     assert claims._plain(pd.Timestamp("2025-11-21 13:00", tz="UTC")) == "2025-11-21"
     assert claims._plain(float("nan")) is None
 
@@ -98,24 +98,49 @@ def test_summary_ledger_has_one_row_per_part(snapshot):
 
 
 def test_diff_lists_verdicts_values_and_measures_that_moved():
-    old = [{"claim": "X1", "measure": "X1.a", "value": 1.0, "verdict": "supported"},
-           {"claim": "X1", "measure": "X1.b", "value": "2025-11-21", "verdict": "supported"},
-           {"claim": "X2", "measure": "X2.a", "value": 3.0, "verdict": "contradicted"}]
-    new = {"schema": claims.SCHEMA, "protocol_sha256": "x", "rows": [
-        {"claim": "X1", "part": "X1a", "measure": "X1.a", "value": 1.0 + 1e-12, "verdict": "supported",
-         "rule_status": "post hoc"},
-        {"claim": "X1", "part": "X1b", "measure": "X1.c", "value": 5.0, "verdict": "inconclusive",
-         "rule_status": "post hoc"},
-        {"claim": "X2", "part": "X2", "measure": "X2.a", "value": 3.5, "verdict": "contradicted",
-         "rule_status": "registered"}]}
+    old = [
+        {"claim": "X1", "measure": "X1.a", "value": 1.0, "verdict": "supported"},
+        {"claim": "X1", "measure": "X1.b", "value": "2025-11-21", "verdict": "supported"},
+        {"claim": "X2", "measure": "X2.a", "value": 3.0, "verdict": "contradicted"},
+    ]
+    new = {
+        "schema": claims.SCHEMA,
+        "protocol_sha256": "x",
+        "rows": [
+            {
+                "claim": "X1",
+                "part": "X1a",
+                "measure": "X1.a",
+                "value": 1.0 + 1e-12,
+                "verdict": "supported",
+                "rule_status": "post hoc",
+            },
+            {
+                "claim": "X1",
+                "part": "X1b",
+                "measure": "X1.c",
+                "value": 5.0,
+                "verdict": "inconclusive",
+                "rule_status": "post hoc",
+            },
+            {
+                "claim": "X2",
+                "part": "X2",
+                "measure": "X2.a",
+                "value": 3.5,
+                "verdict": "contradicted",
+                "rule_status": "registered",
+            },
+        ],
+    }
     d = claims.diff(old, new)
     rows = {(r.claim, r.kind, r.item): (r.old, r.new) for r in d.itertuples()}
     assert rows[("X1", "verdict", "X1")] == ("supported", "X1a: supported; X1b: inconclusive")
     assert rows[("X1", "removed", "X1.b")] == ("2025-11-21", None)
     assert rows[("X1", "added", "X1.c")] == (None, "5.0")
     assert rows[("X2", "value", "X2.a")] == ("3.0", "3.5")
-    assert ("X1", "value", "X1.a") not in rows            # within the tolerance
-    assert ("X2", "verdict", "X2") not in rows            # same verdict
+    assert ("X1", "value", "X1.a") not in rows  # within the tolerance
+    assert ("X2", "verdict", "X2") not in rows  # same verdict
     assert len(d) == 4
     with pytest.raises(ValueError, match="list of rows"):
         claims.diff({"no": 1}, new)
@@ -124,8 +149,11 @@ def test_diff_lists_verdicts_values_and_measures_that_moved():
 def test_cli_claims_diff(tmp_path, capsys):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     a.write_text(json.dumps([{"claim": "X1", "measure": "X1.a", "value": 1.0, "verdict": "supported"}]))
-    b.write_text(json.dumps({"rows": [{"claim": "X1", "part": "X1a", "measure": "X1.a", "value": 2.0,
-                                       "verdict": "contradicted"}]}))
+    b.write_text(
+        json.dumps(
+            {"rows": [{"claim": "X1", "part": "X1a", "measure": "X1.a", "value": 2.0, "verdict": "contradicted"}]}
+        )
+    )
     assert main(["claims", "diff", str(a), str(b), "--format", "csv"]) == 0
     out = capsys.readouterr()
     assert "X1,verdict,X1,supported,X1a: contradicted" in out.out and "2 changes" in out.err

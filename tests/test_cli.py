@@ -55,8 +55,17 @@ def test_data_tests_fail_rather_than_skip_under_ci(tmp_path):
 
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "CI": "true", "MKTLIB_DATA": str(tmp_path / "absent")}
-    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-            "tests/test_cli.py::test_info_prints_provenance"]
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:xdist",
+        "tests/test_cli.py::test_info_prints_provenance",
+    ]
     ci = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True)
     assert ci.returncode == 1 and "CI is set but the data snapshot is missing" in ci.stdout
     env.pop("CI")

@@ -32,10 +32,10 @@ def test_resample_daily_known_values():
 
 
 def test_resample_drops_incomplete_periods():
-    h = _hourly(30)                      # 24 h of day 1, 6 h of day 2
+    h = _hourly(30)  # 24 h of day 1, 6 h of day 2
     assert len(resample_ohlcv(h, "1D")) == 1
     assert len(resample_ohlcv(h, "1D", complete_only=False)) == 2
-    gappy = h.drop(h.index[5])           # day 1 now misses an hour
+    gappy = h.drop(h.index[5])  # day 1 now misses an hour
     assert len(resample_ohlcv(gappy, "1D")) == 0
 
 
@@ -54,6 +54,7 @@ def test_compare_counts_differences():
 
 def test_coverage_segments_split_on_gaps_any_resolution():
     from mktlib.consistency import coverage_segments
+
     t = pd.DatetimeIndex(["2025-01-01", "2025-01-02", "2025-01-10", "2025-01-11"], tz="UTC").as_unit("s")
     seg = coverage_segments(t, "3D")
     assert seg["n"].tolist() == [2, 2]
@@ -65,6 +66,7 @@ def test_coverage_segments_split_on_gaps_any_resolution():
 
 def test_snapshot_cross_checks_pass_with_published_overlaps(snapshot):
     from mktlib.consistency import snapshot_checks
+
     checks = snapshot_checks()
     assert checks["passed"].all(), checks[~checks["passed"]]
     # overlaps published in SOURCES.md (1,888 common days of the two BTC archives; 495 Farside days)
@@ -81,6 +83,7 @@ def test_snapshot_cross_checks_pass_with_published_overlaps(snapshot):
 
 def test_pass_rule_tolerates_only_rare_small_differences():
     from mktlib.consistency import Agreement, Check
+
     ok = Check("x", "x", Agreement(1000, 5.0, 0.001, 4, None), "t", "u", max_share_differ=0.005, max_rel_diff=0.005)
     assert ok.passed
     assert not Check("x", "x", Agreement(1000, 5.0, 0.001, 6, None), "t", "u", 0.005, 0.005).passed

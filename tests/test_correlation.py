@@ -29,11 +29,12 @@ def _at(obj, date, col=None):
 # Forbes-Rigobon
 # ---------------------------------------------------------------------------------------------
 
+
 def test_forbes_rigobon_formula_by_hand():
     # rho* = rho / sqrt(1 + delta (1 - rho^2)); 0.6 with delta 3: 0.6 / sqrt(1 + 3 * 0.64) = 0.6 / sqrt(2.92)
     assert C.forbes_rigobon(0.6, 3.0) == pytest.approx(0.6 / math.sqrt(2.92), abs=1e-12)
-    assert C.forbes_rigobon(0.5, 0.0) == 0.5                      # no volatility change: no adjustment
-    assert C.forbes_rigobon(0.4, -0.5) > 0.4                      # calmer source: adjusted upwards
+    assert C.forbes_rigobon(0.5, 0.0) == 0.5  # no volatility change: no adjustment
+    assert C.forbes_rigobon(0.4, -0.5) > 0.4  # calmer source: adjusted upwards
 
 
 def _fr_sample(rng, n, beta, scale):
@@ -44,11 +45,11 @@ def _fr_sample(rng, n, beta, scale):
 def test_forbes_rigobon_volatility_only_is_not_contagion():
     rng = np.random.default_rng(11)
     calm = _fr_sample(rng, 20000, 0.5, 1.0)
-    crisis = _fr_sample(rng, 20000, 0.5, 2.0)                    # doubled source vol, same beta
+    crisis = _fr_sample(rng, 20000, 0.5, 2.0)  # doubled source vol, same beta
     res = C.forbes_rigobon_test(crisis, calm, source="src", other="oth")
-    assert res.rho_crisis - res.rho_calm > 0.2                   # raw correlation rises (0.45 -> 0.71)
+    assert res.rho_crisis - res.rho_calm > 0.2  # raw correlation rises (0.45 -> 0.71)
     assert res.delta == pytest.approx(3.0, abs=0.15)
-    assert abs(res.rho_adjusted - res.rho_calm) < 0.03           # adjusted equals calm
+    assert abs(res.rho_adjusted - res.rho_calm) < 0.03  # adjusted equals calm
     assert res.p_raw < 1e-6 and res.p_adjusted > 0.05
     assert res.source == "src"
 
@@ -78,13 +79,14 @@ def test_forbes_rigobon_bad_input():
 # Fisher z and the bootstrap
 # ---------------------------------------------------------------------------------------------
 
+
 def test_fisher_z_by_hand():
     # atanh(0.8) = ln 3, atanh(0.5) = ln(3)/2: z = (ln 3 / 2) / sqrt(1/57 + 1/397) = 3.87810
     z, p = C.fisher_z_test(0.8, 60, 0.5, 400, alternative="greater")
     assert z == pytest.approx(0.5 * math.log(3) / math.sqrt(1 / 57 + 1 / 397), abs=1e-12)
     assert z == pytest.approx(3.87810, abs=1e-5)
     assert p == pytest.approx(5.2637e-5, rel=1e-3)
-    z2, p2 = C.fisher_z_test(0.3, 30, 0.6, 50)                    # two-sided: z = -1.58864, p = 0.11214
+    z2, p2 = C.fisher_z_test(0.3, 30, 0.6, 50)  # two-sided: z = -1.58864, p = 0.11214
     assert z2 == pytest.approx(-1.58864, abs=1e-5) and p2 == pytest.approx(0.11214, abs=1e-5)
     _, pl = C.fisher_z_test(0.3, 30, 0.6, 50, alternative="less")
     assert pl == pytest.approx(p2 / 2, abs=1e-12)
@@ -117,7 +119,7 @@ def test_bootstrap_ci_coverage_on_simulated_data():
         ci = C.bootstrap_corr_diff(s1, s2, "a", "b", reps=150, block_size=5, level=0.9, seed=i)
         hits += ci["low"] <= 0.0 <= ci["high"]
     coverage = hits / n_exp
-    assert 0.80 <= coverage <= 0.98, coverage            # nominal 0.90; binomial sd 0.027
+    assert 0.80 <= coverage <= 0.98, coverage  # nominal 0.90; binomial sd 0.027
 
 
 def test_bootstrap_seeded_and_fr_point_estimate():
@@ -141,6 +143,7 @@ def test_bootstrap_seeded_and_fr_point_estimate():
 # rolling statistics
 # ---------------------------------------------------------------------------------------------
 
+
 def test_rolling_corr_is_labelled_by_window_end():
     rng = np.random.default_rng(4)
     x = pd.Series(rng.standard_normal(50), _idx(50), name="x")
@@ -148,7 +151,7 @@ def test_rolling_corr_is_labelled_by_window_end():
     r = C.rolling_corr(x, y, 20)
     assert r.name == "corr_20" and r.iloc[:19].isna().all()
     i = 33
-    assert r.iloc[i] == pytest.approx(np.corrcoef(x.iloc[i - 19:i + 1], y.iloc[i - 19:i + 1])[0, 1], abs=1e-12)
+    assert r.iloc[i] == pytest.approx(np.corrcoef(x.iloc[i - 19 : i + 1], y.iloc[i - 19 : i + 1])[0, 1], abs=1e-12)
 
 
 def test_rolling_beta_and_ewma_known_answers():
@@ -189,8 +192,9 @@ def test_regime_table():
     idx = _idx(n, "2024-01-01")
     beta = np.where(idx < pd.Timestamp("2024-08-01", tz="UTC"), 0.0, 1.0)
     panel = pd.DataFrame({"a": beta * x + rng.standard_normal(n), "b": x}, index=idx)
-    tab = C.regime_table(panel, "a", "b", {"early": ("2024-01-01", "2024-07-31"),
-                                            "late": ("2024-08-01", "2025-12-31")}, window=30)
+    tab = C.regime_table(
+        panel, "a", "b", {"early": ("2024-01-01", "2024-07-31"), "late": ("2024-08-01", "2025-12-31")}, window=30
+    )
     assert list(tab.index) == ["early", "late"]
     assert tab.loc["early", "beta"] == pytest.approx(0.0, abs=0.15)
     assert tab.loc["late", "beta"] == pytest.approx(1.0, abs=0.15)
@@ -200,6 +204,7 @@ def test_regime_table():
 # ---------------------------------------------------------------------------------------------
 # structural breaks
 # ---------------------------------------------------------------------------------------------
+
 
 def test_chow_against_hand_computation():
     x = pd.Series([1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10], _idx(10))
@@ -252,19 +257,24 @@ def test_regression_breaks_recovers_planted_break():
 # common factor
 # ---------------------------------------------------------------------------------------------
 
+
 def test_pca_recovers_a_planted_factor():
     rng = np.random.default_rng(8)
     n = 2000
     f = rng.standard_normal(n)
     lam = {"eq1": 1.0, "eq2": 0.8, "credit": 0.5, "vix": -0.9}
-    df = pd.DataFrame({k: l * f + 0.5 * rng.standard_normal(n) for k, l in lam.items()}, index=_idx(n))
+    df = pd.DataFrame({k: w * f + 0.5 * rng.standard_normal(n) for k, w in lam.items()}, index=_idx(n))
     res = C.first_principal_component(df, sign_ref="eq1")
-    assert np.corrcoef(res.factor, f)[0, 1] > 0.94          # population value 0.956
+    assert np.corrcoef(res.factor, f)[0, 1] > 0.94  # population value 0.956
     assert res.loadings["eq1"] > 0 and res.loadings["vix"] < 0
     assert res.factor.std() == pytest.approx(1.0)
     # population correlation matrix: PC1 share of variance is its top eigenvalue / 4
-    r = np.array([[l1 * l2 / math.sqrt((l1 ** 2 + .25) * (l2 ** 2 + .25)) if k1 != k2 else 1.0
-                   for k2, l2 in lam.items()] for k1, l1 in lam.items()])
+    r = np.array(
+        [
+            [l1 * l2 / math.sqrt((l1**2 + 0.25) * (l2**2 + 0.25)) if k1 != k2 else 1.0 for k2, l2 in lam.items()]
+            for k1, l1 in lam.items()
+        ]
+    )
     assert res.explained == pytest.approx(np.linalg.eigvalsh(r)[-1] / 4, abs=0.02)
     with pytest.raises(ValueError, match="NaN"):
         C.first_principal_component(df.where(df > -3))
@@ -275,6 +285,7 @@ def test_pca_recovers_a_planted_factor():
 # ---------------------------------------------------------------------------------------------
 # alignment
 # ---------------------------------------------------------------------------------------------
+
 
 def test_spliced_sampling_dst_and_splice():
     fine_idx = pd.date_range("2025-10-30", "2025-11-05", freq="h", tz="UTC")
@@ -297,7 +308,7 @@ def test_spliced_sampling_dst_and_splice():
 def test_spliced_sampling_flags_gaps():
     idx = pd.date_range("2025-11-03", "2025-11-07", freq="h", tz="UTC")
     bars = pd.DataFrame({"close": np.linspace(100, 110, len(idx))}, index=idx)
-    bars = bars.drop(bars.loc["2025-11-05 17:00":"2025-11-05 21:00"].index)       # gap at the 5 Nov close
+    bars = bars.drop(bars.loc["2025-11-05 17:00":"2025-11-05 21:00"].index)  # gap at the 5 Nov close
     out = C.crypto_at_closes_spliced(bars, None, "NY", "2025-11-03", "2025-11-06")
     assert out["stale"].tolist() == [False, False, True, False]
     assert out["ret"].isna().tolist() == [True, False, True, True]
@@ -310,7 +321,7 @@ def test_spliced_sampling_flags_gaps():
 def test_asof_at_and_close_instants():
     s = pd.Series([1.0, 2.0, 3.0], index=pd.DatetimeIndex(["2025-09-30", "2025-10-09", "2025-10-10"], tz="UTC"))
     t = pd.DatetimeIndex(["2025-10-08 20:00", "2025-10-09 06:59", "2025-10-09 07:00"], tz="UTC")
-    out = C.asof_at(s, "SH", t)              # SSE closes 07:00 UTC; Golden Week 1-8 Oct closed
+    out = C.asof_at(s, "SH", t)  # SSE closes 07:00 UTC; Golden Week 1-8 Oct closed
     assert out["value"].tolist() == [1.0, 1.0, 2.0]
     with pytest.raises(DataError, match="older than"):
         C.asof_at(s, "SH", t, max_age="5D")
@@ -334,8 +345,10 @@ def test_reexported_spillover():
 # the snapshot
 # ---------------------------------------------------------------------------------------------
 
+
 def test_btc_sampled_at_ny_close_across_dst(snapshot):
     from mktlib import data
+
     out = C.btc_at_closes("NY", "2025-10-27", "2025-11-07")
     hours = out["sampled_utc"].dt.hour
     assert (hours[out.index < pd.Timestamp("2025-11-02", tz="UTC")] == 20).all()
@@ -347,6 +360,7 @@ def test_btc_sampled_at_ny_close_across_dst(snapshot):
 
 def test_aligned_panel_on_snapshot(snapshot):
     from mktlib import data
+
     p = C.aligned_panel(["btc", "ndx", "hsi", "ssec", "us2y"], "2025-09-25", "2025-10-20")
     assert set(p.attrs["close_times"]) == {"btc", "ndx", "hsi", "ssec", "us2y"}
     assert "16:00 HKT" in p.attrs["close_times"]["hsi"]
@@ -369,6 +383,7 @@ def test_aligned_panel_on_snapshot(snapshot):
 # ---------------------------------------------------------------------------------------------
 # helpers added for the chapter
 # ---------------------------------------------------------------------------------------------
+
 
 def test_fisher_ci_by_hand():
     # r = 0.5, n = 28: atanh 0.5 = 0.549306, se = 1/5 = 0.2, +/- 1.959964 * 0.2
@@ -394,10 +409,10 @@ def test_vol_standardize_uses_only_the_past():
     df = pd.DataFrame({"a": rng.standard_normal(200) * np.r_[np.ones(100), 5 * np.ones(100)]}, index=_idx(200))
     z = C.vol_standardize(df, halflife=10, min_periods=10)
     changed = df.copy()
-    changed.iloc[150:] *= 100.0                          # a change in the future ...
+    changed.iloc[150:] *= 100.0  # a change in the future ...
     z2 = C.vol_standardize(changed, halflife=10, min_periods=10)
-    pd.testing.assert_series_equal(z["a"].iloc[:140], z2["a"].iloc[:140])   # ... leaves the past alone
-    assert z["a"].iloc[120:].std() < 2.0                 # the volatility jump is absorbed
+    pd.testing.assert_series_equal(z["a"].iloc[:140], z2["a"].iloc[:140])  # ... leaves the past alone
+    assert z["a"].iloc[120:].std() < 2.0  # the volatility jump is absorbed
     assert len(z) == 200 - 10
 
 
@@ -406,14 +421,15 @@ def test_correlation_change_row():
     calm = _fr_sample(rng, 3000, 0.5, 1.0)
     crisis = _fr_sample(rng, 3000, 0.5, 2.0)
     row = C.correlation_change(crisis, calm, "src", "oth", reps=300, seed=1)
-    assert row["p_fisher"] < 1e-6 and row["ci_low"] > 0             # raw rise
-    assert row["ci_fr_low"] < 0 < row["ci_fr_high"]                  # none after the FR adjustment
+    assert row["p_fisher"] < 1e-6 and row["ci_low"] > 0  # raw rise
+    assert row["ci_fr_low"] < 0 < row["ci_fr_high"]  # none after the FR adjustment
     assert row["r1_fr"] == pytest.approx(row["r2"], abs=0.04)
 
 
 # ---------------------------------------------------------------------------------------------
 # vectorised bootstrap intervals (used by the verdicts)
 # ---------------------------------------------------------------------------------------------
+
 
 def test_bootstrap_corr_coverage_on_simulated_data():
     # AR(1) pairs with innovation correlation 0.4: the population correlation is 0.4
@@ -423,7 +439,7 @@ def test_bootstrap_corr_coverage_on_simulated_data():
         d = _ar_pair(rng, 150, 0.4)
         _, lo, hi, _ = C.bootstrap_corr(d["a"], d["b"], reps=199, level=0.9, seed=i)
         hits += lo <= 0.4 <= hi
-    assert 0.80 <= hits / n_exp <= 0.97, hits / n_exp          # nominal 0.90; binomial sd 0.024
+    assert 0.80 <= hits / n_exp <= 0.97, hits / n_exp  # nominal 0.90; binomial sd 0.024
 
 
 def test_bootstrap_avg_corr_estimate_draws_and_seed():
@@ -437,6 +453,7 @@ def test_bootstrap_avg_corr_estimate_draws_and_seed():
     np.testing.assert_array_equal(draws, again)
     # the draws are the average pairwise correlation of each resample (checked for one by hand)
     from mktlib.spillover import stationary_indices
+
     b = C.block_length(df.to_numpy())
     idx = stationary_indices(60, 300, b, np.random.default_rng(3))
     assert draws[7] == pytest.approx(C.average_pairwise_corr(df.iloc[idx[7]].reset_index(drop=True)), abs=1e-12)
@@ -448,6 +465,5 @@ def test_block_length_bounds():
     ar = np.zeros(400)
     for t in range(1, 400):
         ar[t] = 0.9 * ar[t - 1] + rng.standard_normal()
-    assert C.block_length(ar) > 3.0                       # persistent series: longer blocks
-    assert C.block_length(ar[:12]) <= 4.0                 # at most a third of the rows
-
+    assert C.block_length(ar) > 3.0  # persistent series: longer blocks
+    assert C.block_length(ar[:12]) <= 4.0  # at most a third of the rows

@@ -18,9 +18,7 @@ from mktlib.data.catalog import catalog
 
 OHLCV = {"open": "USDT", "high": "USDT", "low": "USDT", "close": "USDT", "volume": "BTC"}
 CHECKS = {"ohlc": True, "positive": ["open", "high", "low", "close"]}
-GOOD = ("timestamp,open,high,low,close,volume\n"
-        "2025-11-20,10,12,9,11,5\n"
-        "2025-11-21,11,11.5,8,9,7\n")
+GOOD = "timestamp,open,high,low,close,volume\n2025-11-20,10,12,9,11,5\n2025-11-21,11,11.5,8,9,7\n"
 
 
 def kline(parse_text, text, **kw):
@@ -28,6 +26,7 @@ def kline(parse_text, text, **kw):
 
 
 # --- known answers on a fixture ---------------------------------------------------------------
+
 
 def test_kline_fixture_known_values(parse_text):
     df = kline(parse_text, GOOD)
@@ -40,27 +39,49 @@ def test_kline_fixture_known_values(parse_text):
 
 def test_naive_local_time_is_converted_to_utc(parse_text):
     # 09:30 in New York on 20 Nov 2025 (EST, UTC-5) is 14:30 UTC
-    df = parse_text("timestamp,open,high,low,close,volume\n2025-11-20 09:30:00,1,2,1,2,3\n",
-                    parser="kline_naive", columns=OHLCV, options={"tz": "America/New_York"})
+    df = parse_text(
+        "timestamp,open,high,low,close,volume\n2025-11-20 09:30:00,1,2,1,2,3\n",
+        parser="kline_naive",
+        columns=OHLCV,
+        options={"tz": "America/New_York"},
+    )
     assert df.index[0] == pd.Timestamp("2025-11-20 14:30", tz="UTC")
 
 
 # --- bad input gives a clear DataError naming the file ----------------------------------------
 
+
 def test_hash_mismatch(parse_text, tmp_path):
     kline(parse_text, GOOD)
     (tmp_path / "fixture.csv").write_text(GOOD.replace("12,9", "13,9"))
-    e = mdata.Entry(id="x", path="fixture.csv", sha256=hashlib.sha256(GOOD.encode()).hexdigest(),
-                    parser="kline_naive", title="t", frequency="1d", timestamp="t", columns=OHLCV,
-                    provenance={})
+    e = mdata.Entry(
+        id="x",
+        path="fixture.csv",
+        sha256=hashlib.sha256(GOOD.encode()).hexdigest(),
+        parser="kline_naive",
+        title="t",
+        frequency="1d",
+        timestamp="t",
+        columns=OHLCV,
+        provenance={},
+    )
     with raises_data_error(r"fixture\.csv: sha256 mismatch"):
         mdata.parse(e)
 
 
 def test_missing_file(parse_text, tmp_path):
     kline(parse_text, GOOD)
-    e = mdata.Entry(id="x", path="nope.csv", sha256="0" * 64, parser="kline_naive", title="t",
-                    frequency="1d", timestamp="t", columns=OHLCV, provenance={})
+    e = mdata.Entry(
+        id="x",
+        path="nope.csv",
+        sha256="0" * 64,
+        parser="kline_naive",
+        title="t",
+        frequency="1d",
+        timestamp="t",
+        columns=OHLCV,
+        provenance={},
+    )
     with raises_data_error(r"nope\.csv: file is missing"):
         mdata.parse(e)
 
@@ -133,9 +154,19 @@ def test_gzip_round_trip(parse_text):
 
 # --- validation of frames (what a parser returns) ----------------------------------------------
 
+
 def _entry(**kw):
-    base = dict(id="v", path="v.csv", sha256="0" * 64, parser="kline_naive", title="t", frequency="1d",
-                timestamp="t", columns={"close": "USD"}, provenance={})
+    base = dict(
+        id="v",
+        path="v.csv",
+        sha256="0" * 64,
+        parser="kline_naive",
+        title="t",
+        frequency="1d",
+        timestamp="t",
+        columns={"close": "USD"},
+        provenance={},
+    )
     base.update(kw)
     return mdata.Entry(**base)
 
@@ -175,6 +206,7 @@ def test_validate_long_format_keys():
 
 # --- data root ----------------------------------------------------------------------------------
 
+
 def test_missing_data_root_says_how_to_fix(monkeypatch, tmp_path):
     monkeypatch.setenv("MKTLIB_DATA", str(tmp_path / "absent"))
     with pytest.raises(DataError, match="set MKTLIB_DATA=/path/to/shared/data"):
@@ -187,6 +219,7 @@ def test_unknown_dataset_id():
 
 
 # --- cache ----------------------------------------------------------------------------------------
+
 
 def test_cache_round_trip_corruption_and_staleness(snapshot, tmp_path, monkeypatch):
     monkeypatch.setenv("MKTLIB_CACHE", str(tmp_path))
@@ -208,6 +241,7 @@ def test_cache_round_trip_corruption_and_staleness(snapshot, tmp_path, monkeypat
 
 
 # --- the catalog against the snapshot -------------------------------------------------------------
+
 
 def _sources_text(snapshot, rel_path: str) -> str:
     folder = rel_path.split("/")[0]
@@ -238,6 +272,7 @@ def test_verify_reports_every_file_ok(snapshot):
 
 def test_check_order_allow_repeats_still_rejects_going_back():
     from mktlib.data.parse import check_order
+
     t = pd.DatetimeIndex(["2025-10-10", "2025-10-10", "2025-10-11"], tz="UTC")
     check_order(t, "f.csv", allow_repeats=True)
     with raises_data_error("duplicate timestamp"):

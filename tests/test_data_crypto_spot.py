@@ -32,14 +32,22 @@ T0, T1, T2 = 1760054400000, 1760068800000, 1760083200000
 # --- kline_binance_epoch (RonaldLu66 layout: taker_base/taker_quote + ignore) ---------------------
 
 RL_HEAD = "open_time,open,high,low,close,volume,close_time,quote_volume,trades,taker_base,taker_quote,ignore\n"
-RL_GOOD = (RL_HEAD
-           + f"{T0},100.5,110,90,105,2.5,{T1 - 1},250.0,42,1.25,125.0,0\n"
-           + f"{T1},105,106,95,96.5,1.0,{T2 - 1},100.0,7,0.5,50.0,0\n")
+RL_GOOD = (
+    RL_HEAD
+    + f"{T0},100.5,110,90,105,2.5,{T1 - 1},250.0,42,1.25,125.0,0\n"
+    + f"{T1},105,106,95,96.5,1.0,{T2 - 1},100.0,7,0.5,50.0,0\n"
+)
 
 
 def rl(parse_text, text, **opts):
-    return parse_text(text, parser="kline_binance_epoch", columns=FULL_U, checks=CHK, frequency="4h",
-                      options={"bar": "4h", "taker_columns": ["taker_base", "taker_quote"], **opts})
+    return parse_text(
+        text,
+        parser="kline_binance_epoch",
+        columns=FULL_U,
+        checks=CHK,
+        frequency="4h",
+        options={"bar": "4h", "taker_columns": ["taker_base", "taker_quote"], **opts},
+    )
 
 
 def test_binance_epoch_known_values(parse_text):
@@ -90,17 +98,26 @@ def test_binance_epoch_seconds_instead_of_ms_raises(parse_text):
 
 
 # ETH fullcols layout (zhuxice-ctrl): datetime text next to epoch open_time, taker_buy_* names, no ignore
-ZX_HEAD = ("open_time,datetime,open,high,low,close,volume,close_time,quote_volume,trades,"
-           "taker_buy_base,taker_buy_quote\n")
-ZX_GOOD = (ZX_HEAD
-           + f"{T0},2025-10-10 00:00:00,4000,4100,3900,4050,10,{T1 - 1},40500,1000,6,24300\n"
-           + f"{T1},2025-10-10 04:00:00,4050,4060,3435,3500,20,{T2 - 1},75000,2000,8,30000\n")
+ZX_HEAD = (
+    "open_time,datetime,open,high,low,close,volume,close_time,quote_volume,trades,taker_buy_base,taker_buy_quote\n"
+)
+ZX_GOOD = (
+    ZX_HEAD
+    + f"{T0},2025-10-10 00:00:00,4000,4100,3900,4050,10,{T1 - 1},40500,1000,6,24300\n"
+    + f"{T1},2025-10-10 04:00:00,4050,4060,3435,3500,20,{T2 - 1},75000,2000,8,30000\n"
+)
 
 
 def zx(parse_text, text):
     cols = {**FULL_U, "volume": "ETH", "taker_buy_base": "ETH"}
-    return parse_text(text, parser="kline_binance_epoch", columns=cols, checks=CHK, frequency="4h",
-                      options={"bar": "4h", "datetime_column": "datetime"})
+    return parse_text(
+        text,
+        parser="kline_binance_epoch",
+        columns=cols,
+        checks=CHK,
+        frequency="4h",
+        options={"bar": "4h", "datetime_column": "datetime"},
+    )
 
 
 def test_binance_epoch_datetime_column_known_values(parse_text):
@@ -123,9 +140,11 @@ def test_binance_epoch_missing_datetime_column_raises(parse_text):
 # --- kline_binance_iso (jirayuwannagul layout) ----------------------------------------------------
 
 ISO_HEAD = "open_time,open,high,low,close,volume,close_time,quote_asset_volume,number_of_trades\n"
-ISO_GOOD = (ISO_HEAD
-            + "2025-10-10 00:00:00+00:00,2.8,2.9,2.3,2.4,1000.5,2025-10-10 23:59:59.999000+00:00,2500.25,321\n"
-            + "2025-10-11 00:00:00+00:00,2.4,2.5,2.35,2.45,800,2025-10-11 23:59:59.999000+00:00,1950,123\n")
+ISO_GOOD = (
+    ISO_HEAD
+    + "2025-10-10 00:00:00+00:00,2.8,2.9,2.3,2.4,1000.5,2025-10-10 23:59:59.999000+00:00,2500.25,321\n"
+    + "2025-10-11 00:00:00+00:00,2.4,2.5,2.35,2.45,800,2025-10-11 23:59:59.999000+00:00,1950,123\n"
+)
 
 
 def iso(parse_text, text, **opts):
@@ -156,9 +175,11 @@ def test_binance_iso_wrong_close_time_raises(parse_text):
 
 
 def test_binance_iso_weekly_bars(parse_text):
-    text = (ISO_HEAD
-            + "2025-10-06 00:00:00+00:00,230,240,170,200,5,2025-10-12 23:59:59.999000+00:00,1000,9\n"
-            + "2025-10-13 00:00:00+00:00,200,210,190,205,4,2025-10-19 23:59:59.999000+00:00,820,8\n")
+    text = (
+        ISO_HEAD
+        + "2025-10-06 00:00:00+00:00,230,240,170,200,5,2025-10-12 23:59:59.999000+00:00,1000,9\n"
+        + "2025-10-13 00:00:00+00:00,200,210,190,205,4,2025-10-19 23:59:59.999000+00:00,820,8\n"
+    )
     df = iso(parse_text, text, bar="7D")
     assert df.index[1] == ts("2025-10-13") and df.index[1].day_name() == "Monday"
     with raises_data_error("!= open_time"):
@@ -173,14 +194,17 @@ def test_binance_iso_non_integer_trade_count_raises(parse_text):
 # --- kline_epoch_datetime (perp 1h) ---------------------------------------------------------------
 
 H0, H1 = 1760137200000, 1760140800000  # 2025-10-10 23:00 and 2025-10-11 00:00 UTC
-PERP_GOOD = ("timestamp,datetime,open,high,low,close,volume\n"
-             f"{H0},2025-10-10 23:00:00,3800,3850,3700,3750,1000.5\n"
-             f"{H1},2025-10-11 00:00:00,3750,3790,3720,3760,900\n")
+PERP_GOOD = (
+    "timestamp,datetime,open,high,low,close,volume\n"
+    f"{H0},2025-10-10 23:00:00,3800,3850,3700,3750,1000.5\n"
+    f"{H1},2025-10-11 00:00:00,3750,3790,3720,3760,900\n"
+)
 
 
 def perp(parse_text, text):
-    return parse_text(text, parser="kline_epoch_datetime", columns={**OHLCV_U, "volume": "ETH"}, checks=CHK,
-                      frequency="1h")
+    return parse_text(
+        text, parser="kline_epoch_datetime", columns={**OHLCV_U, "volume": "ETH"}, checks=CHK, frequency="1h"
+    )
 
 
 def test_epoch_datetime_known_values(parse_text):
@@ -198,16 +222,19 @@ def test_epoch_datetime_disagreement_raises(parse_text):
 # --- kline_mark_price -----------------------------------------------------------------------------
 
 M5 = 300000
-MARK_HEAD = ("open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,"
-             "taker_buy_quote_volume,ignore\n")
-MARK_GOOD = (MARK_HEAD
-             + f"{T0},121000.5,121100.0,120900.25,121050.0,0,{T0 + M5 - 1},0,300,0,0,0\n"
-             + f"{T0 + M5},121050.0,121060.0,101877.69,102000.1,0,{T0 + 2 * M5 - 1},0,298,0,0,0\n")
+MARK_HEAD = (
+    "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,"
+    "taker_buy_quote_volume,ignore\n"
+)
+MARK_GOOD = (
+    MARK_HEAD
+    + f"{T0},121000.5,121100.0,120900.25,121050.0,0,{T0 + M5 - 1},0,300,0,0,0\n"
+    + f"{T0 + M5},121050.0,121060.0,101877.69,102000.1,0,{T0 + 2 * M5 - 1},0,298,0,0,0\n"
+)
 
 
 def mark(parse_text, text, bar="5min"):
-    return parse_text(text, parser="kline_mark_price", columns=OHLC_U, checks=CHK, frequency="5m",
-                      options={"bar": bar})
+    return parse_text(text, parser="kline_mark_price", columns=OHLC_U, checks=CHK, frequency="5m", options={"bar": bar})
 
 
 def test_mark_price_known_values(parse_text):
@@ -230,17 +257,25 @@ def test_mark_price_wrong_bar_length_raises(parse_text):
 # --- kline_lbank ----------------------------------------------------------------------------------
 
 LB_HEAD = "timestamp,open,high,low,close,volume,exchange,symbol\n"
-LB_GOOD = (LB_HEAD
-           + "2025-11-21 12:23:00,2630.5,2631.0,2625.0,2626.0,10.5,lbank,ETH/USDT\n"
-           # open = previous close 2626.0 lies above this bar's high: LBank convention, accepted
-           + "2025-11-21 12:24:00,2626.0,2625.9,2623.67,2624.0,20.25,lbank,ETH/USDT\n")
+LB_GOOD = (
+    LB_HEAD
+    + "2025-11-21 12:23:00,2630.5,2631.0,2625.0,2626.0,10.5,lbank,ETH/USDT\n"
+    # open = previous close 2626.0 lies above this bar's high: LBank convention, accepted
+    + "2025-11-21 12:24:00,2626.0,2625.9,2623.67,2624.0,20.25,lbank,ETH/USDT\n"
+)
 LB_COLS = {**OHLCV_U, "volume": "ETH"}
 LB_CHK = {"ohlc": {"tol": 0.001}, "positive": ["open", "high", "low", "close"]}
 
 
 def lbank(parse_text, text, **opts):
-    return parse_text(text, parser="kline_lbank", columns=LB_COLS, checks=LB_CHK, frequency="1m",
-                      options={"exchange": "lbank", "symbol": "ETH/USDT", **opts})
+    return parse_text(
+        text,
+        parser="kline_lbank",
+        columns=LB_COLS,
+        checks=LB_CHK,
+        frequency="1m",
+        options={"exchange": "lbank", "symbol": "ETH/USDT", **opts},
+    )
 
 
 def test_lbank_known_values(parse_text):
@@ -253,8 +288,13 @@ def test_lbank_known_values(parse_text):
 def test_lbank_open_outside_range_fails_strict_ohlc_check(parse_text):
     # without the tolerance the open = previous close quirk is caught by validation
     with raises_data_error("OHLC inconsistent at 2025-11-21 12:24"):
-        parse_text(LB_GOOD, parser="kline_lbank", columns=LB_COLS, checks=CHK,
-                   options={"exchange": "lbank", "symbol": "ETH/USDT"})
+        parse_text(
+            LB_GOOD,
+            parser="kline_lbank",
+            columns=LB_COLS,
+            checks=CHK,
+            options={"exchange": "lbank", "symbol": "ETH/USDT"},
+        )
 
 
 def test_lbank_close_outside_range_raises(parse_text):
@@ -277,17 +317,31 @@ def test_lbank_without_tag_columns(parse_text):
 
 # --- coingecko_markets (top-50 daily panel) -------------------------------------------------------
 
-CG_HEAD = ("id,symbol,name,date,current_price,market_cap,total_volume,price_change_percentage_24h_in_currency,"
-           "price_change_percentage_7d_in_currency,price_change_percentage_30d_in_currency,last_pipeline_run_utc\n")
-CG_GOOD = (CG_HEAD
-           + "bitcoin,btc,Bitcoin,2025-10-10,121698.03,2.42e12,9.1e10,-1.34,,,2026-01-24T23:44:11.443695+00:00\n"
-           + "zcash,zec,Zcash,2025-10-11,250.5,4.0e9,1.0e9,,,,2026-01-24T23:44:11.443695+00:00\n"
-           + "bitcoin,btc,Bitcoin,2025-10-12,115000,2.3e12,8.0e10,1.5,2.5,3.5,2026-01-25T04:00:00+00:00\n"
-           # appended by a later run, earlier date: the file is not in date order
-           + "bitcoin,btc,Bitcoin,2025-10-11,113201.74,2.27e12,1.5e11,-6.98,,,2026-01-26T04:00:00+00:00\n"
-           + "zcash,zec,Zcash,2025-10-10,240,3.9e9,0,,,,2026-01-24T23:44:11.443695+00:00\n")
-CG_COLS = {"coin": "text", "symbol": "text", "name": "text", "price": "USD", "market_cap": "USD", "volume_24h": "USD",
-           "change_24h": "percent", "change_7d": "percent", "change_30d": "percent", "fetched_at": "date"}
+CG_HEAD = (
+    "id,symbol,name,date,current_price,market_cap,total_volume,price_change_percentage_24h_in_currency,"
+    "price_change_percentage_7d_in_currency,price_change_percentage_30d_in_currency,last_pipeline_run_utc\n"
+)
+CG_GOOD = (
+    CG_HEAD
+    + "bitcoin,btc,Bitcoin,2025-10-10,121698.03,2.42e12,9.1e10,-1.34,,,2026-01-24T23:44:11.443695+00:00\n"
+    + "zcash,zec,Zcash,2025-10-11,250.5,4.0e9,1.0e9,,,,2026-01-24T23:44:11.443695+00:00\n"
+    + "bitcoin,btc,Bitcoin,2025-10-12,115000,2.3e12,8.0e10,1.5,2.5,3.5,2026-01-25T04:00:00+00:00\n"
+    # appended by a later run, earlier date: the file is not in date order
+    + "bitcoin,btc,Bitcoin,2025-10-11,113201.74,2.27e12,1.5e11,-6.98,,,2026-01-26T04:00:00+00:00\n"
+    + "zcash,zec,Zcash,2025-10-10,240,3.9e9,0,,,,2026-01-24T23:44:11.443695+00:00\n"
+)
+CG_COLS = {
+    "coin": "text",
+    "symbol": "text",
+    "name": "text",
+    "price": "USD",
+    "market_cap": "USD",
+    "volume_24h": "USD",
+    "change_24h": "percent",
+    "change_7d": "percent",
+    "change_30d": "percent",
+    "fetched_at": "date",
+}
 CG_CHK = {"positive": ["price"], "nullable": ["change_24h", "change_7d", "change_30d"]}
 
 
@@ -298,9 +352,13 @@ def cg(parse_text, text):
 def test_coingecko_markets_known_values_and_sorting(parse_text):
     df = cg(parse_text, CG_GOOD)
     assert list(df.columns) == list(CG_COLS)
-    assert [(str(t.date()), c) for t, c in zip(df.index, df["coin"])] == [
-        ("2025-10-10", "bitcoin"), ("2025-10-10", "zcash"), ("2025-10-11", "bitcoin"), ("2025-10-11", "zcash"),
-        ("2025-10-12", "bitcoin")]
+    assert [(str(t.date()), c) for t, c in zip(df.index, df["coin"], strict=True)] == [
+        ("2025-10-10", "bitcoin"),
+        ("2025-10-10", "zcash"),
+        ("2025-10-11", "bitcoin"),
+        ("2025-10-11", "zcash"),
+        ("2025-10-12", "bitcoin"),
+    ]
     btc = df[df["coin"] == "bitcoin"]
     assert btc["price"].tolist() == [121698.03, 113201.74, 115000.0]
     assert btc.loc[ts("2025-10-11"), "change_24h"] == -6.98
@@ -328,17 +386,25 @@ def test_coingecko_markets_fetch_time_offset_raises(parse_text):
 # --- coingecko_top100_snapshots -------------------------------------------------------------------
 
 T100_HEAD = "snapshot_date,rank,name,symbol,price\n"
-T100_GOOD = (T100_HEAD
-             + "2025-11-21,1,Bitcoin,BTC,83214\n"
-             + "2025-11-21,6,Solana,SOL,128.4\n"
-             + "2025-11-21,40,Wrapped SOL,SOL,128.6\n"
-             + "2025-11-24,1,Bitcoin,BTC,88000\n")
+T100_GOOD = (
+    T100_HEAD
+    + "2025-11-21,1,Bitcoin,BTC,83214\n"
+    + "2025-11-21,6,Solana,SOL,128.4\n"
+    + "2025-11-21,40,Wrapped SOL,SOL,128.6\n"
+    + "2025-11-24,1,Bitcoin,BTC,88000\n"
+)
 T100_COLS = {"name": "text", "symbol": "text", "rank": "rank", "price": "USD"}
 
 
 def t100(parse_text, text):
-    return parse_text(text, parser="coingecko_top100_snapshots", columns=T100_COLS, keys=("name",),
-                      checks={"positive": ["rank", "price"]}, frequency="irregular")
+    return parse_text(
+        text,
+        parser="coingecko_top100_snapshots",
+        columns=T100_COLS,
+        keys=("name",),
+        checks={"positive": ["rank", "price"]},
+        frequency="irregular",
+    )
 
 
 def test_top100_same_symbol_two_coins_keyed_by_name(parse_text):
@@ -366,17 +432,25 @@ def test_top100_dates_out_of_order_raise(parse_text):
 # --- tardis_trades --------------------------------------------------------------------------------
 
 TR_HEAD = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
-TR_GOOD = (TR_HEAD
-           + "gemini,ETHUSD,1760054466570000,1760054466704364,1713679388981301,sell,4368.7,0.024\n"
-           + "gemini,ETHUSD,1760054466570000,1760054466711407,1713679388981303,sell,4368.65,0.000709\n"
-           + "gemini,ETHUSD,1760131477000000,1760131525881637,1713679500000001,buy,3681.0,1.5\n")
+TR_GOOD = (
+    TR_HEAD
+    + "gemini,ETHUSD,1760054466570000,1760054466704364,1713679388981301,sell,4368.7,0.024\n"
+    + "gemini,ETHUSD,1760054466570000,1760054466711407,1713679388981303,sell,4368.65,0.000709\n"
+    + "gemini,ETHUSD,1760131477000000,1760131525881637,1713679500000001,buy,3681.0,1.5\n"
+)
 TR_COLS = {"trade_id": "id", "side": "text", "price": "USD", "amount": "ETH", "local_timestamp": "date"}
 
 
 def trades(parse_text, text):
-    return parse_text(text, parser="tardis_trades", columns=TR_COLS, keys=("trade_id",),
-                      checks={"positive": ["price", "amount"]}, frequency="irregular",
-                      options={"exchange": "gemini", "symbol": "ETHUSD"})
+    return parse_text(
+        text,
+        parser="tardis_trades",
+        columns=TR_COLS,
+        keys=("trade_id",),
+        checks={"positive": ["price", "amount"]},
+        frequency="irregular",
+        options={"exchange": "gemini", "symbol": "ETHUSD"},
+    )
 
 
 def test_trades_known_values_shared_timestamp(parse_text):
@@ -534,8 +608,16 @@ def test_gemini_trades_values(snapshot):
 
 def _resample(df: pd.DataFrame, rule: str, n: int) -> pd.DataFrame:
     g = df.groupby(df.index.floor(rule))
-    out = pd.DataFrame({"open": g["open"].first(), "high": g["high"].max(), "low": g["low"].min(),
-                        "close": g["close"].last(), "volume": g["volume"].sum(), "n": g.size()})
+    out = pd.DataFrame(
+        {
+            "open": g["open"].first(),
+            "high": g["high"].max(),
+            "low": g["low"].min(),
+            "close": g["close"].last(),
+            "volume": g["volume"].sum(),
+            "n": g.size(),
+        }
+    )
     return out[out["n"] == n]
 
 
@@ -575,9 +657,14 @@ def test_15m_files_aggregate_to_the_hourly_and_4h_files(snapshot):
     pd.testing.assert_frame_equal(e.loc[c, ohlc], f.loc[c, ohlc])
 
 
-@pytest.mark.parametrize("a, b, n", [("btc_spot_1d", "btc_spot_1d_fullcols", 1888),
-                                     ("eth_spot_1d", "eth_spot_1d_fullcols", 585),
-                                     ("eth_spot_4h", "eth_spot_4h_fullcols", 1321)])
+@pytest.mark.parametrize(
+    "a, b, n",
+    [
+        ("btc_spot_1d", "btc_spot_1d_fullcols", 1888),
+        ("eth_spot_1d", "eth_spot_1d_fullcols", 585),
+        ("eth_spot_4h", "eth_spot_4h_fullcols", 1321),
+    ],
+)
 def test_cross_source_overlaps_identical(snapshot, a, b, n):
     x, y = mdata.load(a), mdata.load(b)
     c = x.index.intersection(y.index)
@@ -599,8 +686,17 @@ def test_fullcols_taker_columns(snapshot):
     assert first["trades"] == 1314910 and first["taker_buy_base"] == 27455.801725
     assert first["quote_volume"] == 1582526989.1618726
     assert (f["taker_buy_base"] <= f["volume"]).all()
-    assert list(f.columns) == ["open", "high", "low", "close", "volume", "quote_volume", "trades",
-                               "taker_buy_base", "taker_buy_quote"]
+    assert list(f.columns) == [
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+        "quote_volume",
+        "trades",
+        "taker_buy_base",
+        "taker_buy_quote",
+    ]
 
 
 def test_perp_is_not_spot(snapshot):

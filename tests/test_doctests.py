@@ -12,8 +12,9 @@ import mktlib
 
 
 def _modules():
-    names = ["mktlib"] + [m.name for m in pkgutil.walk_packages(mktlib.__path__, "mktlib.")
-                          if m.name != "mktlib.__main__"]
+    names = ["mktlib"] + [
+        m.name for m in pkgutil.walk_packages(mktlib.__path__, "mktlib.") if m.name != "mktlib.__main__"
+    ]
     return [importlib.import_module(n) for n in names]
 
 

@@ -65,8 +65,13 @@ def test_runtime_dependencies_are_what_mktlib_imports():
     imported = set()
     for path in (ROOT / "mktlib").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            mods = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                    [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            mods = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module and not node.level
+                else []
+            )
             for m in mods:
                 top = m.split(".")[0]
                 if top not in sys.stdlib_module_names and top not in ("mktlib", "__future__"):

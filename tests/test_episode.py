@@ -42,7 +42,7 @@ def test_max_drawdown_not_recovered_and_none():
     s = _s([10, 12, 12, 9, 11])
     dd = ep.max_drawdown(s)
     assert dd.depth == pytest.approx(9 / 12 - 1)
-    assert dd.peak_time == s.index[2]            # the latest date at the peak price before the trough
+    assert dd.peak_time == s.index[2]  # the latest date at the peak price before the trough
     assert dd.recovery_time is pd.NaT
     up = ep.max_drawdown(_s([1, 2, 3]))
     assert up.depth == 0.0 and up.recovery_time is pd.NaT
@@ -86,16 +86,16 @@ def test_max_runup_ignores_lows_after_the_high():
 
 
 def test_splice_bars_and_daily_closes():
-    h = _bars([[1, 1, 1, float(i + 1)] for i in range(60)], start="2025-01-01 12:00", freq="h")   # 12:00 d1 .. 23:00 d3
-    d = _bars([[2, 2, 2, 100.0 + i] for i in range(5)], start="2024-12-31")                    # 31 Dec .. 4 Jan
+    h = _bars([[1, 1, 1, float(i + 1)] for i in range(60)], start="2025-01-01 12:00", freq="h")  # 12:00 d1 .. 23:00 d3
+    d = _bars([[2, 2, 2, 100.0 + i] for i in range(5)], start="2024-12-31")  # 31 Dec .. 4 Jan
     s = ep.splice_bars(h, d)
     # hourly bars used for the whole days they cover: 2 Jan and 3 Jan (48 bars)
     assert (s["open"] == 1).sum() == 48
     assert s.index[0] == pd.Timestamp("2024-12-31", tz=UTC) and s.index[-1] == pd.Timestamp("2025-01-04", tz=UTC)
-    assert s.loc["2025-01-01", "close"].tolist() == [101.0]                                 # the daily bar
+    assert s.loc["2025-01-01", "close"].tolist() == [101.0]  # the daily bar
     dc = ep.daily_closes(s)
     assert dc.index.tolist() == list(pd.date_range("2024-12-31", "2025-01-04", tz=UTC))
-    assert dc.tolist() == [100.0, 101.0, 36.0, 60.0, 104.0]   # 2 Jan closes with its 23:00 hourly bar
+    assert dc.tolist() == [100.0, 101.0, 36.0, 60.0, 104.0]  # 2 Jan closes with its 23:00 hourly bar
 
 
 def test_splice_needs_a_whole_coarse_bar():
@@ -109,21 +109,29 @@ def test_splice_needs_a_whole_coarse_bar():
 # find_episode on a synthetic path with planted turning points
 
 KNOTS = [  # (time, price): hourly closes interpolate linearly between them
-    ("2025-08-01", 100_000), ("2025-08-20 12:00", 118_000), ("2025-09-01", 110_000),
-    ("2025-10-07", 124_000), ("2025-10-12", 120_000), ("2025-10-13", 120_000), ("2025-11-19 12:00", 78_000),
-    ("2025-12-01 12:00", 96_000), ("2025-12-31", 88_000), ("2026-01-20", 95_000), ("2026-02-28", 70_000),
+    ("2025-08-01", 100_000),
+    ("2025-08-20 12:00", 118_000),
+    ("2025-09-01", 110_000),
+    ("2025-10-07", 124_000),
+    ("2025-10-12", 120_000),
+    ("2025-10-13", 120_000),
+    ("2025-11-19 12:00", 78_000),
+    ("2025-12-01 12:00", 96_000),
+    ("2025-12-31", 88_000),
+    ("2026-01-20", 95_000),
+    ("2026-02-28", 70_000),
     ("2026-03-31 23:00", 72_000),
 ]
 PLANTS = {  # bar open time -> (column, value)
-    "2025-08-20 12:00": ("high", 140_000),          # a higher high OUTSIDE the peak window
-    "2025-09-15 03:00": ("low", 0.78),                # a bigger intrabar fall BEFORE the peak (x open)
-    "2025-10-07 15:00": ("high", 130_000),            # the peak
-    "2025-10-12 21:00": ("low", 0.85),                # the cascade (x open)
-    "2025-11-19 09:00": ("low", 70_000),              # the November low
-    "2026-01-03 05:00": ("low", 80_000),              # the rally's start
-    "2026-01-20 14:00": ("high", 99_000),             # the rally's peak
-    "2026-01-25 08:00": ("low", 75_000),              # a lower low AFTER the rally peak (not its start)
-    "2026-02-10 16:00": ("low", 60_000),              # the lowest low after the rally
+    "2025-08-20 12:00": ("high", 140_000),  # a higher high OUTSIDE the peak window
+    "2025-09-15 03:00": ("low", 0.78),  # a bigger intrabar fall BEFORE the peak (x open)
+    "2025-10-07 15:00": ("high", 130_000),  # the peak
+    "2025-10-12 21:00": ("low", 0.85),  # the cascade (x open)
+    "2025-11-19 09:00": ("low", 70_000),  # the November low
+    "2026-01-03 05:00": ("low", 80_000),  # the rally's start
+    "2026-01-20 14:00": ("high", 99_000),  # the rally's peak
+    "2026-01-25 08:00": ("low", 75_000),  # a lower low AFTER the rally peak (not its start)
+    "2026-02-10 16:00": ("low", 60_000),  # the lowest low after the rally
 }
 
 
@@ -137,8 +145,15 @@ def synthetic():
     idx = pd.date_range("2025-08-01", "2026-03-31 23:00", freq="h", tz=UTC)
     close = _path(idx + pd.Timedelta("1h"))
     open_ = _path(idx)
-    b = pd.DataFrame({"open": open_, "high": np.maximum(open_, close) * 1.001,
-                      "low": np.minimum(open_, close) * 0.999, "close": close}, index=idx)
+    b = pd.DataFrame(
+        {
+            "open": open_,
+            "high": np.maximum(open_, close) * 1.001,
+            "low": np.minimum(open_, close) * 0.999,
+            "close": close,
+        },
+        index=idx,
+    )
     for t, (col, v) in PLANTS.items():
         t = pd.Timestamp(t, tz=UTC)
         b.loc[t, col] = v * b.loc[t, "open"] if v < 1 else v
@@ -148,9 +163,14 @@ def synthetic():
 def test_find_episode_recovers_planted_points(synthetic):
     e = ep.find_episode(synthetic)
     k = e.key_dates
-    expect = {"peak": ("2025-10-07 15:00", 130_000), "cascade": ("2025-10-12 21:00", 102_000),
-              "low": ("2025-11-19 09:00", 70_000), "rally_start": ("2026-01-03 05:00", 80_000),
-              "rally_peak": ("2026-01-20 14:00", 99_000), "after_low": ("2026-02-10 16:00", 60_000)}
+    expect = {
+        "peak": ("2025-10-07 15:00", 130_000),
+        "cascade": ("2025-10-12 21:00", 102_000),
+        "low": ("2025-11-19 09:00", 70_000),
+        "rally_start": ("2026-01-03 05:00", 80_000),
+        "rally_peak": ("2026-01-20 14:00", 99_000),
+        "after_low": ("2026-02-10 16:00", 60_000),
+    }
     for key, (t, p) in expect.items():
         assert k.loc[key, "time"] == pd.Timestamp(t, tz=UTC), key
         assert k.loc[key, "price"] == pytest.approx(p), key
@@ -164,13 +184,19 @@ def test_find_episode_recovers_planted_points(synthetic):
 
 def test_find_episode_phases(synthetic):
     ph = ep.find_episode(synthetic).phases.set_index("phase")
-    assert list(ph.index) == ["Peak to the eve of the cascade", "Cascade day", "Slide to the November low",
-                              "Rebound to a close above 90k", "December range", "January rally",
-                              "What came after"]
+    assert list(ph.index) == [
+        "Peak to the eve of the cascade",
+        "Cascade day",
+        "Slide to the November low",
+        "Rebound to a close above 90k",
+        "December range",
+        "January rally",
+        "What came after",
+    ]
     # eve of the cascade: the close at 12 Oct 00:00 is 120,000
     assert ph.loc["Peak to the eve of the cascade", "ret"] == pytest.approx(120_000 / 130_000 - 1)
     cas = ph.loc["Cascade day"]
-    assert cas["ret"] == pytest.approx(0.0)                       # flat path that day
+    assert cas["ret"] == pytest.approx(0.0)  # flat path that day
     assert cas["max_drawdown"] == pytest.approx(102_000 / (120_000 * 1.001) - 1)
     assert cas["trough_time"] == pd.Timestamp("2025-10-12 21:00", tz=UTC)
     assert ph.loc["Slide to the November low", "end_price"] == 70_000
@@ -194,8 +220,9 @@ def test_find_episode_same_answer_on_daily_bars(synthetic):
 
 def test_find_episode_without_recovery_raises(synthetic):
     capped = synthetic.copy()
-    capped.loc["2025-11-20":, ["open", "high", "low", "close"]] = capped.loc["2025-11-20":, ["open", "high", "low",
-                                                                                          "close"]].clip(upper=89_000)
+    capped.loc["2025-11-20":, ["open", "high", "low", "close"]] = capped.loc[
+        "2025-11-20":, ["open", "high", "low", "close"]
+    ].clip(upper=89_000)
     with pytest.raises(DataError, match="no UTC daily close above 90,000"):
         ep.find_episode(capped)
 
@@ -206,15 +233,16 @@ def test_find_episode_without_recovery_raises(synthetic):
 
 def test_period_return_on_exchange_sessions():
     # XNYS sessions around Thanksgiving 2025: 26 Nov (Wed), 27 Nov closed, 28 Nov (Fri, half day)
-    days = pd.to_datetime(["2025-11-21", "2025-11-24", "2025-11-25", "2025-11-26", "2025-11-28", "2025-12-01"],
-                          utc=True)
+    days = pd.to_datetime(
+        ["2025-11-21", "2025-11-24", "2025-11-25", "2025-11-26", "2025-11-28", "2025-12-01"], utc=True
+    )
     c = pd.Series([100.0, 101, 102, 104, 103, 99], index=days)
     r = ep.period_return(c, "NY", "2025-11-27", "2025-11-27")
     assert np.isnan(r["ret"]) and r["sessions"] == 0
-    r = ep.period_return(c, "NY", "2025-11-22", "2025-11-26")     # Saturday to Wednesday
+    r = ep.period_return(c, "NY", "2025-11-22", "2025-11-26")  # Saturday to Wednesday
     assert r["ret"] == pytest.approx(104 / 100 - 1) and r["sessions"] == 3
     assert r["from_session"] == days[0] and r["to_session"] == days[3]
-    r = ep.period_return(c, "NY", "2025-11-27", "2025-11-30")     # only the half day
+    r = ep.period_return(c, "NY", "2025-11-27", "2025-11-30")  # only the half day
     assert r["ret"] == pytest.approx(103 / 104 - 1)
     with pytest.raises(DataError, match="2025-11-25"):
         ep.period_return(c.drop(days[2]), "NY", "2025-11-24", "2025-11-26")
@@ -222,8 +250,9 @@ def test_period_return_on_exchange_sessions():
 
 def test_key_period_returns_and_rebase():
     utc = _s([100, 110, 99, 120], start="2025-11-20")
-    periods = pd.DataFrame({"period": ["21 Nov", "22-23 Nov"], "first": ["2025-11-21", "2025-11-22"],
-                            "last": ["2025-11-21", "2025-11-23"]})
+    periods = pd.DataFrame(
+        {"period": ["21 Nov", "22-23 Nov"], "first": ["2025-11-21", "2025-11-22"], "last": ["2025-11-21", "2025-11-23"]}
+    )
     out = ep.key_period_returns({"X": (utc, "UTC")}, periods)
     assert out["ret"].tolist() == pytest.approx([0.1, 120 / 110 - 1])
     assert list(out.columns) == ["period", "asset", "market", "ret", "from_session", "to_session", "sessions"]
@@ -264,15 +293,18 @@ def test_lowest_low():
 # bad input
 
 
-@pytest.mark.parametrize("mangle, match", [
-    (lambda s: s.tz_localize(None), "no time zone"),
-    (lambda s: s.tz_convert("America/New_York"), "expected UTC"),
-    (lambda s: s.iloc[[1, 0, 2]], "not sorted"),
-    (lambda s: pd.concat([s, s.iloc[[-1]]]), "duplicate"),
-    (lambda s: s.where(s.index != s.index[1]), "NaN"),
-    (lambda s: s * 0, "non-positive"),
-    (lambda s: s.reset_index(drop=True), "DatetimeIndex"),
-])
+@pytest.mark.parametrize(
+    "mangle, match",
+    [
+        (lambda s: s.tz_localize(None), "no time zone"),
+        (lambda s: s.tz_convert("America/New_York"), "expected UTC"),
+        (lambda s: s.iloc[[1, 0, 2]], "not sorted"),
+        (lambda s: pd.concat([s, s.iloc[[-1]]]), "duplicate"),
+        (lambda s: s.where(s.index != s.index[1]), "NaN"),
+        (lambda s: s * 0, "non-positive"),
+        (lambda s: s.reset_index(drop=True), "DatetimeIndex"),
+    ],
+)
 def test_bad_series(mangle, match):
     with pytest.raises(DataError, match=match):
         ep.max_drawdown(mangle(_s([1.0, 2.0, 3.0])))
@@ -303,7 +335,7 @@ def test_realised_vol_hand_computed_and_simulated():
     c = _s(np.exp([0.0, 0.01, -0.01, 0.01]))
     # log returns 0.01, -0.02, 0.02: mean 1/300, sample variance 13/30000
     assert ve.episode.realised_vol(c, 3, periods_per_year=1).iloc[-1] == pytest.approx(np.sqrt(13 / 30000))
-    assert np.isnan(ve.episode.realised_vol(c, 3).iloc[-2])              # needs three returns
+    assert np.isnan(ve.episode.realised_vol(c, 3).iloc[-2])  # needs three returns
     # simulated with known truth: daily sigma 2% -> 0.02 * sqrt(365) a year
     rng = np.random.default_rng(7)
     sim = _s(100 * np.exp(np.cumsum(rng.normal(0, 0.02, 5001))), start="2010-01-01")
@@ -343,7 +375,7 @@ def test_high_episodes_hand_built():
 def test_fact_rules():
     assert ve.verdict_quote(True) == "supported" and ve.verdict_quote(False) == "contradicted"
     assert ve.verdict_below(85_999.0, 86_000) == "supported"
-    assert ve.verdict_below(86_000.0, 86_000) == "contradicted"           # strict
+    assert ve.verdict_below(86_000.0, 86_000) == "contradicted"  # strict
     assert ve.verdict_on_time(True) == "supported" and ve.verdict_on_time(False) == "contradicted"
     assert ve.verdict_fell(-0.01) == "supported" and ve.verdict_fell(0.0) == "contradicted"
     p = ve.quote_part(80_600.0, 84_000, 1_000, "low")
@@ -359,8 +391,8 @@ def test_d14_rules():
     b = ve.verdict_not_bear_now
     assert b(-0.15, -0.2, -0.54, 30, 237) == "supported"
     assert b(-0.32, -0.2, -0.54, 46, 237) == "partly supported"
-    assert b(-0.60, -0.2, -0.54, 46, 237) == "contradicted"             # deeper than every correction
-    assert b(-0.30, -0.2, -0.54, 300, 237) == "contradicted"            # longer than every correction
+    assert b(-0.60, -0.2, -0.54, 46, 237) == "contradicted"  # deeper than every correction
+    assert b(-0.30, -0.2, -0.54, 300, 237) == "contradicted"  # longer than every correction
     c = ve.verdict_not_bear_later
     assert c(True, -0.30, 100, -0.54, 237) == "supported"
     assert c(False, -0.50, 137, -0.54, 237) == "inconclusive"
@@ -372,7 +404,7 @@ def test_k5_k6_rules():
     n = ve.verdict_not_plummet
     assert n(0.40, 0.30, 0.05) == "supported"
     assert n(0.40, 0.02, 0.05) == "partly supported"
-    assert n(0.05, 0.02, 0.05) == "contradicted"                         # at the line counts as a plummet
+    assert n(0.05, 0.02, 0.05) == "contradicted"  # at the line counts as a plummet
     o = ve.verdict_outperform
     assert o(9.0, 0.5) == "supported" and o(0.2, 0.5) == "partly supported" and o(-0.1, 0.5) == "contradicted"
 
@@ -380,10 +412,10 @@ def test_k5_k6_rules():
 def test_forecast_rules():
     d = ve.verdict_dead_cat
     assert d(65.0, float("nan"), 90) == "supported"
-    assert d(65.0, 30.0, 90) == "contradicted"                           # recovered first
+    assert d(65.0, 30.0, 90) == "contradicted"  # recovered first
     assert d(float("nan"), float("nan"), 90) == "inconclusive"
-    assert d(95.0, float("nan"), 90) == "inconclusive"                   # only after the horizon
-    assert d(10.0, 10.0, 90) == "inconclusive"                           # same day: order unknown
+    assert d(95.0, float("nan"), 90) == "inconclusive"  # only after the horizon
+    assert d(10.0, 10.0, 90) == "inconclusive"  # same day: order unknown
     assert ve.verdict_hold(0.5, 0.5) == "supported" and ve.verdict_hold(0.1, 0.5) == "contradicted"
     f = ve.verdict_eth_follow
     assert f(True, 1.2) == "supported" and f(True, 0.9) == "partly supported" and f(False, 1.5) == "contradicted"
@@ -414,6 +446,7 @@ def test_real_episode(snapshot):
 
 def test_btc_daily_is_one_spliced_series(snapshot, monkeypatch):
     from mktlib import data
+
     d = ve.btc_daily()
     assert d.index[0] == pd.Timestamp("2017-08-17", tz=UTC) and d.index[-1] == pd.Timestamp("2026-08-12", tz=UTC)
     assert (d.index.to_series().diff().dropna() == pd.Timedelta("1D")).all()
@@ -430,6 +463,7 @@ def test_btc_daily_is_one_spliced_series(snapshot, monkeypatch):
             x = x.copy()
             x.loc[pd.Timestamp("2022-01-03", tz=UTC), "close"] += 1.0
         return x
+
     monkeypatch.setattr(data, "load", tampered)
     with pytest.raises(DataError, match="differ"):
         ve._splice_daily(*ve.BTC_DAILY_DATASETS)
@@ -454,7 +488,8 @@ def test_real_statistics_are_consistent(snapshot):
     # CoinGecko: price at 00:00 of the day after the last day over the price at 00:00 of the first day
     p = ve.coingecko_prices()["monero"]
     assert ve.window_return_cg("monero", "2025-09-01", "2025-11-30") == pytest.approx(
-        p.loc[pd.Timestamp("2025-12-01", tz=UTC)] / p.loc[pd.Timestamp("2025-09-01", tz=UTC)] - 1)
+        p.loc[pd.Timestamp("2025-12-01", tz=UTC)] / p.loc[pd.Timestamp("2025-09-01", tz=UTC)] - 1
+    )
     # the 2021 correction: the deepest bull-market correction, new high within a year
     bull = ve.bull_corrections("high_close", "2025-10-06", 365, 0.10)
     deepest = bull.loc[bull["depth"].idxmin()]
@@ -468,6 +503,7 @@ def test_real_statistics_are_consistent(snapshot):
 @pytest.fixture(scope="module")
 def mine(snapshot):
     from mktlib import claims
+
     return claims._compute(["D4", "D6", "D14", "A1", "A3", "K5", "K6", "A8", "G6"])
 
 
@@ -503,16 +539,31 @@ def test_real_claim_values(mine):
 def test_real_verdicts(mine):
     s = mine.summary.set_index("part")
     assert s["verdict"].to_dict() == {
-        "D4a": "supported", "D4b": "supported", "D4c": "supported", "D6a": "supported", "D6b": "supported",
-        "D14a": "contradicted", "D14b": "partly supported", "D14c": "inconclusive", "A1a": "supported",
-        "A3a": "contradicted", "K5a": "supported", "K5b": "partly supported", "K6a": "supported",
-        "K6b": "supported", "A8a": "supported", "G6a": "contradicted", "G6b": "contradicted"}
+        "D4a": "supported",
+        "D4b": "supported",
+        "D4c": "supported",
+        "D6a": "supported",
+        "D6b": "supported",
+        "D14a": "contradicted",
+        "D14b": "partly supported",
+        "D14c": "inconclusive",
+        "A1a": "supported",
+        "A3a": "contradicted",
+        "K5a": "supported",
+        "K5b": "partly supported",
+        "K6a": "supported",
+        "K6b": "supported",
+        "A8a": "supported",
+        "G6a": "contradicted",
+        "G6b": "contradicted",
+    }
     assert set(s.loc[s["type"] == "forecast"].index) == {"D14c", "A8a", "G6a", "G6b"}
     assert (mine.grid.groupby("claim").size() <= 3 * 108).all()
 
 
 def test_input_spaces_reach_two_outcomes(snapshot):
     from mktlib import claims
+
     for pid in ("D14b", "D14c", "K5b", "K6a", "K6b", "A8a", "G6a", "G6b"):
         space = claims.INPUT_SPACES[pid]()
         fn = claims.RULE_FUNCTIONS[pid]
@@ -530,7 +581,7 @@ def test_real_key_closes_on_own_clocks(snapshot):
     assert btc_ny.loc[pd.Timestamp("2025-11-03", tz=UTC)] == h.loc[pd.Timestamp("2025-11-03 20:00", tz=UTC), "close"]
     periods = pd.DataFrame({"period": ["6 Oct"], "first": ["2025-10-06"], "last": ["2025-10-06"]})
     r = ep.key_period_returns({k: closes[k] for k in ("Shanghai Comp.", "Hang Seng")}, periods)
-    assert np.isnan(r.loc[r.asset == "Shanghai Comp.", "ret"]).all()        # Golden Week: SSE closed
+    assert np.isnan(r.loc[r.asset == "Shanghai Comp.", "ret"]).all()  # Golden Week: SSE closed
     assert r.loc[r.asset == "Hang Seng", "sessions"].item() == 1
 
 
@@ -540,4 +591,4 @@ def test_lbma_has_no_pm_fix_on_london_half_days():
     c = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=days)
     r = ep.period_return(c, "LBMA", "2025-12-31", "2026-01-02")
     assert r["ret"] == pytest.approx(5 / 4 - 1) and r["sessions"] == 1
-    assert np.isnan(ep.period_return(c, "LBMA", "2025-12-24", "2025-12-26")["ret"])   # 25-26 Dec holidays
+    assert np.isnan(ep.period_return(c, "LBMA", "2025-12-24", "2025-12-26")["ret"])  # 25-26 Dec holidays

@@ -26,7 +26,7 @@ def test_hand_computed_market_model():
     a = pd.Series([1, 1, 3, 3, 3, 5], index=idx, dtype=float)
     r = event_study(a, m, idx[4], estimation=4, gap=0, window=(0, 1))
     assert r.alpha == pytest.approx(0.8) and r.beta == pytest.approx(0.8)
-    assert r.sigma ** 2 == pytest.approx(0.4)
+    assert r.sigma**2 == pytest.approx(0.4)
     assert r.table["expected"].tolist() == pytest.approx([2.0, 3.6])
     assert r.table["ar"].tolist() == pytest.approx([1.0, 1.4])
     assert r.table["var_ar"].tolist() == pytest.approx([0.5, 0.82])
@@ -36,7 +36,7 @@ def test_hand_computed_market_model():
     assert r.t == pytest.approx(2.4 / np.sqrt(1.52))
     assert r.df == 2
     assert r.p == pytest.approx(2 * stats.t.sf(2.4 / np.sqrt(1.52), 2))
-    assert r.var_car_sampling == pytest.approx(0.8)   # sigma^2 * L2, no estimation error
+    assert r.var_car_sampling == pytest.approx(0.8)  # sigma^2 * L2, no estimation error
     assert r.estimation_start == idx[0] and r.estimation_end == idx[3] and r.event_date == idx[4]
 
 
@@ -47,7 +47,7 @@ def test_hand_computed_constant_mean():
     r = event_study(a, None, idx[5], estimation=4, gap=1, window=(0, 0))
     assert r.alpha == pytest.approx(3.0) and np.isnan(r.beta)
     assert r.car == pytest.approx(2.0)
-    assert r.car_se ** 2 == pytest.approx(35 / 6)
+    assert r.car_se**2 == pytest.approx(35 / 6)
     assert r.df == 3 and r.model == "constant mean"
     assert "market" not in r.table.columns
 
@@ -65,11 +65,11 @@ def test_matches_statsmodels_prediction_variance():
     xe = sm.add_constant(m.iloc[138:145].to_numpy(), has_constant="add")
     pred = fit.get_prediction(xe)
     # prediction-error variance sigma^2 (1 + x'(X'X)^-1 x) = MacKinlay Var(AR_t)
-    assert r.table["var_ar"].to_numpy() == pytest.approx(pred.se_obs ** 2)
+    assert r.table["var_ar"].to_numpy() == pytest.approx(pred.se_obs**2)
     assert r.table["ar"].to_numpy() == pytest.approx(a.iloc[138:145].to_numpy() - pred.predicted_mean)
     # Var(CAR) = 1' sigma^2 (I + X (X1'X1)^-1 X') 1 via statsmodels' own cov_params
     g = xe.sum(axis=0)
-    assert r.car_se ** 2 == pytest.approx(fit.scale * 7 + g @ fit.cov_params() @ g)
+    assert r.car_se**2 == pytest.approx(fit.scale * 7 + g @ fit.cov_params() @ g)
     assert r.table["t_car"].iloc[-1] == pytest.approx(r.t)
     assert list(r.table.index) == list(range(-2, 5))
 
@@ -81,10 +81,10 @@ def test_planted_abnormal_return_is_found():
     m = pd.Series(rng.normal(0.0005, 0.012, n), index=idx)
     a = 0.0002 + 1.3 * m + pd.Series(rng.normal(0, 0.005, n), index=idx)
     ev = 300
-    a.iloc[ev:ev + 3] += 0.04                    # +4% a day on days 0..2: CAR(-1, 5) = 0.12
+    a.iloc[ev : ev + 3] += 0.04  # +4% a day on days 0..2: CAR(-1, 5) = 0.12
     r = event_study(a, m, idx[ev], estimation=120, gap=10, window=(-1, 5))
     assert r.car_se == pytest.approx(0.005 * np.sqrt(7), rel=0.2)
-    assert abs(r.car - 0.12) < 3 * r.car_se           # within 3 s.e. of the planted value
+    assert abs(r.car - 0.12) < 3 * r.car_se  # within 3 s.e. of the planted value
     assert r.t > 5 and r.p < 1e-4
     assert r.beta == pytest.approx(1.3, abs=0.15)
     pl = placebo(a, m, window_len=7, estimation=120, gap=10, exclude=[(idx[ev - 1], idx[ev + 5])])
@@ -129,7 +129,7 @@ def test_placebo_sampling_and_exclusion():
 
 
 def test_event_between_labels_maps_forward():
-    idx = pd.bdate_range("2025-09-01", periods=60, tz="UTC")   # weekdays only
+    idx = pd.bdate_range("2025-09-01", periods=60, tz="UTC")  # weekdays only
     a = pd.Series(np.random.default_rng(1).normal(0, 0.01, 60), index=idx)
     r = event_study(a, None, "2025-10-11", estimation=20, gap=2, window=(0, 1))  # a Saturday
     assert r.event_date == pd.Timestamp("2025-10-13", tz="UTC")

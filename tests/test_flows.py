@@ -36,10 +36,10 @@ def test_alignment_hand_computed():
     assert r26["flow"] == 3.0 and r26["flow_prev"] == 2.0
     assert r26["ret_to_close"] == pytest.approx(price["26"] / price["25"] - 1)
     assert r26["ret_prev"] == pytest.approx(price["25"] / price["24"] - 1)
-    assert r26["ret_next"] == pytest.approx(price["28"] / price["26"] - 1)    # spans Thanksgiving
+    assert r26["ret_next"] == pytest.approx(price["28"] / price["26"] - 1)  # spans Thanksgiving
     assert r26["days_next"] == 2
     r28 = a.loc["2025-11-28"]
-    assert r28["ret_next"] == pytest.approx(price["01"] / price["28"] - 1)    # the weekend is in it
+    assert r28["ret_next"] == pytest.approx(price["01"] / price["28"] - 1)  # the weekend is in it
     assert r28["days_next"] == 3
 
 
@@ -104,7 +104,7 @@ def test_regressions_find_the_simulated_direction():
     # flows lead returns: +0.8 pp next-session return per $1bn
     d2 = _sim_aligned(1500, seed=2, ret_on_flow=0.8, flow_sd=1000.0)
     out2 = flows.flow_return_regressions(d2)
-    assert out2.loc["flows -> returns", "b"] == pytest.approx(0.8, abs=0.2)   # s.e. about 0.05
+    assert out2.loc["flows -> returns", "b"] == pytest.approx(0.8, abs=0.2)  # s.e. about 0.05
     assert out2.loc["flows -> returns", "p"] < 1e-4
     assert out2.loc["returns -> flows", "p"] > 0.01
 
@@ -113,7 +113,7 @@ def test_var_granger_direction():
     rng = np.random.default_rng(7)
     n = 800
     r = rng.normal(0, 0.02, n)
-    F = np.r_[0.0, 0.5 * r[:-1] * 1e5] + rng.normal(0, 500, n)      # F_t depends on r_t-1 only
+    F = np.r_[0.0, 0.5 * r[:-1] * 1e5] + rng.normal(0, 500, n)  # F_t depends on r_t-1 only
     d = pd.DataFrame({"flow": F, "ret_to_close": r}, index=pd.bdate_range("2020-01-01", periods=n, tz="UTC"))
     g = flows.var_granger(d, maxlags=3)
     assert g.p_returns_to_flows < 1e-6
@@ -125,8 +125,10 @@ def test_var_granger_direction():
 
 def test_totals_and_funds():
     d = pd.DatetimeIndex(["2025-11-20"] * 2 + ["2025-11-21"] * 2, tz="UTC")
-    long = pd.DataFrame({"fund": ["IBIT", "GBTC"] * 2, "flow": [-355.5, -199.4, 60.0, -5.0],
-                         "total": [-554.9, -554.9, 55.0, 55.0]}, index=d)
+    long = pd.DataFrame(
+        {"fund": ["IBIT", "GBTC"] * 2, "flow": [-355.5, -199.4, 60.0, -5.0], "total": [-554.9, -554.9, 55.0, 55.0]},
+        index=d,
+    )
     assert flows.total_flows(long).tolist() == pytest.approx([-554.9, 55.0])
     bad = long.copy()
     bad["total"] = [-554.9, -554.9, 56.0, 56.0]
@@ -145,9 +147,9 @@ def test_stablecoin_growth():
     idx = pd.date_range("2025-11-01", periods=31, tz="UTC")
     s = pd.Series(300e9 * 1.001 ** np.arange(31), index=idx)
     g = flows.stablecoin_growth(s, days=30)
-    assert g["growth_30d"].iloc[-1] == pytest.approx(1.001 ** 30 - 1)
-    assert g["change_30d_bn"].iloc[-1] == pytest.approx(300 * (1.001 ** 30 - 1))
-    assert g["growth_30d_ann"].iloc[-1] == pytest.approx((1.001 ** 30 - 1) * 365 / 30)
+    assert g["growth_30d"].iloc[-1] == pytest.approx(1.001**30 - 1)
+    assert g["change_30d_bn"].iloc[-1] == pytest.approx(300 * (1.001**30 - 1))
+    assert g["growth_30d_ann"].iloc[-1] == pytest.approx((1.001**30 - 1) * 365 / 30)
     assert np.isnan(g["growth_30d"].iloc[-2])
     with pytest.raises(DataError, match="not a daily grid"):
         flows.stablecoin_growth(s.drop(idx[5]))
@@ -160,19 +162,39 @@ def test_stablecoin_growth():
 def _fixture():
     """Per-fund rows around Christmas and New Year 2025-26 (NYSE closed 25 Dec and 1 Jan; 27-28 Dec and
     3-4 Jan are weekends), and published totals: one disagreeing day, a holiday zero and a placeholder."""
-    rows = [("2025-12-24", "IBIT", -150.0), ("2025-12-24", "GBTC", -25.3),
-            ("2025-12-25", "IBIT", -30.0), ("2025-12-25", "GBTC", -10.2),      # a holiday row
-            ("2025-12-26", "IBIT", -250.0), ("2025-12-26", "GBTC", -25.9),
-            ("2025-12-29", "IBIT", -10.0), ("2025-12-29", "GBTC", -9.3),
-            ("2025-12-30", "IBIT", 300.0), ("2025-12-30", "GBTC", 55.1),
-            ("2025-12-31", "IBIT", -300.0), ("2025-12-31", "GBTC", -48.1),
-            ("2026-01-01", "IBIT", 100.0), ("2026-01-01", "GBTC", 24.8),        # a holiday row
-            ("2026-01-02", "IBIT", 400.0), ("2026-01-02", "GBTC", 71.3),
-            ("2026-01-05", "IBIT", 600.0), ("2026-01-05", "GBTC", 97.2)]
+    rows = [
+        ("2025-12-24", "IBIT", -150.0),
+        ("2025-12-24", "GBTC", -25.3),
+        ("2025-12-25", "IBIT", -30.0),
+        ("2025-12-25", "GBTC", -10.2),  # a holiday row
+        ("2025-12-26", "IBIT", -250.0),
+        ("2025-12-26", "GBTC", -25.9),
+        ("2025-12-29", "IBIT", -10.0),
+        ("2025-12-29", "GBTC", -9.3),
+        ("2025-12-30", "IBIT", 300.0),
+        ("2025-12-30", "GBTC", 55.1),
+        ("2025-12-31", "IBIT", -300.0),
+        ("2025-12-31", "GBTC", -48.1),
+        ("2026-01-01", "IBIT", 100.0),
+        ("2026-01-01", "GBTC", 24.8),  # a holiday row
+        ("2026-01-02", "IBIT", 400.0),
+        ("2026-01-02", "GBTC", 71.3),
+        ("2026-01-05", "IBIT", 600.0),
+        ("2026-01-05", "GBTC", 97.2),
+    ]
     d = pd.DatetimeIndex([r[0] for r in rows], tz="UTC")
     long = pd.DataFrame({"fund": [r[1] for r in rows], "flow": [r[2] for r in rows]}, index=d)
-    far = pd.Series({"2025-12-24": -175.3, "2025-12-26": -275.9, "2025-12-29": -18.8, "2025-12-30": 355.1,
-                     "2025-12-31": -348.1, "2026-01-01": 0.0, "2026-01-02": 0.0})
+    far = pd.Series(
+        {
+            "2025-12-24": -175.3,
+            "2025-12-26": -275.9,
+            "2025-12-29": -18.8,
+            "2025-12-30": 355.1,
+            "2025-12-31": -348.1,
+            "2026-01-01": 0.0,
+            "2026-01-02": 0.0,
+        }
+    )
     far.index = pd.DatetimeIndex(far.index, tz="UTC")
     return long, far
 
@@ -181,21 +203,26 @@ def test_reconcile_flows_fixture():
     long, far = _fixture()
     r = flows.reconcile_flows(long, far, farside_placeholders=["2026-01-02"])
     # one row per NYSE session, holidays absent
-    assert [d.strftime("%m-%d") for d in r.index] == ["12-24", "12-26", "12-29", "12-30", "12-31", "01-02",
-                                                       "01-05"]
+    assert [d.strftime("%m-%d") for d in r.index] == ["12-24", "12-26", "12-29", "12-30", "12-31", "01-02", "01-05"]
     # primary: holiday rows left out, listed against the next session
     assert r["flow"].tolist() == pytest.approx([-175.3, -275.9, -19.3, 355.1, -348.1, 471.3, 697.2])
     assert r["off_session"].tolist() == pytest.approx([0, -40.2, 0, 0, 0, 124.8, 0])
-    assert r["status"].tolist() == ["agree", "agree", "disagree", "agree", "agree", "published placeholder",
-                                    "no published total"]
+    assert r["status"].tolist() == [
+        "agree",
+        "agree",
+        "disagree",
+        "agree",
+        "agree",
+        "published placeholder",
+        "no published total",
+    ]
     assert r.loc["2025-12-29", "diff"] == pytest.approx(-0.5)
-    assert np.isnan(r.loc["2026-01-02", "farside"])          # a placeholder is not a figure
+    assert np.isnan(r.loc["2026-01-02", "farside"])  # a placeholder is not a figure
     # alternative: holiday rows added to the next session (26 Dec, 2 Jan)
     n = flows.reconcile_flows(long, far, holidays="next_session", farside_placeholders=["2026-01-02"])
-    assert n["flow"].tolist() == pytest.approx([-175.3, -275.9 - 40.2, -19.3, 355.1, -348.1, 471.3 + 124.8,
-                                                697.2])
+    assert n["flow"].tolist() == pytest.approx([-175.3, -275.9 - 40.2, -19.3, 355.1, -348.1, 471.3 + 124.8, 697.2])
     assert n.loc["2025-12-26", "status"] == "disagree"
-    assert n["flow"].sum() == pytest.approx(long["flow"].sum())   # nothing lost under this rule
+    assert n["flow"].sum() == pytest.approx(long["flow"].sum())  # nothing lost under this rule
     assert r["flow"].sum() == pytest.approx(long["flow"].sum() - (-40.2 + 124.8))
     # without the placeholder list the 0 of 2 Jan is read as a figure and disagrees
     assert flows.reconcile_flows(long, far).loc["2026-01-02", "status"] == "disagree"
@@ -226,7 +253,7 @@ def test_snapshot_flows(snapshot):
     assert r.loc["2025-11-20", "flow"] == pytest.approx(-903.2)
     assert r.loc["2025-11-20", "farside"] == pytest.approx(-903.2)
     nov = r.loc["2025-11-03":"2025-11-28"]
-    assert len(nov) == 19                                # 3-28 Nov without Thanksgiving
+    assert len(nov) == 19  # 3-28 Nov without Thanksgiving
     assert nov["flow"].sum() == pytest.approx(-3466.7)
     assert nov["farside"].sum() == pytest.approx(-3466.7)
     # every session both files cover agrees; the one placeholder is 2 Jan 2026
@@ -237,12 +264,12 @@ def test_snapshot_flows(snapshot):
     # the non-zero holiday rows, as fund sums, against the next session
     dis = flows.etf_flow_disagreements()
     assert list(dis.index.strftime("%Y-%m-%d")) == ["2025-11-28", "2025-12-26", "2026-01-02", "2026-01-20"]
-    assert dis.loc["2025-11-28", "off_session"] == pytest.approx(-182.0)      # -182.4 minus a DEFI -0.4
+    assert dis.loc["2025-11-28", "off_session"] == pytest.approx(-182.0)  # -182.4 minus a DEFI -0.4
     # the same sessions under the alternative rule
     n = flows.etf_flows_reconciled("next_session")
     assert n.loc["2025-11-28", "flow"] == pytest.approx(71.4 - 182.0)
     assert n.loc["2025-11-03":"2025-11-28", "flow"].sum() == pytest.approx(-3466.7 - 182.0)
-    assert list(n.index[n["status"] == "disagree"].strftime("%m-%d")) == ["11-28", "12-26"]   # Farside ends 31 Dec
+    assert list(n.index[n["status"] == "disagree"].strftime("%m-%d")) == ["11-28", "12-26"]  # Farside ends 31 Dec
     # the aligned table uses the reconciled series
     a = flows.etf_flows_aligned("2025-11-17", "2025-11-26")
     assert a.loc["2025-11-20", "flow"] == pytest.approx(-903.2)

@@ -16,17 +16,28 @@ from statsmodels.stats.multitest import multipletests
 
 from mktlib import claims, inference
 
-
 # ------------------------------------------------------------------------------------------------
 # a synthetic ledger: two claims with a known grid and known p-values
 
 
 def _fake(monkeypatch, entries: dict, evaluators: dict) -> None:
-    reg = {cid: claims.Claim(cid, "000", f"title {cid}", f"claim {cid}", f"quote {cid}", "episode",
-                             tuple(claims.Measure(f"{cid}.m", "fraction", "a measure") for _ in [0]))
-           for cid in entries}
-    pr = {"defaults": {"stability_threshold": 2 / 3, "alpha": 0.05}, "articles": {"000": {"date": "2025-11-27"}},
-          "claims": entries}
+    reg = {
+        cid: claims.Claim(
+            cid,
+            "000",
+            f"title {cid}",
+            f"claim {cid}",
+            f"quote {cid}",
+            "episode",
+            tuple(claims.Measure(f"{cid}.m", "fraction", "a measure") for _ in [0]),
+        )
+        for cid in entries
+    }
+    pr = {
+        "defaults": {"stability_threshold": 2 / 3, "alpha": 0.05},
+        "articles": {"000": {"date": "2025-11-27"}},
+        "claims": entries,
+    }
     monkeypatch.setattr(claims, "registry", lambda: reg)
     monkeypatch.setattr(claims, "protocol", lambda: pr)
     monkeypatch.setattr(claims, "_load_evaluators", lambda: None)
@@ -36,21 +47,38 @@ def _fake(monkeypatch, entries: dict, evaluators: dict) -> None:
 
 
 def _part(pid: str, type_: str = "reading", **kw) -> dict:
-    return {"id": pid, "type": type_, "statement": f"statement {pid}", "measures": [pid[:2] + ".m"],
-            "rule": "x below k", "rule_status": "post hoc", "rule_set_on": "2026-12-03", **kw}
+    return {
+        "id": pid,
+        "type": type_,
+        "statement": f"statement {pid}",
+        "measures": [pid[:2] + ".m"],
+        "rule": "x below k",
+        "rule_status": "post hoc",
+        "rule_set_on": "2026-12-03",
+        **kw,
+    }
 
 
-@pytest.mark.parametrize("k, stability, published", [(7, 0.7, "supported"), (6, 0.6, "inconclusive"),
-                                                     (10, 1.0, "supported"), (1, 0.1, "inconclusive"),
-                                                     (0, 1.0, "contradicted")])
+@pytest.mark.parametrize(
+    "k, stability, published",
+    [
+        (7, 0.7, "supported"),
+        (6, 0.6, "inconclusive"),
+        (10, 1.0, "supported"),
+        (1, 0.1, "inconclusive"),
+        (0, 1.0, "contradicted"),
+    ],
+)
 def test_stability_and_the_two_thirds_rule(monkeypatch, k, stability, published):
     """x runs over 0..9 (primary 0); the verdict is 'supported' iff x < k: stability is known exactly."""
     entry = {"parts": [_part("Z1a")], "thresholds": {"k": k}, "primary": {"x": 0}, "grid": {"x": list(range(10))}}
 
     def ev(spec):
         v = "supported" if spec["x"] < spec["k"] else "contradicted"
-        return claims.Evaluation({"Z1.m": float(spec["x"])},
-                                 parts={"Z1a": claims.Part(v, f"x = {spec['x']}", statistic=spec["x"], threshold=k)})
+        return claims.Evaluation(
+            {"Z1.m": float(spec["x"])},
+            parts={"Z1a": claims.Part(v, f"x = {spec['x']}", statistic=spec["x"], threshold=k)},
+        )
 
     _fake(monkeypatch, {"Z1": entry}, {"Z1": ev})
     res = claims._compute(["Z1"])
@@ -64,8 +92,12 @@ def test_stability_and_the_two_thirds_rule(monkeypatch, k, stability, published)
 
 
 def test_specifications_are_the_full_factorial_with_the_primary_first(monkeypatch):
-    entry = {"parts": [_part("Z1a")], "thresholds": {"t": 1.0}, "primary": {"a": 0, "b": "x"},
-             "grid": {"a": [-1, 0, 1], "b": ["x", "y"], "t": [0.5, 1.0]}}
+    entry = {
+        "parts": [_part("Z1a")],
+        "thresholds": {"t": 1.0},
+        "primary": {"a": 0, "b": "x"},
+        "grid": {"a": [-1, 0, 1], "b": ["x", "y"], "t": [0.5, 1.0]},
+    }
     _fake(monkeypatch, {"Z1": entry}, {})
     specs = claims.specifications("Z1")
     assert specs[0] == {"t": 1.0, "a": 0, "b": "x"}
@@ -82,7 +114,7 @@ def test_holm_and_bh_equal_statsmodels_and_hand_values():
     assert adj["p_bh"].tolist() == pytest.approx(list(multipletests(p.to_numpy(), method="fdr_bh")[1]))
     with pytest.raises(ValueError, match="must be in"):
         inference.adjust_pvalues(pd.Series({"a": 1.2}))
-    rng = np.random.default_rng(0)                       # random families, ties included
+    rng = np.random.default_rng(0)  # random families, ties included
     for _ in range(100):
         x = np.round(rng.uniform(size=rng.integers(1, 25)) ** 3, 2)
         a = inference.adjust_pvalues(pd.Series(x))
@@ -100,8 +132,12 @@ def test_the_family_spans_the_ledger_and_rules_read_adjusted_values(monkeypatch)
             adj = spec.adjusted(f"{cid}.t", p)
             seen[(cid, spec.primary)] = adj
             v = "supported" if adj.p_holm < 0.05 else "inconclusive"
-            return claims.Evaluation({f"{cid}.m": 1.0}, parts={f"{cid}a": claims.Part(v, "r")},
-                                     tests={f"{cid}.t": claims.Test(p, "t", measure=f"{cid}.m", mde=0.1)})
+            return claims.Evaluation(
+                {f"{cid}.m": 1.0},
+                parts={f"{cid}a": claims.Part(v, "r")},
+                tests={f"{cid}.t": claims.Test(p, "t", measure=f"{cid}.m", mde=0.1)},
+            )
+
         return ev
 
     entries = {c: {"parts": [_part(f"{c}a")]} for c in ("Z1", "Z2")}
@@ -127,24 +163,40 @@ def test_the_evaluator_contract_is_enforced(monkeypatch):
     with pytest.raises(ValueError, match="returned measures"):
         run(lambda s: claims.Evaluation({"Z1.other": 1.0}, parts={"Z1a": claims.Part("supported", "r")}))
     with pytest.raises(ValueError, match="returned parts"):
-        run(lambda s: claims.Evaluation({"Z1.m": 1.0}, parts={"Z1b": claims.Part("supported", "r")},
-                                        intervals={"Z1.m": (0, 2)}))
+        run(
+            lambda s: claims.Evaluation(
+                {"Z1.m": 1.0}, parts={"Z1b": claims.Part("supported", "r")}, intervals={"Z1.m": (0, 2)}
+            )
+        )
     with pytest.raises(ValueError, match="not in"):
-        run(lambda s: claims.Evaluation({"Z1.m": 1.0}, parts={"Z1a": claims.Part("probably", "r")},
-                                        intervals={"Z1.m": (0, 2)}))
+        run(
+            lambda s: claims.Evaluation(
+                {"Z1.m": 1.0}, parts={"Z1a": claims.Part("probably", "r")}, intervals={"Z1.m": (0, 2)}
+            )
+        )
     with pytest.raises(ValueError, match="needs its reason"):
-        run(lambda s: claims.Evaluation({"Z1.m": 1.0}, parts={"Z1a": claims.Part("supported", "")},
-                                        intervals={"Z1.m": (0, 2)}))
+        run(
+            lambda s: claims.Evaluation(
+                {"Z1.m": 1.0}, parts={"Z1a": claims.Part("supported", "")}, intervals={"Z1.m": (0, 2)}
+            )
+        )
     with pytest.raises(ValueError, match="needs an interval"):
         run(lambda s: claims.Evaluation({"Z1.m": 1.0}, parts={"Z1a": claims.Part("supported", "r")}))
     with pytest.raises(ValueError, match="could detect"):
-        run(lambda s: claims.Evaluation({"Z1.m": 1.0}, parts={"Z1a": claims.Part("supported", "r")},
-                                        intervals={"Z1.m": (0, 2)}, tests={"Z1.t": claims.Test(0.2, "t")}))
+        run(
+            lambda s: claims.Evaluation(
+                {"Z1.m": 1.0},
+                parts={"Z1a": claims.Part("supported", "r")},
+                intervals={"Z1.m": (0, 2)},
+                tests={"Z1.t": claims.Test(0.2, "t")},
+            )
+        )
     # the registered rule function must give the evaluator's verdict
     _fake(monkeypatch, {"Z1": entry}, {})
     claims.rule("Z1a")(lambda x: "supported" if x > 0 else "contradicted")
     claims.EVALUATORS["Z1"] = lambda s: claims.Evaluation(
-        {"Z1.m": 1.0}, parts={"Z1a": claims.Part("contradicted", "r", inputs={"x": 1.0})}, intervals={"Z1.m": (0, 2)})
+        {"Z1.m": 1.0}, parts={"Z1a": claims.Part("contradicted", "r", inputs={"x": 1.0})}, intervals={"Z1.m": (0, 2)}
+    )
     with pytest.raises(ValueError, match="registered rule gives"):
         claims._compute(["Z1"])
 
@@ -163,7 +215,8 @@ def test_reachability_lists_the_outcomes_a_rule_can_reach(monkeypatch):
     claims.rule("Z1a")(lambda funding: "contradicted" if funding > 1e-4 else "supported")
     claims.input_space("Z1a")(lambda: pd.DataFrame({"funding": np.linspace(-5e-5, 9e-5, 50)}))
     claims.EVALUATORS["Z1"] = lambda s: claims.Evaluation(
-        {"Z1.m": 1.0}, parts={"Z1a": claims.Part("supported", "r", inputs={"funding": 5e-5})})
+        {"Z1.m": 1.0}, parts={"Z1a": claims.Part("supported", "r", inputs={"funding": 5e-5})}
+    )
     monkeypatch.setattr(claims, "result", lambda **kw: claims._compute(["Z1"]))
     row = claims.reachability().set_index("part").loc["Z1a"]
     assert row["reachable"] == ["supported"] and row["n_inputs"] == 50
@@ -196,16 +249,19 @@ def test_bootstrap_is_seeded_and_refuses_bad_input():
         inference.bootstrap_ci(np.array([1.0, np.nan, 2, 3, 4, 5]), lambda a: a.mean())
 
 
-@pytest.mark.parametrize("measured, quoted, unit, ok", [
-    (-0.0245, -0.02, 0.01, True),      # "nearly 2%": rounds to 2% at 1 pp
-    (-0.0238, -0.023, 0.001, True),    # "2.3%": 0.8 of a unit away
-    (-0.0252, -0.023, 0.001, False),   # 2.2 units away
-    (0.983, 0.937, 0.001, False),      # "93.7%": 46 units away
-    (126_199.63, 126_000, 1000, True),
-    (80_600, 84_000, 1000, False),
-    (-0.0043, -0.005, 0.001, True),
-    (0.852, 0.87, 0.01, False),        # 1.8 units
-])
+@pytest.mark.parametrize(
+    "measured, quoted, unit, ok",
+    [
+        (-0.0245, -0.02, 0.01, True),  # "nearly 2%": rounds to 2% at 1 pp
+        (-0.0238, -0.023, 0.001, True),  # "2.3%": 0.8 of a unit away
+        (-0.0252, -0.023, 0.001, False),  # 2.2 units away
+        (0.983, 0.937, 0.001, False),  # "93.7%": 46 units away
+        (126_199.63, 126_000, 1000, True),
+        (80_600, 84_000, 1000, False),
+        (-0.0043, -0.005, 0.001, True),
+        (0.852, 0.87, 0.01, False),  # 1.8 units
+    ],
+)
 def test_the_one_tolerance_rule_on_hand_made_quotes(measured, quoted, unit, ok):
     assert inference.quoted_match(measured, quoted, unit).ok is ok
 
@@ -228,8 +284,17 @@ def test_mde_by_hand():
 
 
 def test_an_unlogged_protocol_change_fails():
-    log = [{"date": "2026-12-03", "claims": ["D6"], "old_rule": "a", "new_rule": "b", "why": "c",
-            "verdicts_moved": "none", "protocol_sha256": "abc"}]
+    log = [
+        {
+            "date": "2026-12-03",
+            "claims": ["D6"],
+            "old_rule": "a",
+            "new_rule": "b",
+            "why": "c",
+            "verdicts_moved": "none",
+            "protocol_sha256": "abc",
+        }
+    ]
     claims.check_changes_log("abc", log)
     with pytest.raises(ValueError, match="changed without an entry"):
         claims.check_changes_log("abd", log)
@@ -243,8 +308,11 @@ def test_the_protocol_matches_its_changes_log():
 
 def test_protocol_sha256_is_the_file_hash():
     import hashlib
-    assert claims.protocol_sha256() == hashlib.sha256(
-        b"".join(p.read_bytes() for p in claims.protocol_files())).hexdigest()
+
+    assert (
+        claims.protocol_sha256()
+        == hashlib.sha256(b"".join(p.read_bytes() for p in claims.protocol_files())).hexdigest()
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -295,13 +363,34 @@ def test_published_verdict_follows_stability(real):
 def test_json_and_csv_exports_follow_the_brief(real):
     doc = json.loads(claims.export("json"))
     assert doc["schema"] == claims.SCHEMA and doc["protocol_sha256"] == claims.protocol_sha256()
-    brief = ["claim", "part", "type", "measure", "value", "unit", "interval_low", "interval_high", "p_value",
-             "p_holm", "p_bh", "verdict", "primary_verdict", "stability", "n_specifications", "rule",
-             "rule_status", "rule_set_on", "reason", "chapter", "article", "title"]
-    assert list(doc["rows"][0])[:len(brief)] == brief
+    brief = [
+        "claim",
+        "part",
+        "type",
+        "measure",
+        "value",
+        "unit",
+        "interval_low",
+        "interval_high",
+        "p_value",
+        "p_holm",
+        "p_bh",
+        "verdict",
+        "primary_verdict",
+        "stability",
+        "n_specifications",
+        "rule",
+        "rule_status",
+        "rule_set_on",
+        "reason",
+        "chapter",
+        "article",
+        "title",
+    ]
+    assert list(doc["rows"][0])[: len(brief)] == brief
     assert {r["verdict"] for r in doc["rows"]} <= set(claims.VERDICTS)
     table = list(csv.DictReader(io.StringIO(claims.export("csv"))))
-    assert len(table) == len(doc["rows"]) and list(table[0])[:len(brief)] == brief
+    assert len(table) == len(doc["rows"]) and list(table[0])[: len(brief)] == brief
 
 
 def test_the_ledger_is_cached_on_disk(real, monkeypatch):
@@ -311,6 +400,10 @@ def test_the_ledger_is_cached_on_disk(real, monkeypatch):
 
 
 def test_no_rule_says_fixed_before_the_results():
-    out = subprocess.run(["git", "grep", "-Eil", "fixed before (the results|looking)", "--", "mktlib", "notebooks", "book"],
-                         capture_output=True, text=True, cwd=claims.PACKAGE_DIR.parent)
+    out = subprocess.run(
+        ["git", "grep", "-Eil", "fixed before (the results|looking)", "--", "mktlib", "notebooks", "book"],
+        capture_output=True,
+        text=True,
+        cwd=claims.PACKAGE_DIR.parent,
+    )
     assert out.stdout.strip() == "", out.stdout

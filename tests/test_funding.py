@@ -35,7 +35,7 @@ def test_neutral_constant():
 def test_annualise_known_answers():
     assert fu.annualise_rate(0.0001, 8) == pytest.approx(0.1095, abs=1e-12)
     assert fu.annualise_rate(0.0000125, 1) == pytest.approx(0.1095, abs=1e-12)
-    assert fu.annualise_rate(0.0001, 4) == pytest.approx(0.219, abs=1e-12)    # x2190
+    assert fu.annualise_rate(0.0001, 4) == pytest.approx(0.219, abs=1e-12)  # x2190
     f = _f([0.0001, 0.0000125, 0.0001, -0.0002], [8, 1, 4, 8])
     np.testing.assert_allclose(fu.annualise(f).to_numpy(), [0.1095, 0.1095, 0.219, -0.219], atol=1e-12)
 
@@ -93,7 +93,7 @@ def test_several_keys_rejected():
 
 
 def test_daily_funding_and_completeness():
-    f = _f([0.0001, 0.0002, 0.0003, 0.0001, 0.0001], [8] * 5, freq="8h")   # day 1 full, day 2 partial
+    f = _f([0.0001, 0.0002, 0.0003, 0.0001, 0.0001], [8] * 5, freq="8h")  # day 1 full, day 2 partial
     d = fu.daily_funding(f)
     assert list(d.index) == [pd.Timestamp("2026-01-01", tz="UTC")]
     assert d.iloc[0] == pytest.approx(0.0002 * 1095)
@@ -119,12 +119,11 @@ def test_expanding_percentile_matches_brute_force():
 
 # ------------------------------------------------------------------------------------ venues
 def test_okx_settlements_assignment():
-    idx = pd.DatetimeIndex(["2026-01-01 00:00", "2026-01-01 07:00", "2026-01-01 08:00",
-                            "2026-01-01 15:00"], tz="UTC")
+    idx = pd.DatetimeIndex(["2026-01-01 00:00", "2026-01-01 07:00", "2026-01-01 08:00", "2026-01-01 15:00"], tz="UTC")
     snap = pd.DataFrame({"funding_rate": [1e-4, 2e-4, 3e-4, 4e-4], "interval_hours": 8.0}, index=idx)
     s = fu.okx_settlements(snap)
     assert list(s.index.strftime("%H:%M")) == ["08:00", "16:00"]
-    assert s["funding_rate"].tolist() == [2e-4, 4e-4]       # the last snapshot before each settlement
+    assert s["funding_rate"].tolist() == [2e-4, 4e-4]  # the last snapshot before each settlement
     assert s["n_snapshots"].tolist() == [2, 2]
     with pytest.raises(DataError, match="8h intervals"):
         fu.okx_settlements(snap.assign(interval_hours=1.0))
@@ -136,7 +135,7 @@ def test_oi_weighted_hand_value_and_missing_venue():
     w = pd.DataFrame({"A": [2.0, 2.0], "B": [1.0, 1.0], "C": [1.0, 2.0]}, index=idx)
     out = fu.oi_weighted(f, w)
     assert out["funding_ann"].iloc[0] == pytest.approx((0.2 + 0.02 + 0.05) / 4)
-    assert out["funding_ann"].iloc[1] == pytest.approx((0.2 + 0.10) / 4)   # B has no funding: out
+    assert out["funding_ann"].iloc[1] == pytest.approx((0.2 + 0.10) / 4)  # B has no funding: out
     assert out["venues"].tolist() == [3, 2]
     with pytest.raises(DataError, match="no venue in common"):
         fu.oi_weighted(f, w.rename(columns=str.lower))
@@ -164,13 +163,13 @@ def test_usd_to_coin_and_last_per_day():
 # -------------------------------------------------------------------------------------- K33
 def _k33_data(n=80, signal_day=40):
     idx = pd.date_range("2025-01-01", periods=n, freq="D", tz="UTC")
-    close = pd.Series(100.0 * 1.001 ** np.arange(n), index=idx)          # steady rise
+    close = pd.Series(100.0 * 1.001 ** np.arange(n), index=idx)  # steady rise
     oi = pd.Series(1000.0, index=idx)
     fund = pd.Series(0.05, index=idx)
     # around the signal day: price -5% over the week, OI +10%, funding up in the last week
     close.iloc[signal_day] = close.iloc[signal_day - 7] * 0.95
     oi.iloc[signal_day] = 1100.0
-    fund.iloc[signal_day - 6: signal_day + 1] = 0.15
+    fund.iloc[signal_day - 6 : signal_day + 1] = 0.15
     return close, oi, fund
 
 
@@ -200,19 +199,26 @@ def test_forward_returns_and_summary():
 def test_decluster_gap():
     idx = pd.date_range("2025-01-01", periods=20, freq="D", tz="UTC")
     s = pd.Series(False, index=idx)
-    s.iloc[[0, 5, 13, 19]] = True          # 0 and 5 one run (gap 5); 13 new (gap 8); 19 same run as 13
+    s.iloc[[0, 5, 13, 19]] = True  # 0 and 5 one run (gap 5); 13 new (gap 8); 19 same run as 13
     assert [d.day for d in fu.decluster(s, gap=7)] == [1, 14]
 
 
 # -------------------------------------------------------------------------------------- CME
-@pytest.mark.parametrize("ym, expected", [
-    ((2018, 1), "2018-01-26"), ((2018, 2), "2018-02-23"), ((2018, 3), "2018-03-29"),   # CME calendar
-    ((2018, 6), "2018-06-29"),
-    ((2020, 12), "2020-12-24"),     # last Friday 25 Dec 2020 = Christmas
-    ((2025, 9), "2025-09-26"), ((2025, 10), "2025-10-31"), ((2025, 11), "2025-11-28"),
-    ((2025, 12), "2025-12-24"),     # last Friday 26 Dec 2025 = Boxing Day, not a London business day
-    ((2026, 1), "2026-01-30"),
-])
+@pytest.mark.parametrize(
+    "ym, expected",
+    [
+        ((2018, 1), "2018-01-26"),
+        ((2018, 2), "2018-02-23"),
+        ((2018, 3), "2018-03-29"),  # CME calendar
+        ((2018, 6), "2018-06-29"),
+        ((2020, 12), "2020-12-24"),  # last Friday 25 Dec 2020 = Christmas
+        ((2025, 9), "2025-09-26"),
+        ((2025, 10), "2025-10-31"),
+        ((2025, 11), "2025-11-28"),
+        ((2025, 12), "2025-12-24"),  # last Friday 26 Dec 2025 = Boxing Day, not a London business day
+        ((2026, 1), "2026-01-30"),
+    ],
+)
 def test_cme_last_trade_date(ym, expected):
     assert fu.cme_last_trade_date(*ym) == pd.Timestamp(expected)
 
@@ -229,14 +235,15 @@ def test_cme_basis_synthetic():
     spot = pd.DataFrame({"close": 100.0}, index=hours)
     out = fu.cme_basis(cme, spot)
     # 1 Dec: settlement 15:00 CST = 21:00 UTC; expiry 24 Dec 16:00 GMT -> tau = 22 d 19 h
-    assert list(out.index) == [days[0]]                       # 22 Dec: tau < 7 days, dropped
+    assert list(out.index) == [days[0]]  # 22 Dec: tau < 7 days, dropped
     assert out["settle_utc"].iloc[0] == pd.Timestamp("2025-12-01 21:00", tz="UTC")
     assert out["tau"].iloc[0] == pytest.approx(22 + 19 / 24)
     assert out["basis_ann"].iloc[0] == pytest.approx(0.01 * 365 / (22 + 19 / 24))
     # in summer time the settlement is 20:00 UTC
-    summer = fu.cme_basis(cme.set_axis(pd.DatetimeIndex(["2025-09-02", "2025-09-03"], tz="UTC")),
-                          pd.DataFrame({"close": 100.0}, index=pd.date_range("2025-09-01", periods=100,
-                                                                                freq="h", tz="UTC")))
+    summer = fu.cme_basis(
+        cme.set_axis(pd.DatetimeIndex(["2025-09-02", "2025-09-03"], tz="UTC")),
+        pd.DataFrame({"close": 100.0}, index=pd.date_range("2025-09-01", periods=100, freq="h", tz="UTC")),
+    )
     assert summer["settle_utc"].iloc[0] == pd.Timestamp("2025-09-02 20:00", tz="UTC")
 
 
@@ -247,24 +254,27 @@ def test_okx_basis_daily():
 
 
 # ------------------------------------------------------------------------------- classifier
-@pytest.mark.parametrize("inputs, expected", [
-    ((0.07, -0.05, 0.05, 0.03), "spot-led rally"),
-    ((0.07, 0.01, 0.10, 0.01), "spot-led rally"),               # OI flat counts as "not up"
-    ((0.07, -0.05, 0.05, -0.02), "short-covering rally"),
-    ((0.07, 0.06, 0.20, 0.02), "leverage-led rally"),
-    ((-0.10, -0.08, 0.02, -0.03), "deleveraging selloff"),
-    ((-0.10, 0.06, 0.15, -0.03), "leveraged selloff"),
-    ((0.01, -0.05, 0.05, 0.03), "mixed/unclassified"),          # price within +/-2%
-    ((0.07, 0.06, 0.05, 0.03), "mixed/unclassified"),           # OI up, funding sub-neutral
-    ((0.07, -0.01, 0.15, 0.03), "mixed/unclassified"),          # funding above neutral, OI flat
-    ((-0.10, 0.0, 0.05, 0.0), "mixed/unclassified"),            # selloff with flat OI
-])
+@pytest.mark.parametrize(
+    "inputs, expected",
+    [
+        ((0.07, -0.05, 0.05, 0.03), "spot-led rally"),
+        ((0.07, 0.01, 0.10, 0.01), "spot-led rally"),  # OI flat counts as "not up"
+        ((0.07, -0.05, 0.05, -0.02), "short-covering rally"),
+        ((0.07, 0.06, 0.20, 0.02), "leverage-led rally"),
+        ((-0.10, -0.08, 0.02, -0.03), "deleveraging selloff"),
+        ((-0.10, 0.06, 0.15, -0.03), "leveraged selloff"),
+        ((0.01, -0.05, 0.05, 0.03), "mixed/unclassified"),  # price within +/-2%
+        ((0.07, 0.06, 0.05, 0.03), "mixed/unclassified"),  # OI up, funding sub-neutral
+        ((0.07, -0.01, 0.15, 0.03), "mixed/unclassified"),  # funding above neutral, OI flat
+        ((-0.10, 0.0, 0.05, 0.0), "mixed/unclassified"),  # selloff with flat OI
+    ],
+)
 def test_classify_each_class(inputs, expected):
     assert fu.classify(*inputs) == expected
 
 
 def test_classify_thresholds_and_bad_input():
-    assert fu.classify(0.0201, 0.02, 0.1095, 1e-9) == "spot-led rally"    # bands are strict/inclusive as documented
+    assert fu.classify(0.0201, 0.02, 0.1095, 1e-9) == "spot-led rally"  # bands are strict/inclusive as documented
     assert fu.classify(0.02, -0.05, 0.05, 0.03) == "mixed/unclassified"
     assert fu.classify(0.05, 0.0, 0.1096, 0.03) == "mixed/unclassified"
     with pytest.raises(ValueError, match="finite"):
@@ -334,8 +344,9 @@ def test_snapshot_okx_settlements_cover_window(snapshot):
 
 
 def test_classify_phases_marks_missing_data():
-    out = fu.classify_phases({"in": ("2026-01-01", "2026-01-05"), "out": ("2027-01-01", "2027-01-02")},
-                             **_window_data())
+    out = fu.classify_phases(
+        {"in": ("2026-01-01", "2026-01-05"), "out": ("2027-01-01", "2027-01-02")}, **_window_data()
+    )
     assert out.loc["in", "regime"] == "spot-led rally"
     assert out.loc["out", "regime"] == "no data" and "no daily close" in out.loc["out", "note"]
     assert np.isnan(out.loc["out", "price_return"])
@@ -352,7 +363,10 @@ def test_snapshot_okx_inverse_units(snapshot):
     from mktlib import data
 
     okx = data.load("btc_okx_swap_1h")
-    day = lambda c: fu.last_per_day(okx[c])
+
+    def day(c):
+        return fu.last_per_day(okx[c])
+
     a, z = pd.Timestamp("2025-12-31", tz="UTC"), pd.Timestamp("2026-01-05", tz="UTC")
     ch = {c: day(c).loc[z] / day(c).loc[a] - 1 for c in ("oi_coin", "oi_contracts", "swap_price")}
     assert ch["oi_contracts"] == pytest.approx(0.0030, abs=5e-4)
@@ -434,7 +448,7 @@ def _ar_funding(days: int, phi: float = 0.9, sd: float = 0.00002, seed: int = 1,
 def test_funding_changes_hand_values():
     t = pd.date_range("2026-01-01", periods=6, freq="D", tz="UTC")
     d = pd.Series([0.02, 0.04, 0.06, 0.10, 0.00, 0.12], t)
-    out = fu.funding_changes(d, 2, 2)         # mean(last 2) - mean(2 before)
+    out = fu.funding_changes(d, 2, 2)  # mean(last 2) - mean(2 before)
     assert out.index[0] == t[3]
     assert out.round(6).tolist() == [0.05, 0.0, -0.02]
 
@@ -460,7 +474,7 @@ def test_funding_shift_coverage_simulated():
     90% of windows (every 5-day window of 2,000 days; they overlap, so the share is noisy: 0.84-0.96)."""
     f = _ar_funding(2000)
     days = pd.date_range(f.index[0].normalize(), f.index[-1].normalize(), freq="D")
-    spot = pd.DataFrame({"close": np.linspace(100.0, 10_000.0, len(days))}, index=days)   # always rallying
+    spot = pd.DataFrame({"close": np.linspace(100.0, 10_000.0, len(days))}, index=days)  # always rallying
     w = fu.rally_windows_leverage(spot, {"flat": pd.Series(1.0, index=days)}, f, price_band=0.0)
     assert len(w) > 1500
     cover = ((w["funding_low"] <= 0) & (w["funding_high"] >= 0)).mean()
@@ -469,7 +483,8 @@ def test_funding_shift_coverage_simulated():
     r = w.iloc[700]
     fs = fu.funding_shift(f, r["start"], r["end"], baseline_days=30)
     assert (r["funding_diff"], r["funding_low"], r["funding_high"]) == pytest.approx(
-        (fs["diff"], fs["low"], fs["high"]), rel=1e-10)
+        (fs["diff"], fs["low"], fs["high"]), rel=1e-10
+    )
 
 
 def test_position_change_and_flow_sum():
@@ -478,8 +493,10 @@ def test_position_change_and_flow_sum():
     assert fu.position_change(oi, "2026-01-01", "2026-01-05") == pytest.approx(0.03)
     with pytest.raises(DataError, match="no OI reading on 2026-01-06"):
         fu.position_change(oi, "2026-01-01", "2026-01-06")
-    flows = pd.Series([-348.1, 471.3, 697.2, -243.2],
-                      index=pd.DatetimeIndex(["2025-12-31", "2026-01-02", "2026-01-05", "2026-01-06"], tz="UTC"))
+    flows = pd.Series(
+        [-348.1, 471.3, 697.2, -243.2],
+        index=pd.DatetimeIndex(["2025-12-31", "2026-01-02", "2026-01-05", "2026-01-06"], tz="UTC"),
+    )
     assert fu.flow_sum(flows, "2026-01-01", "2026-01-05") == (pytest.approx(1168.5), 2)
     assert fu.flow_sum(flows, "2025-12-31", "2026-01-06") == (pytest.approx(577.2), 4)
     s, n = fu.flow_sum(flows, "2026-01-03", "2026-01-04")
@@ -492,8 +509,8 @@ def test_classify_exact_neutral_is_not_hot():
     """A window whose settlements are all exactly 0.01%/8h annualises to 0.1095 plus float residue; it
     is at neutral, not above it."""
     at = fu.annualise_rate(0.0001, 8)
-    assert at > 0.1095                                            # the residue exists
-    assert fu.classify(0.05, 0.05, at, 0.01) == "mixed/unclassified"      # not "leverage-led rally"
+    assert at > 0.1095  # the residue exists
+    assert fu.classify(0.05, 0.05, at, 0.01) == "mixed/unclassified"  # not "leverage-led rally"
 
 
 def test_rally_windows_spot_hand_values():
@@ -509,8 +526,8 @@ def test_rally_windows_spot_hand_values():
     assert row["spot_net_buy"] == pytest.approx(0.10)
     assert row["etf_flow"] == pytest.approx(50.0)
     assert (w["price_return"] > 0.02).all()
-    assert w["end"].max() <= flows.index[-1]                      # inside the flows' coverage only
-    assert pd.Timestamp("2026-01-01", tz="UTC") not in set(w["end"])   # +1%: not a rally
+    assert w["end"].max() <= flows.index[-1]  # inside the flows' coverage only
+    assert pd.Timestamp("2026-01-01", tz="UTC") not in set(w["end"])  # +1%: not a rally
 
 
 def test_rally_windows_leverage_hand_values():
@@ -522,10 +539,9 @@ def test_rally_windows_leverage_hand_values():
     oi = pd.Series(1000.0, index=days)
     oi.loc["2026-01-05"] = 1050.0
     f = _f([0.00005] * (3 * 61) + [0.0001] * 30, [8] * 213, start="2025-11-01", freq="8h")
-    w = fu.rally_windows_leverage(spot, {"x": oi}, f, length=5, price_band=0.02, baseline_days=30,
-                                  history_days=20)
+    w = fu.rally_windows_leverage(spot, {"x": oi}, f, length=5, price_band=0.02, baseline_days=30, history_days=20)
     row = w[w["end"] == pd.Timestamp("2026-01-05", tz="UTC")].iloc[0]
     assert row["source"] == "x" and row["price_return"] == pytest.approx(0.10)
     assert row["oi_change"] == pytest.approx(0.05)
-    assert row["funding_diff"] == pytest.approx(0.05475)            # 1-5 Jan at 0.0001 against 0.00005
-    assert row["funding_low"] == pytest.approx(0.05475)             # no change in the 20 days before
+    assert row["funding_diff"] == pytest.approx(0.05475)  # 1-5 Jan at 0.0001 against 0.00005
+    assert row["funding_low"] == pytest.approx(0.05475)  # no change in the 20 days before

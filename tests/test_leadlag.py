@@ -25,10 +25,11 @@ def _sim(n=3000, seed=0, lag=3, b=0.5):
 # CCF sign convention
 # ---------------------------------------------------------------------------------------------
 
+
 def test_ccf_sign_convention_x_leads_at_plus_3():
     df = _sim()
     c = L.ccf(df["x"], df["y"], 6)
-    assert int(c.idxmax()) == 3                              # ccf(x, y, k) = corr(x_t, y_{t+k}); k > 0: x leads
+    assert int(c.idxmax()) == 3  # ccf(x, y, k) = corr(x_t, y_{t+k}); k > 0: x leads
     assert c.loc[3] == pytest.approx(0.5 / np.sqrt(1.25), abs=0.04)
     assert abs(c.drop(3)).max() < 0.06
     # swapping the arguments mirrors the function
@@ -37,7 +38,7 @@ def test_ccf_sign_convention_x_leads_at_plus_3():
 
 def test_ccf_with_time_lags_skips_gaps():
     df = _sim(seed=1)
-    holes = df.drop(df.index[500:540]).drop(df.index[1200:1201])       # a "halt" and a missing bar
+    holes = df.drop(df.index[500:540]).drop(df.index[1200:1201])  # a "halt" and a missing bar
     c = L.ccf(holes["x"], holes["y"], 5, freq="15min")
     assert int(c.idxmax()) == 3
     # positional lags across the removed rows would mis-pair observations: time lags do not
@@ -60,6 +61,7 @@ def test_ccf_bad_input():
 # ---------------------------------------------------------------------------------------------
 # Granger
 # ---------------------------------------------------------------------------------------------
+
 
 def test_granger_finds_x_to_y_at_lag_3_not_the_reverse():
     df = _sim(seed=2)
@@ -99,13 +101,13 @@ def test_select_lag_order_equals_statsmodels():
 
 def test_select_lag_order_with_zero_lags_equals_statsmodels():
     rng = np.random.default_rng(9)
-    df = pd.DataFrame(rng.standard_normal((300, 3)), columns=list("abc"))       # white noise: BIC picks 0
+    df = pd.DataFrame(rng.standard_normal((300, 3)), columns=list("abc"))  # white noise: BIC picks 0
     order, tab = L.select_lag_order(df, 4, "bic", min_lags=0)
     sel = VAR(df).select_order(4)
     for p in range(0, 5):
         assert tab.loc[p, "bic"] == pytest.approx(sel.ics["bic"][p], rel=1e-10)
     assert order == 0 == sel.selected_orders["bic"]
-    assert L.select_lag_order(df, 4, "bic")[0] == 1                       # the old search could not say 0
+    assert L.select_lag_order(df, 4, "bic")[0] == 1  # the old search could not say 0
     with pytest.raises(ValueError, match="min_lags"):
         L.select_lag_order(df, 4, "bic", min_lags=2)
 
@@ -137,12 +139,14 @@ def test_granger_bad_input():
 # returns on bars
 # ---------------------------------------------------------------------------------------------
 
+
 def test_bar_log_returns_only_between_adjacent_bars():
-    idx = pd.DatetimeIndex(["2025-10-31 19:45", "2025-10-31 20:00", "2025-10-31 20:15",
-                            "2025-11-02 23:00", "2025-11-02 23:15"], tz="UTC")
+    idx = pd.DatetimeIndex(
+        ["2025-10-31 19:45", "2025-10-31 20:00", "2025-10-31 20:15", "2025-11-02 23:00", "2025-11-02 23:15"], tz="UTC"
+    )
     bars = pd.DataFrame({"close": [100.0, 101.0, 100.0, 90.0, 91.0]}, index=idx)
     r = L.bar_log_returns(bars, "15min", name="nq")
-    assert list(r.index) == [idx[1], idx[2], idx[4]]                 # the weekend return is dropped
+    assert list(r.index) == [idx[1], idx[2], idx[4]]  # the weekend return is dropped
     assert r.iloc[0] == pytest.approx(np.log(1.01))
     with pytest.raises(DataError, match="non-positive"):
         L.bar_log_returns(bars.assign(close=0.0), "15min")
@@ -153,6 +157,7 @@ def test_bar_log_returns_only_between_adjacent_bars():
 # ---------------------------------------------------------------------------------------------
 # the overnight / weekend design
 # ---------------------------------------------------------------------------------------------
+
 
 def _hourly(start, end, f):
     idx = pd.date_range(start, end, freq="h", tz="UTC")
@@ -173,7 +178,7 @@ def test_off_hours_design_by_hand():
     ix = pd.DataFrame({"open": [10.0, 10, 10, 10, 10], "close": [10.0, 11, 12, 13, 14]}, index=days)
     d = L.off_hours_design(cb, fb, ix, "2025-10-30", "2025-11-04", roll_threshold=1.0)
 
-    def px(t):                                   # price of the last bar that ENDED by t
+    def px(t):  # price of the last bar that ENDED by t
         return 100.0 + (pd.Timestamp(t, tz="UTC") - pd.Timestamp("2025-10-30", tz="UTC")) / pd.Timedelta("1h")
 
     # Monday 3 Nov (EST): Friday close 20:00 UTC (EDT) -> 09:30 ET = 14:30 UTC, sampled at 14:00 UTC
@@ -195,14 +200,16 @@ def test_off_hours_design_drops_gaps_rolls_and_excluded_days():
         return 100.0
 
     cb = _hourly("2025-11-01", "2025-11-12", one)
-    fb = _hourly("2025-11-01", "2025-11-12", lambda t: 101.0 if t >= pd.Timestamp("2025-11-06 12:00", tz="UTC") else 100.0)
-    fb = fb.drop(fb.loc["2025-11-10 05:00":"2025-11-10 14:00"].index)             # no futures bar before the 10 Nov open
+    fb = _hourly(
+        "2025-11-01", "2025-11-12", lambda t: 101.0 if t >= pd.Timestamp("2025-11-06 12:00", tz="UTC") else 100.0
+    )
+    fb = fb.drop(fb.loc["2025-11-10 05:00":"2025-11-10 14:00"].index)  # no futures bar before the 10 Nov open
     days = pd.bdate_range("2025-11-03", "2025-11-11", tz="UTC")
     ix = pd.DataFrame({"open": 100.0, "close": 100.0}, index=days)
     d = L.off_hours_design(cb, fb, ix, "2025-11-04", "2025-11-11", exclude_utc_days=["2025-11-05"])
     dropped = {str(k): v for k, v in d.attrs["dropped"].items()}
     assert dropped["2025-11-05"] == "excluded day"
-    assert dropped["2025-11-06"] == "futures roll (ratio jump)"                     # +1% vs the index at the close
+    assert dropped["2025-11-06"] == "futures roll (ratio jump)"  # +1% vs the index at the close
     assert dropped["2025-11-10"] == "stale price (data gap)"
     assert list(d.index.strftime("%m-%d")) == ["11-04", "11-07", "11-11"]
     with pytest.raises(DataError, match="no open/close"):
@@ -227,7 +234,7 @@ def test_off_hours_regression_recovers_coefficients():
 def test_peak_trough_times_by_hand():
     idx = pd.date_range("2025-11-20 00:00", periods=6, freq="15min", tz="UTC")
     b = pd.DataFrame({"high": [10.0, 13, 12, 11, 14, 10], "low": [9.0, 10, 8, 9, 7, 9]}, index=idx)
-    r = L.peak_trough_times(b, "2025-11-20 00:00", "2025-11-20 01:00")     # first 4 bars only
+    r = L.peak_trough_times(b, "2025-11-20 00:00", "2025-11-20 01:00")  # first 4 bars only
     assert (r["peak_time"], r["trough_time"]) == (idx[1], idx[2])
     assert r["fall"] == pytest.approx(8 / 13 - 1)
     with pytest.raises(ValueError, match="fewer than 2"):
@@ -239,16 +246,16 @@ def test_peak_trough_times_by_hand():
 def test_detect_rolls():
     idx = pd.date_range("2025-09-10", periods=5, freq="D", tz="UTC")
     cash = pd.Series([100.0, 101, 102, 103, 104], idx)
-    fut = cash * np.array([1.002, 1.002, 1.002, 1.011, 1.011])       # the continuous series switches contract
+    fut = cash * np.array([1.002, 1.002, 1.002, 1.011, 1.011])  # the continuous series switches contract
     assert list(L.detect_rolls(fut, cash)) == [idx[3]]
     with pytest.raises(ValueError, match="share one session index"):
         L.detect_rolls(fut.iloc[1:], cash)
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Hayashi-Yoshida lead-lag (non-synchronous observations)
 # ---------------------------------------------------------------------------------------------
+
 
 def _hy_sim(lag_s=30, days=3, seed=0, noise=0.5):
     """x: a Brownian path observed at random instants (mean 5 s apart); y(t) = x(t - lag_s) + noise,
@@ -272,8 +279,8 @@ def test_hayashi_yoshida_recovers_a_known_lead():
     x, y = _hy_sim(lag_s=30)
     lags = pd.to_timedelta(np.arange(-120, 121, 10), "s")
     c = L.hayashi_yoshida(x, y, lags)
-    assert c.idxmax() == pd.Timedelta("30s")                     # x leads y by 30 s: peak at +30 s
-    assert c.max() == pytest.approx(1 / np.sqrt(1 + 0.5 ** 2), abs=0.05)   # corr of the common path
+    assert c.idxmax() == pd.Timedelta("30s")  # x leads y by 30 s: peak at +30 s
+    assert c.max() == pytest.approx(1 / np.sqrt(1 + 0.5**2), abs=0.05)  # corr of the common path
     assert L.lead_lag_ratio(c) > 10
     # swapping the series mirrors the contrast
     c2 = L.hayashi_yoshida(y, x, lags)
@@ -287,8 +294,8 @@ def test_hayashi_yoshida_recovers_a_known_lead():
 def test_hayashi_yoshida_by_hand_and_segments():
     t = pd.DatetimeIndex(["2025-11-20 15:00", "2025-11-20 15:01", "2025-11-20 15:03"], tz="UTC")
     u = pd.DatetimeIndex(["2025-11-20 15:00:30", "2025-11-20 15:02", "2025-11-20 15:04"], tz="UTC")
-    x = pd.Series([0.0, 1.0, 3.0], t)              # increments 1 over (0, 1], 2 over (1, 3]
-    y = pd.Series([0.0, 4.0, 5.0], u)              # increments 4 over (0.5, 2], 1 over (2, 4]
+    x = pd.Series([0.0, 1.0, 3.0], t)  # increments 1 over (0, 1], 2 over (1, 3]
+    y = pd.Series([0.0, 4.0, 5.0], u)  # increments 4 over (0.5, 2], 1 over (2, 4]
     # theta = 0: overlaps (0,1]&(0.5,2] -> 1*4, (1,3]&(0.5,2] -> 2*4, (1,3]&(2,4] -> 2*1 = 14
     assert L.hayashi_yoshida(x, y, ["0s"], normalize=False).iloc[0] == pytest.approx(14.0)
     # theta = +2 min: y intervals shift to (-1.5, 0] and (0, 2]: only (0, 2] overlaps both x intervals

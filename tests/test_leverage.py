@@ -44,15 +44,20 @@ def test_conversion_rejects_misaligned_or_bad_prices():
 # ------------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2025-01-01", "2025-01-02"])), "no time zone"),
-    (lambda: pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2025-01-01", "2025-01-02"], tz="Asia/Almaty")),
-     "not UTC"),
-    (lambda: pd.Series([1.0, 2.0], index=utc("2025-01-02", "2025-01-01")), "not sorted"),
-    (lambda: pd.Series([1.0, 2.0], index=utc("2025-01-01", "2025-01-01")), "duplicate"),
-    (lambda: pd.Series([1.0, np.nan], index=utc("2025-01-01", "2025-01-02")), "NaN"),
-    (lambda: pd.Series([1.0, 2.0], index=[0, 1]), "not a DatetimeIndex"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2025-01-01", "2025-01-02"])), "no time zone"),
+        (
+            lambda: pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2025-01-01", "2025-01-02"], tz="Asia/Almaty")),
+            "not UTC",
+        ),
+        (lambda: pd.Series([1.0, 2.0], index=utc("2025-01-02", "2025-01-01")), "not sorted"),
+        (lambda: pd.Series([1.0, 2.0], index=utc("2025-01-01", "2025-01-01")), "duplicate"),
+        (lambda: pd.Series([1.0, np.nan], index=utc("2025-01-01", "2025-01-02")), "NaN"),
+        (lambda: pd.Series([1.0, 2.0], index=[0, 1]), "not a DatetimeIndex"),
+    ],
+)
 def test_check_series_rejects(make, match):
     with pytest.raises(DataError, match=match):
         L.check_series(make(), "oi")
@@ -74,7 +79,7 @@ def test_combine_venues_rejects_mixed_and_missing_time_zones():
 
 def test_require_regular_reports_gaps_instead_of_filling():
     idx = pd.date_range("2025-10-10", periods=6, freq="4h", tz="UTC")
-    L.require_regular(idx, "4h", "ok")                       # no error
+    L.require_regular(idx, "4h", "ok")  # no error
     with pytest.raises(DataError, match=r"2 gap\(s\), first after 2025-10-10 04:00:00\+00:00 \(8h\)"):
         L.require_regular(idx.delete([2, 4]), "4h", "liq")
 
@@ -92,8 +97,8 @@ def test_sample_at_no_lookahead_and_explicit_gaps():
     with pytest.raises(DataError, match="no reading within 2h before 2025-01-01 04:59"):
         L.sample_at(s, t, max_staleness="2h")
     r = L.sample_at(s, t, max_staleness="5h", allow_missing=True)
-    assert r["value"].iloc[0] == 10.0 and r["value"].iloc[1] == 11.0     # 05:00 reading used at 05:00, not before
-    assert np.isnan(r["value"].iloc[2]) and pd.isna(r["reading_time"].iloc[2])   # 7h stale: NaN and NaT
+    assert r["value"].iloc[0] == 10.0 and r["value"].iloc[1] == 11.0  # 05:00 reading used at 05:00, not before
+    assert np.isnan(r["value"].iloc[2]) and pd.isna(r["reading_time"].iloc[2])  # 7h stale: NaN and NaT
 
 
 # ------------------------------------------------------------------------------- agreement, ratios
@@ -102,9 +107,9 @@ def test_sample_at_no_lookahead_and_explicit_gaps():
 def test_agreement_known_answer_and_broken_chain():
     t = pd.date_range("2025-01-01", periods=6, freq="D", tz="UTC")
     a = pd.Series([10.0, 11, 10, 12, 13, 12], index=t)
-    b = pd.Series([20.0, 22, 20, 24, 26, 24], index=t).drop(t[3])       # one day missing
+    b = pd.Series([20.0, 22, 20, 24, 26, 24], index=t).drop(t[3])  # one day missing
     r = L.agreement(a, b, t, max_staleness="1h")
-    assert (r["n"], r["n_changes"]) == (5, 3)        # changes 0-1, 1-2, 4-5 only: 2-4 is not a 1-day change
+    assert (r["n"], r["n_changes"]) == (5, 3)  # changes 0-1, 1-2, 4-5 only: 2-4 is not a 1-day change
     assert r["corr_change"] == pytest.approx(1.0)
     assert r["ratio_median"] == r["ratio_min"] == r["ratio_max"] == 0.5
 
@@ -115,7 +120,7 @@ def test_leverage_ratio_daily_and_percentile():
     r = L.leverage_ratio_daily(pd.Series([1.0e5, 3.0e5, 4.0e5], index=t), sup)
     assert r["ratio"].tolist() == pytest.approx([0.01, 0.02])
     assert r["n_readings"].tolist() == [2, 1]
-    assert pd.Timestamp("2025-11-25", tz="UTC") not in r.index        # a day without readings is absent
+    assert pd.Timestamp("2025-11-25", tz="UTC") not in r.index  # a day without readings is absent
     with pytest.raises(DataError, match="no supply"):
         L.leverage_ratio_daily(pd.Series([1.0e5], index=utc("2025-11-27 01:00")), sup)
     assert L.percentile_rank(0.015, r["ratio"]) == 0.5
@@ -126,7 +131,7 @@ def test_late_leverage_refuses_missing_days():
     days = pd.date_range("2025-11-01", "2025-11-30", freq="D", tz="UTC")
     ratio = pd.DataFrame({"ratio": np.arange(30, dtype=float)}, index=days)
     r = L.late_leverage(ratio, ("2025-11-24", "2025-11-30"))
-    assert r["value"] == pytest.approx(26.0)                     # mean of 23..29
+    assert r["value"] == pytest.approx(26.0)  # mean of 23..29
     assert r["percentile"] == 1.0 and r["n_history"] == 23
     with pytest.raises(DataError, match="1 day"):
         L.late_leverage(ratio.drop(days[25]), ("2025-11-24", "2025-11-30"))
@@ -158,8 +163,14 @@ def test_deleveraging_events_rule():
 
 def test_deleveraging_events_merge_and_irregular_readings():
     # irregular snapshots (missing hours), two falls 3 days apart -> two events; a rise in between
-    t = utc("2025-12-01 00:00", "2025-12-01 07:00", "2025-12-01 09:00", "2025-12-04 00:00", "2025-12-04 03:00",
-            "2025-12-04 05:00")
+    t = utc(
+        "2025-12-01 00:00",
+        "2025-12-01 07:00",
+        "2025-12-01 09:00",
+        "2025-12-04 00:00",
+        "2025-12-04 03:00",
+        "2025-12-04 05:00",
+    )
     oi = pd.Series([100.0, 94.0, 93.0, 100.0, 99.0, 92.0], index=t)
     px = pd.Series([100.0, 96.0, 95.0, 100.0, 99.0, 104.0], index=t)
     ev = L.deleveraging_events(oi, px)
@@ -175,8 +186,8 @@ def test_max_fall_within():
     t = pd.date_range("2025-12-01", periods=6, freq="12h", tz="UTC")
     s = pd.Series([10.0, 12.0, 11.0, 9.0, 10.0, 6.0], index=t, name="x")
     r = L.max_fall_within(s)
-    assert r["change"] == pytest.approx(-0.4) and r["from"] == t[4] and r["to"] == t[5]   # 10 -> 6 within 24h
-    assert L.max_fall_within(s.iloc[:5])["change"] == pytest.approx(-0.25)                # 12 -> 9
+    assert r["change"] == pytest.approx(-0.4) and r["from"] == t[4] and r["to"] == t[5]  # 10 -> 6 within 24h
+    assert L.max_fall_within(s.iloc[:5])["change"] == pytest.approx(-0.25)  # 12 -> 9
     assert L.max_fall_within(s.iloc[:5], window="12h")["change"] == pytest.approx(9 / 11 - 1)
     assert L.max_fall_within(s.iloc[:5], start=t[3])["change"] == 0.0
 
@@ -207,11 +218,13 @@ def test_cascade_split_known_answer():
 def test_liquidations_between_overlap():
     idx = pd.date_range("2025-10-10", periods=6, freq="4h", tz="UTC")
     liq = pd.DataFrame({"liq_long_usd": [1.0, 2, 4, 8, 16, 32], "liq_short_usd": 0.0}, index=idx)
-    r = L.liquidations_between(liq, pd.Timestamp("2025-10-10 05:00", tz="UTC"),
-                               pd.Timestamp("2025-10-10 12:00", tz="UTC"))
-    assert r["liq_long_usd"] == 2 + 4 and r["liq_bars"] == 2 and r["covered"]   # bars 04:00 and 08:00
-    r = L.liquidations_between(liq, pd.Timestamp("2025-10-10 20:00", tz="UTC"),
-                               pd.Timestamp("2025-10-11 04:00", tz="UTC"))
+    r = L.liquidations_between(
+        liq, pd.Timestamp("2025-10-10 05:00", tz="UTC"), pd.Timestamp("2025-10-10 12:00", tz="UTC")
+    )
+    assert r["liq_long_usd"] == 2 + 4 and r["liq_bars"] == 2 and r["covered"]  # bars 04:00 and 08:00
+    r = L.liquidations_between(
+        liq, pd.Timestamp("2025-10-10 20:00", tz="UTC"), pd.Timestamp("2025-10-11 04:00", tz="UTC")
+    )
     assert not r["covered"] and np.isnan(r["liq_long_usd"])
 
 
@@ -228,6 +241,7 @@ def _ar1(rng, n, phi):
 
 def test_ols_hac_matches_statsmodels_and_recovers_known_slope():
     import statsmodels.api as sm
+
     rng = np.random.default_rng(11)
     n = 2000
     x = _ar1(rng, n, 0.5)
@@ -272,9 +286,10 @@ def test_local_projections_recover_a_planted_effect():
     assert got.loc[(1, "shock"), "coef"] == pytest.approx(-0.5, abs=0.06)
     assert got.loc[(1, "shock"), "p"] < 1e-6
     assert got.loc[(3, "shock"), "maxlags"] == 3 - 1 + 6
-    assert got.loc[(1, "shock"), "nobs"] == n - 2 - 1          # lags at the start, the lead at the end
-    ex = L.local_projections(panel, ret="ret", shocks=["shock"], horizons=[1], lags=2,
-                             exclude=(str(idx[100]), str(idx[199])))
+    assert got.loc[(1, "shock"), "nobs"] == n - 2 - 1  # lags at the start, the lead at the end
+    ex = L.local_projections(
+        panel, ret="ret", shocks=["shock"], horizons=[1], lags=2, exclude=(str(idx[100]), str(idx[199]))
+    )
     assert ex["nobs"].iloc[0] == n - 3 - 100
 
 
@@ -285,8 +300,8 @@ def test_closed_bars_drops_the_partial_last_bar():
     idx = pd.date_range("2025-11-14 08:00", periods=3, freq="4h", tz="UTC")
     df = pd.DataFrame({"close": [1.0, 2.0, 3.0]}, index=idx)
     saved = pd.Timestamp("2025-11-14 16:19", tz="UTC")
-    assert L.closed_bars(df, "4h", saved).index.tolist() == idx[:2].tolist()       # the 16:00 bar ends 20:00
-    assert len(L.closed_bars(df, "4h", pd.Timestamp("2025-11-14 20:00", tz="UTC"))) == 3   # closed exactly then
+    assert L.closed_bars(df, "4h", saved).index.tolist() == idx[:2].tolist()  # the 16:00 bar ends 20:00
+    assert len(L.closed_bars(df, "4h", pd.Timestamp("2025-11-14 20:00", tz="UTC"))) == 3  # closed exactly then
 
 
 def test_forced_share_bounds_known_answers():
@@ -304,29 +319,31 @@ def test_forced_share_bounds_known_answers():
 
 def test_wave_proxy_days_known_answer():
     idx = pd.date_range("2026-01-01", periods=8, freq="D", tz="UTC")
-    bars = pd.DataFrame({"close": [100.0, 100, 100, 100, 92, 92, 86, 80],
-                         "volume": [10.0, 12, 8, 10, 25, 10, 15, 40]}, index=idx)
+    bars = pd.DataFrame(
+        {"close": [100.0, 100, 100, 100, 92, 92, 86, 80], "volume": [10.0, 12, 8, 10, 25, 10, 15, 40]}, index=idx
+    )
     p = L.wave_proxy_days(bars, max_return=-0.07, volume_multiple=2.0, volume_window=3)
     # day 4: -8% on 25 / median(12, 8, 10)=10 -> 2.5x: flagged; day 6: -6.5% (not enough);
     # day 7: -6.98% (80/86 - 1) is above -7%: not flagged although volume is 4x
     assert p["flag"].tolist() == [False, False, False, False, True, False, False, False]
     assert p["volume_ratio"].iloc[4] == pytest.approx(2.5)
-    assert np.isnan(p["volume_ratio"].iloc[2])                 # fewer than 3 earlier days: no ratio
+    assert np.isnan(p["volume_ratio"].iloc[2])  # fewer than 3 earlier days: no ratio
     p2 = L.wave_proxy_days(bars, max_return=-0.065, volume_multiple=1.5, volume_window=3)
     assert p2.index[p2["flag"]].tolist() == [idx[4], idx[6], idx[7]]
-    assert L.waves_between(p2, idx[4], idx[7]).index.tolist() == [idx[6], idx[7]]     # (after, until]
+    assert L.waves_between(p2, idx[4], idx[7]).index.tolist() == [idx[6], idx[7]]  # (after, until]
     with pytest.raises(DataError, match="not a regular 24h grid"):
         L.wave_proxy_days(bars.drop(idx[3]), max_return=-0.07, volume_multiple=2.0)
 
 
 def test_wave_proxy_validation_ranks_liquidation_days():
-    idx = pd.date_range("2025-10-09", periods=18, freq="4h", tz="UTC")     # three complete days
+    idx = pd.date_range("2025-10-09", periods=18, freq="4h", tz="UTC")  # three complete days
     liq = pd.DataFrame({"liq_long_usd": [1.0] * 6 + [10.0] * 6 + [2.0] * 6, "liq_short_usd": 0.0}, index=idx)
     liq["liq_usd"] = liq["liq_long_usd"] + liq["liq_short_usd"]
     days = pd.date_range("2025-10-09", periods=3, freq="D", tz="UTC")
-    proxy = pd.DataFrame({"ret": [0.0, -0.1, 0.0], "volume_ratio": [1.0, 3.0, 1.0], "flag": [False, True, False]},
-                         index=days)
-    v = L.wave_proxy_validation(proxy, liq.iloc[:-1])                         # the third day loses a bar
+    proxy = pd.DataFrame(
+        {"ret": [0.0, -0.1, 0.0], "volume_ratio": [1.0, 3.0, 1.0], "flag": [False, True, False]}, index=days
+    )
+    v = L.wave_proxy_validation(proxy, liq.iloc[:-1])  # the third day loses a bar
     assert v.index.tolist() == days[:2].tolist()
     assert v["rank_long"].tolist() == [2, 1] and v["flag"].tolist() == [False, True]
 
@@ -346,8 +363,9 @@ def test_signed_changes_read_a_fall_as_negative():
     assert L.change_between(s, "2025-10-10 00:00Z", "2025-10-11 12:00Z")["change"] == pytest.approx(-0.2)
     up = series([80.0, 100.0], ["2025-10-10 00:00", "2025-10-11 12:00"], name="oi")
     assert L.change_between(up, "2025-10-10 00:00Z", "2025-10-11 12:00Z")["change"] == pytest.approx(0.25)
-    assert L.max_fall_within(series([10.0, 8.0], ["2025-12-01", "2025-12-01 12:00"], name="x"))["change"] == \
-        pytest.approx(-0.2)
+    assert L.max_fall_within(series([10.0, 8.0], ["2025-12-01", "2025-12-01 12:00"], name="x"))[
+        "change"
+    ] == pytest.approx(-0.2)
 
 
 def test_shifted_window():
@@ -362,7 +380,7 @@ def test_rolling_percentiles_known_answer():
     # windows of 2 full days: (3,4), (4,5), (7,8), (8,9); day 6 missing breaks (5,6) and (6,7)
     assert r["start"].dt.day.tolist() == [4, 5, 8, 9]
     assert r["value"].tolist() == [3.5, 4.5, 7.5, 8.5]
-    assert r["percentile"].tolist() == [1.0, 1.0, 1.0, 1.0]          # a rising series is always at its top
+    assert r["percentile"].tolist() == [1.0, 1.0, 1.0, 1.0]  # a rising series is always at its top
 
 
 # ------------------------------------------------------------------------------- the snapshot
@@ -383,13 +401,17 @@ def test_snapshot_venue_coverage(oi):
     assert L.coinglass_saved_at() == pd.Timestamp("2025-11-14 16:19", tz="UTC")
     assert cov.loc["binance_btcusdt", ["n", "n_gaps"]].tolist() == [40, 0]
     assert cov.loc["okx_swap", "n"] == 6406 and cov.loc["okx_swap", "n_gaps"] > 100
-    assert (oi.loc[oi["venue"] == "okx_swap", "oi_usd"]
-            == oi.loc[oi["venue"] == "okx_swap", "oi_contracts"] * L.OKX_FACE_USD).all()
+    assert (
+        oi.loc[oi["venue"] == "okx_swap", "oi_usd"]
+        == oi.loc[oi["venue"] == "okx_swap", "oi_contracts"] * L.OKX_FACE_USD
+    ).all()
 
 
 def test_snapshot_venue_agreement(oi):
-    t = L.agreement_table(oi, [("binance_usdtm", "binance_btcusdt"), ("binance_coinm", "binance_coinm_perp"),
-                               ("all_coinglass", "okx_swap")]).set_index("a")
+    t = L.agreement_table(
+        oi,
+        [("binance_usdtm", "binance_btcusdt"), ("binance_coinm", "binance_coinm_perp"), ("all_coinglass", "okx_swap")],
+    ).set_index("a")
     # Binance BTCUSDT is ~91% of Binance USDT-M BTC OI at the same 00:00 instants; daily changes agree
     assert t.loc["binance_usdtm", "n"] == 7
     assert 1 / t.loc["binance_usdtm", "ratio_median"] == pytest.approx(0.908, abs=0.002)
@@ -409,7 +431,7 @@ def test_snapshot_10oct_cascade(snapshot):
     assert r["forced_share_coin"] == pytest.approx(0.129, abs=0.001)
     assert r["all_oi_change_usd"] == pytest.approx(-0.178, abs=0.001)
     r12 = L.binance_cascade_split("2025-10-10 12:00Z", "2025-10-11 00:00Z")
-    assert r12["all_oi_change_usd"] == pytest.approx(-0.219, abs=0.001)       # Glassnode: -22% in <12h
+    assert r12["all_oi_change_usd"] == pytest.approx(-0.219, abs=0.001)  # Glassnode: -22% in <12h
     assert r12["all_oi_usd_start"] - r12["all_oi_usd_end"] == pytest.approx(19.73e9, rel=1e-3)
 
 
@@ -430,7 +452,7 @@ def test_snapshot_event_table_finds_10oct(oi):
 def test_snapshot_amplification_panel_and_lp(snapshot):
     p = L.amplification_panel()
     assert len(p) == 1079 and p.index[-1] == pd.Timestamp("2025-11-14 12:00", tz="UTC")
-    assert p["liq_long"].max() == pytest.approx(2.356, abs=1e-3)           # the 10 Oct 20:00 bar, USD 100m
+    assert p["liq_long"].max() == pytest.approx(2.356, abs=1e-3)  # the 10 Oct 20:00 bar, USD 100m
     lp = L.local_projections(p, ret="ret", shocks=["liq_long", "liq_short"], horizons=[1]).set_index("shock")
     assert lp.loc["liq_long", "coef"] == pytest.approx(-0.0055, abs=2e-4)
     assert lp.loc["liq_long", "p"] < 0.01 and lp.loc["liq_short", "p"] > 0.5
@@ -439,8 +461,9 @@ def test_snapshot_amplification_panel_and_lp(snapshot):
 def test_snapshot_proxy_positions(snapshot):
     p = L.proxy_positions()
     # OKX valued at a fixed price: its BTC figure moves exactly with its contracts
-    assert (p["okx_btc_fixed"] / p["okx_btc_fixed"].iloc[0]).tolist() == \
-        pytest.approx((p["okx_contracts"] / p["okx_contracts"].iloc[0]).tolist())
+    assert (p["okx_btc_fixed"] / p["okx_btc_fixed"].iloc[0]).tolist() == pytest.approx(
+        (p["okx_contracts"] / p["okx_contracts"].iloc[0]).tolist()
+    )
     assert p["binance_coin"].pct_change().iloc[1:].round(3).tolist() == [0.042, -0.063]
     tot = p["total_positions_btc"]
     assert tot.iloc[-1] / tot.iloc[0] - 1 == pytest.approx(-0.0211, abs=1e-4)
@@ -450,7 +473,7 @@ def test_snapshot_proxy_positions(snapshot):
 def test_snapshot_position_gauges(snapshot):
     w = ("2025-11-24", "2025-11-30")
     pct = {g: L.late_leverage(L.position_ratio(g, w), w)["percentile"] for g in L.GAUGES}
-    assert pct["okx"] == pytest.approx(0.664, abs=1e-3)             # contracts: not the 0.97 of the coin ratio
+    assert pct["okx"] == pytest.approx(0.664, abs=1e-3)  # contracts: not the 0.97 of the coin ratio
     assert pct["binance"] == pytest.approx(0.841, abs=1e-3)
     assert pct["available"] == pytest.approx(0.825, abs=1e-3)
     assert L.late_leverage(L.leverage_ratios()["okx_swap"], w)["percentile"] == pytest.approx(0.971, abs=1e-3)
@@ -461,6 +484,7 @@ def test_snapshot_position_gauges(snapshot):
 
 def test_snapshot_wave_proxy_and_its_validation(snapshot):
     from mktlib.verdicts.episode import btc_daily
+
     p = L.wave_proxy_days(btc_daily(), max_return=-0.07, volume_multiple=2.0)
     v = L.wave_proxy_validation(p, L.liquidations())
     # where liquidations are measured, the proxy flags one day: the largest long-liquidation day, 10 Oct
@@ -475,8 +499,8 @@ def test_snapshot_venue_shares_and_forced_share_bounds(snapshot):
     vs = L.venue_shares("Binance")
     assert vs["n_venues"] == 9 and vs["n_venues_oi"] == 21
     assert vs["liq_share"] == pytest.approx(0.0685, abs=1e-4)
-    assert vs["oi_share"] == pytest.approx(0.348, abs=1e-3)            # of the same nine venues
-    assert vs["oi_share_all"] == pytest.approx(0.186, abs=1e-3)        # of all 21 venues
+    assert vs["oi_share"] == pytest.approx(0.348, abs=1e-3)  # of the same nine venues
+    assert vs["oi_share_all"] == pytest.approx(0.186, abs=1e-3)  # of all 21 venues
     r = L.binance_cascade_split("2025-10-10 20:00Z", "2025-10-11 00:00Z")
     b = L.forced_share_bounds(r["forced_share_coin"], vs["liq_share"], vs["oi_share"])
     assert b["lower"] == pytest.approx(0.129, abs=1e-3)

@@ -18,10 +18,17 @@ def _fw(rows):
 
 # ---------------------------------------------------------------- cut probabilities
 
+
 def test_cut_probability_sums_buckets_at_or_below():
-    fw = _fw([("2025-10-21", "325-350", 0.0021), ("2025-10-21", "350-375", 0.9814),
-              ("2025-10-21", "375-400", 0.0165),
-              ("2025-11-19", "350-375", 0.3007), ("2025-11-19", "375-400", 0.6993)])
+    fw = _fw(
+        [
+            ("2025-10-21", "325-350", 0.0021),
+            ("2025-10-21", "350-375", 0.9814),
+            ("2025-10-21", "375-400", 0.0165),
+            ("2025-11-19", "350-375", 0.3007),
+            ("2025-11-19", "375-400", 0.6993),
+        ]
+    )
     cp = rates.cut_probability(fw)
     assert cp.loc["2025-10-21"].item() == pytest.approx(0.9835)
     assert cp.loc["2025-11-19"].item() == pytest.approx(0.3007)
@@ -30,12 +37,15 @@ def test_cut_probability_sums_buckets_at_or_below():
     assert cp.name == "cut_prob" and str(cp.index.tz) == "UTC"
 
 
-@pytest.mark.parametrize("rows, match", [
-    ([("2025-11-19", "350-375", 0.30), ("2025-11-19", "375-400", 0.60)], "sum to"),
-    ([("2025-11-19", "350to375", 0.30), ("2025-11-19", "375-400", 0.70)], "not a range"),
-    ([("2025-11-19", "350-375", 0.30), ("2025-11-19", "350-375", 0.70)], "duplicate"),
-    ([("2025-11-19", "350-375", float("nan")), ("2025-11-19", "375-400", 1.0)], "NaN"),
-])
+@pytest.mark.parametrize(
+    "rows, match",
+    [
+        ([("2025-11-19", "350-375", 0.30), ("2025-11-19", "375-400", 0.60)], "sum to"),
+        ([("2025-11-19", "350to375", 0.30), ("2025-11-19", "375-400", 0.70)], "not a range"),
+        ([("2025-11-19", "350-375", 0.30), ("2025-11-19", "350-375", 0.70)], "duplicate"),
+        ([("2025-11-19", "350-375", float("nan")), ("2025-11-19", "375-400", 1.0)], "NaN"),
+    ],
+)
 def test_cut_probability_bad_input(rows, match):
     with pytest.raises(DataError, match=match):
         rates.cut_probability(_fw(rows))
@@ -52,8 +62,7 @@ def test_cut_probability_needs_tz_and_columns():
 
 
 def test_kalshi_maps_stamp_to_the_eastern_day_it_ends_including_dst_change():
-    idx = pd.DatetimeIndex(["2025-11-02 04:00", "2025-11-03 04:00", "2025-11-04 05:00", "2025-11-22 05:00"],
-                           tz="UTC")
+    idx = pd.DatetimeIndex(["2025-11-02 04:00", "2025-11-03 04:00", "2025-11-04 05:00", "2025-11-22 05:00"], tz="UTC")
     k = pd.DataFrame({"probability": [0.32, np.nan, 0.69, 0.35]}, index=idx)
     s = rates.kalshi_cut_probability(k)
     # 3 Nov 04:00 UTC candle covers 2 Nov (25-hour day); it had no trade and is dropped
@@ -68,6 +77,7 @@ def test_kalshi_rejects_stamps_that_are_not_day_ends():
 
 
 # ---------------------------------------------------------------- CME formula (M16)
+
 
 def test_cme_worked_example_gives_84_8_percent():
     # methods M16: EFFR 5.33, ZQ-implied 5.21, 13 of 30 days before the meeting -> post 5.118 -> 84.8%
@@ -100,6 +110,7 @@ def test_implied_rate_round_trip_and_bad_days():
 
 # ---------------------------------------------------------------- regression tools
 
+
 def test_newey_west_lags():
     assert [rates.newey_west_lags(n) for n in (10, 40, 63, 100, 500)] == [2, 3, 3, 4, 5]
     with pytest.raises(ValueError):
@@ -119,7 +130,7 @@ def test_hac_standard_errors_match_hand_computed_newey_west():
     for lag in range(1, lags + 1):
         G = g[lag:].T @ g[:-lag]
         S += (1 - lag / (lags + 1)) * (G + G.T)
-    S *= n / (n - Z.shape[1])                     # small-sample correction
+    S *= n / (n - Z.shape[1])  # small-sample correction
     inv = np.linalg.inv(Z.T @ Z)
     se = np.sqrt(np.diag(inv @ S @ inv))
     np.testing.assert_allclose(hr.table["coef"].to_numpy(), b, rtol=1e-10)
@@ -150,7 +161,7 @@ def test_lmg_two_regressors_closed_form_and_symmetry():
     rng = np.random.default_rng(3)
     n = 300
     x1 = rng.normal(size=n)
-    x2 = 0.6 * x1 + 0.8 * rng.normal(size=n)          # correlated regressors
+    x2 = 0.6 * x1 + 0.8 * rng.normal(size=n)  # correlated regressors
     X = pd.DataFrame({"x1": x1, "x2": x2})
     y = pd.Series(x1 + 0.5 * x2 + rng.normal(size=n))
     r1 = rates._r2(y.to_numpy(), x1[:, None])
@@ -170,13 +181,16 @@ def test_lmg_two_regressors_closed_form_and_symmetry():
     assert sy["u"] == pytest.approx(sy["v"], abs=0.03)
 
 
-@pytest.mark.parametrize("mutate, match", [
-    (lambda y, X: (y.where(y.index != y.index[3]), X), "NaN"),
-    (lambda y, X: (y.iloc[:-1], X), "same index"),
-    (lambda y, X: (y, X.assign(b=1.0)), "constant"),
-    (lambda y, X: (y.iloc[::-1], X.iloc[::-1]), "sorted"),
-    (lambda y, X: (y.iloc[:3], X.iloc[:3]), "too few"),
-])
+@pytest.mark.parametrize(
+    "mutate, match",
+    [
+        (lambda y, X: (y.where(y.index != y.index[3]), X), "NaN"),
+        (lambda y, X: (y.iloc[:-1], X), "same index"),
+        (lambda y, X: (y, X.assign(b=1.0)), "constant"),
+        (lambda y, X: (y.iloc[::-1], X.iloc[::-1]), "sorted"),
+        (lambda y, X: (y.iloc[:3], X.iloc[:3]), "too few"),
+    ],
+)
 def test_horse_race_bad_input(mutate, match):
     idx = pd.date_range("2025-10-01", periods=20, freq="D", tz="UTC")
     rng = np.random.default_rng(0)
@@ -207,8 +221,10 @@ def test_first_reaction_and_window_change():
     assert rates.first_reaction("2025-11-19 23:30Z", "UTC").date().isoformat() == "2025-11-19"
     with pytest.raises(ValueError, match="tz-aware"):
         rates.first_reaction("2025-10-29 18:00", "NY")
-    s = pd.Series([0.9, 0.67, 0.63, 0.5], index=pd.DatetimeIndex(["2025-10-28", "2025-10-29", "2025-10-31",
-                                                                  "2025-11-13"], tz="UTC"))
+    s = pd.Series(
+        [0.9, 0.67, 0.63, 0.5],
+        index=pd.DatetimeIndex(["2025-10-28", "2025-10-29", "2025-10-31", "2025-11-13"], tz="UTC"),
+    )
     assert rates.window_change(s, "2025-10-29", "2025-10-31") == pytest.approx(-0.27)
     assert np.isnan(rates.window_change(s, "2025-10-28", "2025-10-31"))  # nothing before the start
     assert np.isnan(rates.window_change(s, "2025-11-01", "2025-11-05"))  # nothing inside the window
@@ -216,10 +232,11 @@ def test_first_reaction_and_window_change():
 
 # ---------------------------------------------------------------- added-variable plots and partial R2 intervals
 
+
 def _sim(n=400, seed=5):
     rng = np.random.default_rng(seed)
     x1 = rng.normal(size=n)
-    x2 = 0.7 * x1 + 0.5 * rng.normal(size=n)          # correlated regressors: bivariate slopes are biased
+    x2 = 0.7 * x1 + 0.5 * rng.normal(size=n)  # correlated regressors: bivariate slopes are biased
     x3 = rng.normal(size=n)
     X = pd.DataFrame({"x1": x1, "x2": x2, "x3": x3})
     y = pd.Series(1.5 * x1 - 0.8 * x2 + 0.3 * x3 + rng.normal(size=n))
@@ -240,7 +257,7 @@ def test_added_variable_slope_is_the_multiple_regression_coefficient():
         assert np.corrcoef(av["x_resid"], av["y_resid"])[0, 1] ** 2 == pytest.approx(pr[col], rel=1e-10)
         assert abs(av["x_resid"].mean()) < 1e-10 and abs(av["y_resid"].mean()) < 1e-10
     naive = np.polyfit(X["x2"], y, 1)[0]
-    assert naive > 0 > hr.coef("x2")                   # the bivariate line even has the wrong sign here
+    assert naive > 0 > hr.coef("x2")  # the bivariate line even has the wrong sign here
     with pytest.raises(KeyError, match="not a column"):
         rates.added_variable(y, X, "x9")
 
@@ -289,8 +306,10 @@ def test_partial_r2_intervals_equal_bootstrap_ci_on_each_statistic():
     y, X = _sim(n=150, seed=2)
     ci = rates.partial_r2_intervals(y, X[["x1", "x3"]], "x1", "x3", reps=299, level=0.90, seed=3, block=2.0)
     arr = np.column_stack([y.to_numpy(), X[["x1", "x3"]].to_numpy()])
-    for k, stat in (("x3", lambda m: float(rates.partial_r2_matrix(m)[1])),
-                    ("difference", lambda m: float(np.subtract(*rates.partial_r2_matrix(m))))):
+    for k, stat in (
+        ("x3", lambda m: float(rates.partial_r2_matrix(m)[1])),
+        ("difference", lambda m: float(np.subtract(*rates.partial_r2_matrix(m)))),
+    ):
         est, lo, hi = inference.bootstrap_ci(arr, stat, reps=299, level=0.90, seed=3, block=2.0)
         assert (ci.loc[k, "estimate"], ci.loc[k, "low"], ci.loc[k, "high"]) == pytest.approx((est, lo, hi), rel=1e-10)
     with pytest.raises(ValueError, match="level"):
@@ -299,14 +318,16 @@ def test_partial_r2_intervals_equal_bootstrap_ci_on_each_statistic():
 
 # ---------------------------------------------------------------- the snapshot
 
+
 def test_fedwatch_snapshot_values(snapshot):
     from mktlib import data
+
     fw = data.load("fedwatch_dec2025")
     cp = rates.cut_probability(fw)
     at = lambda d: cp.loc[pd.Timestamp(d, tz="UTC")].item()  # noqa: E731
     assert at("2025-10-21") == pytest.approx(0.983483, abs=1e-6)
-    assert at("2025-11-19") == pytest.approx(0.300714, abs=1e-6)   # SOURCES.md: the low
-    assert at("2025-11-25") == pytest.approx(0.852143, abs=1e-6)   # SOURCES.md: the last value
+    assert at("2025-11-19") == pytest.approx(0.300714, abs=1e-6)  # SOURCES.md: the low
+    assert at("2025-11-25") == pytest.approx(0.852143, abs=1e-6)  # SOURCES.md: the last value
     # SOURCES.md: 93.7% is the 350-375 bucket alone on 17 Oct (0.936665); at-or-below is ~1 that day
     b = fw.loc[pd.Timestamp("2025-10-17", tz="UTC")]
     assert b.loc[b["bucket"] == "350-375", "probability"].item() == pytest.approx(0.936665, abs=1e-6)
@@ -331,6 +352,7 @@ def test_horse_race_frame_snapshot(snapshot):
     assert f[["btc", "btc_utc", "ndx", "nvda", "soxx", "d_dgs2"]].notna().all().all()
     # the UTC close convention: BTC's UTC-day closes of consecutive sessions (Fri 21 Nov -> Mon 24 Nov)
     from mktlib import data
+
     c = data.load("btc_spot_1d_fullcols")["close"]
     want = c.loc[pd.Timestamp("2025-11-24", tz="UTC")] / c.loc[pd.Timestamp("2025-11-21", tz="UTC")] - 1
     assert f.loc[pd.Timestamp("2025-11-24", tz="UTC"), "btc_utc"] == pytest.approx(want, rel=1e-12)
@@ -344,13 +366,14 @@ def test_horse_race_frame_snapshot(snapshot):
 def test_clock_window_returns_follow_eastern_time_and_skip_gaps():
     # 13:45-15:30 ET is 17:45-19:30 UTC in EDT (29 Oct) and 18:45-20:30 UTC in EST (19 Nov)
     idx = pd.date_range("2025-10-29 17:00", "2025-10-29 21:00", freq="15min", tz="UTC").append(
-        pd.date_range("2025-11-19 18:00", "2025-11-19 21:00", freq="15min", tz="UTC"))
+        pd.date_range("2025-11-19 18:00", "2025-11-19 21:00", freq="15min", tz="UTC")
+    )
     bars = pd.DataFrame({"close": np.arange(len(idx), dtype=float) + 100}, index=idx)
     r = rates.clock_window_returns(bars, ["2025-10-29", "2025-11-19", "2025-11-20"], bar_length="15min")
     close_at = lambda t: float(bars["close"].loc[pd.Timestamp(t, tz="UTC") - pd.Timedelta("15min")])  # noqa: E731
     assert r.loc["2025-10-29"].item() == pytest.approx(close_at("2025-10-29 19:30") / close_at("2025-10-29 17:45") - 1)
     assert r.loc["2025-11-19"].item() == pytest.approx(close_at("2025-11-19 20:30") / close_at("2025-11-19 18:45") - 1)
-    assert len(r) == 2          # 20 Nov has no bars: dropped, not filled
+    assert len(r) == 2  # 20 Nov has no bars: dropped, not filled
 
 
 def test_event_windows_snapshot(snapshot):

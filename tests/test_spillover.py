@@ -23,6 +23,7 @@ DY_COLS = ["SP500", "R_10Y", "DJUBSCOM", "USDX"]
 @pytest.fixture(scope="module")
 def dy2012(snapshot):
     from mktlib import data
+
     df = data.load("dy2012")
     assert list(df.columns) == DY_COLS and len(df) == 2771
     return df
@@ -50,7 +51,7 @@ def _sm_rolling(df, window, lags, horizon, step):
     ends = np.arange(len(df) - 1, window - 2, -step)[::-1]
     rows = []
     for e in ends:
-        c, _ = _sm_summary(df.to_numpy()[e - window + 1: e + 1], lags, horizon)
+        c, _ = _sm_summary(df.to_numpy()[e - window + 1 : e + 1], lags, horizon)
         own = np.diag(c)
         to, frm = c.sum(0) - own, c.sum(1) - own
         rows.append([frm.sum() / len(names), *to, *frm, *(to - frm)])
@@ -61,6 +62,7 @@ def _sm_rolling(df, window, lags, horizon, step):
 # ------------------------------------------------------------------------------------------------
 # the published known answer
 # ------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.snapshot
 def test_dy2012_total_spillover_index(dy2012):
@@ -74,10 +76,9 @@ def test_dy2012_total_spillover_index(dy2012):
 def test_dy2012_full_table_matches_published(dy2012):
     # DY2012 Table 2 as printed (2 dp) by R's Spillover vignette
     # (https://stat.ethz.ch/CRAN/web/packages/Spillover/vignettes/Spillover.html), VAR(4), H = 10
-    published = np.array([[88.76, 7.29, 0.35, 3.61],
-                          [10.21, 81.45, 2.73, 5.61],
-                          [0.47, 3.70, 93.69, 2.14],
-                          [5.69, 7.03, 1.55, 85.73]])
+    published = np.array(
+        [[88.76, 7.29, 0.35, 3.61], [10.21, 81.45, 2.73, 5.61], [0.47, 3.70, 93.69, 2.14], [5.69, 7.03, 1.55, 85.73]]
+    )
     res = spillover(dy2012, lags=4, horizon=10)
     np.testing.assert_allclose(res.table.to_numpy(), published, atol=0.0051)
     np.testing.assert_allclose(res.from_others.to_numpy(), [11.24, 18.55, 6.31, 14.27], atol=0.0051)
@@ -103,7 +104,7 @@ def test_dy2012_column_order_invariant_but_cholesky_is_not(dy2012):
     order = [DY_COLS.index(c) for c in perm]
     chol_b = VAR(dy2012[perm].to_numpy()).fit(4).fevd(10).decomp[:, -1, :]
     gap = np.abs(chol_b - chol_a[np.ix_(order, order)]).max()
-    assert gap > 0.05            # about 9.5 percentage points of some variable's variance move
+    assert gap > 0.05  # about 9.5 percentage points of some variable's variance move
 
 
 @pytest.mark.snapshot
@@ -120,14 +121,14 @@ def test_dy2012_rolling_equals_statsmodels_refit(dy2012):
 # hand-computed population cases (generalized_fevd from given coefficients and covariance)
 # ------------------------------------------------------------------------------------------------
 
+
 def test_gfevd_no_dynamics_is_squared_correlation():
     rho = 0.6
-    theta = generalized_fevd(np.eye(2)[None], np.array([[4.0, rho * 2 * 3], [rho * 2 * 3, 9.0]]),
-                             normalize=False)
+    theta = generalized_fevd(np.eye(2)[None], np.array([[4.0, rho * 2 * 3], [rho * 2 * 3, 9.0]]), normalize=False)
     np.testing.assert_allclose(theta, [[1, rho**2], [rho**2, 1]], atol=1e-15)
     c = 100 * generalized_fevd(np.eye(2)[None], np.array([[4.0, 3.6], [3.6, 9.0]]))
     total = sp._summaries(c[None] / 100)[0][0]
-    assert total == pytest.approx(100 * rho**2 / (1 + rho**2), abs=1e-12)   # 26.47%
+    assert total == pytest.approx(100 * rho**2 / (1 + rho**2), abs=1e-12)  # 26.47%
 
 
 def test_gfevd_two_variable_var1_by_hand():
@@ -143,7 +144,7 @@ def test_gfevd_two_variable_var1_by_hand():
     assert res.to_others["x"] == pytest.approx(100 * y_from_x)
     assert res.from_others["x"] == 0.0
     assert res.total == pytest.approx(100 * y_from_x / 2)
-    assert res.pairwise_net.loc["x", "y"] == pytest.approx(100 * y_from_x)   # x transmits to y
+    assert res.pairwise_net.loc["x", "y"] == pytest.approx(100 * y_from_x)  # x transmits to y
 
 
 def test_gfevd_diagonal_population_system_has_exactly_zero_spillover():
@@ -176,8 +177,9 @@ def test_gfevd_batched_equals_loop_and_rescaling_sigma_changes_nothing():
 # estimation on simulated data and equality with statsmodels
 # ------------------------------------------------------------------------------------------------
 
+
 def test_x_drives_y_is_a_net_transmitter_and_estimate_near_population():
-    a = np.array([[0.3, 0.0], [0.6, 0.2]])                 # x -> y, y does not drive x
+    a = np.array([[0.3, 0.0], [0.6, 0.2]])  # x -> y, y does not drive x
     sigma = np.array([[1.0, 0.3], [0.3, 1.0]])
     y = _simulate_var1(a, np.linalg.cholesky(sigma), 4000, seed=11)
     res = spillover(pd.DataFrame(y, columns=["x", "y"]), lags=1, horizon=10)
@@ -259,20 +261,24 @@ def test_rolling_step_is_anchored_on_last_row_and_tables_agree():
 # bad input
 # ------------------------------------------------------------------------------------------------
 
+
 def _frame(n=100, k=3, seed=0):
     rng = np.random.default_rng(seed)
     return pd.DataFrame(rng.standard_normal((n, k)), columns=[f"v{j}" for j in range(k)])
 
 
-@pytest.mark.parametrize("mutate, match", [
-    (lambda d: d.assign(v1=np.where(np.arange(len(d)) == 7, np.nan, d["v1"])), r"NaN.*\['v1'\]"),
-    (lambda d: d.assign(v0=np.where(np.arange(len(d)) == 3, np.inf, d["v0"])), r"infinite.*\['v0'\]"),
-    (lambda d: d.assign(v2=["x"] * len(d)), r"non-numeric.*\['v2'\]"),
-    (lambda d: d[["v0"]], "at least 2 variables"),
-    (lambda d: d.iloc[:8], "too few observations.*need at least"),
-    (lambda d: d.assign(v1=1.0), "collinear"),
-    (lambda d: d.set_axis(pd.DatetimeIndex(["2025-01-01"] * len(d), tz="UTC")), "strictly increasing"),
-])
+@pytest.mark.parametrize(
+    "mutate, match",
+    [
+        (lambda d: d.assign(v1=np.where(np.arange(len(d)) == 7, np.nan, d["v1"])), r"NaN.*\['v1'\]"),
+        (lambda d: d.assign(v0=np.where(np.arange(len(d)) == 3, np.inf, d["v0"])), r"infinite.*\['v0'\]"),
+        (lambda d: d.assign(v2=["x"] * len(d)), r"non-numeric.*\['v2'\]"),
+        (lambda d: d[["v0"]], "at least 2 variables"),
+        (lambda d: d.iloc[:8], "too few observations.*need at least"),
+        (lambda d: d.assign(v1=1.0), "collinear"),
+        (lambda d: d.set_axis(pd.DatetimeIndex(["2025-01-01"] * len(d), tz="UTC")), "strictly increasing"),
+    ],
+)
 def test_bad_input_raises_clear_value_error(mutate, match):
     with pytest.raises(ValueError, match=match):
         spillover(mutate(_frame()), lags=2, horizon=10)
@@ -280,7 +286,7 @@ def test_bad_input_raises_clear_value_error(mutate, match):
 
 def test_series_that_is_an_exact_function_of_lags_is_rejected():
     df = _frame(k=2)
-    df["v2"] = df["v0"].shift(1).fillna(0.3)          # v2_t = v0_{t-1}: zero residual variance
+    df["v2"] = df["v0"].shift(1).fillna(0.3)  # v2_t = v0_{t-1}: zero residual variance
     with pytest.raises(ValueError, match="residual variance is zero"):
         spillover(df, lags=1, horizon=10)
 
@@ -297,11 +303,14 @@ def test_not_a_dataframe_is_a_type_error():
         spillover(_frame().to_numpy(), lags=2, horizon=10)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"lags": -1, "horizon": 10}, "lags must be an integer >= 0"),
-    ({"lags": 1.5, "horizon": 10}, "lags must be an integer"),
-    ({"lags": 2, "horizon": 0}, "horizon must be an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"lags": -1, "horizon": 10}, "lags must be an integer >= 0"),
+        ({"lags": 1.5, "horizon": 10}, "lags must be an integer"),
+        ({"lags": 2, "horizon": 0}, "horizon must be an integer >= 1"),
+    ],
+)
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         spillover(_frame(), **kwargs)
@@ -315,22 +324,22 @@ def test_rolling_bad_input():
         rolling_spillover(df, window=121, lags=1, horizon=10)
     with pytest.raises(ValueError, match="step must be"):
         rolling_spillover(df, window=60, lags=1, horizon=10, step=0)
-    flat = df.assign(v2=np.r_[np.zeros(60), np.ones(60)])          # constant inside the first windows
+    flat = df.assign(v2=np.r_[np.zeros(60), np.ones(60)])  # constant inside the first windows
     with pytest.raises(ValueError, match=r"collinear in the window ending 54 "):
         rolling_spillover(flat, window=55, lags=1, horizon=10)
-
 
 
 # ------------------------------------------------------------------------------------------------
 # VAR(0): a legitimate outcome of the lag search, with a known answer
 # ------------------------------------------------------------------------------------------------
 
+
 def test_var0_table_is_normalised_squared_correlations_for_any_horizon():
     rng = np.random.default_rng(21)
     m = rng.standard_normal((4, 4))
     df = pd.DataFrame(rng.standard_normal((300, 4)) @ m, columns=list("abcd"))
     r2 = df.corr().to_numpy() ** 2
-    expected = 100 * r2 / r2.sum(axis=1, keepdims=True)             # hand formula, no VAR at all
+    expected = 100 * r2 / r2.sum(axis=1, keepdims=True)  # hand formula, no VAR at all
     for h in (1, 10):
         res = spillover(df, lags=0, horizon=h)
         np.testing.assert_allclose(res.table.to_numpy(), expected, rtol=1e-12)
@@ -350,13 +359,15 @@ def test_var0_asymmetry_comes_only_from_the_normalisation():
     res = spillover(df, lags=0, horizon=10)
     c = df.corr().to_numpy() ** 2
     assert res.pairwise_net.loc["x", "a"] == pytest.approx(
-        100 * (c[1, 0] / c[1].sum() - c[0, 1] / c[0].sum()), abs=1e-10)
-    assert abs(res.pairwise_net.loc["x", "a"]) > 5                 # a sizeable "direction" from nothing
+        100 * (c[1, 0] / c[1].sum() - c[0, 1] / c[0].sum()), abs=1e-10
+    )
+    assert abs(res.pairwise_net.loc["x", "a"]) > 5  # a sizeable "direction" from nothing
 
 
 # ------------------------------------------------------------------------------------------------
 # bootstrap intervals
 # ------------------------------------------------------------------------------------------------
+
 
 def test_stationary_indices_block_one_is_iid_and_mean_block_length():
     rng = np.random.default_rng(0)
@@ -364,7 +375,7 @@ def test_stationary_indices_block_one_is_iid_and_mean_block_length():
     assert idx.shape == (400, 200) and idx.min() >= 0 and idx.max() < 200
     assert not (np.diff(idx, axis=1) == 1).all()
     idx = sp.stationary_indices(500, 200, 10.0, np.random.default_rng(1))
-    runs = (np.diff(idx, axis=1) % 500 != 1).sum() / idx.size          # share of rows that start a block
+    runs = (np.diff(idx, axis=1) % 500 != 1).sum() / idx.size  # share of rows that start a block
     assert runs == pytest.approx(1 / 10, abs=0.01)
     with pytest.raises(ValueError, match="block length"):
         sp.stationary_indices(10, 5, 0.5, rng)
@@ -391,7 +402,7 @@ def test_bootstrap_interval_identities():
     y = _simulate_var1(np.diag([0.2, 0.1]), np.eye(2), 200, seed=8)
     bs = sp.bootstrap_spillover(pd.DataFrame(y, columns=["p", "q"]), 0, 10, reps=50, seed=1, block=3.0)
     np.testing.assert_allclose(bs.tables.sum(axis=2), 100)
-    np.testing.assert_allclose(bs.draws("pairwise_net", "p", "q"), 0.0, atol=1e-10)   # VAR(0), 2 variables
+    np.testing.assert_allclose(bs.draws("pairwise_net", "p", "q"), 0.0, atol=1e-10)  # VAR(0), 2 variables
     np.testing.assert_allclose(bs.draws("net", "p"), bs.draws("to", "p") - bs.draws("from", "p"))
     assert bs.reps == 50 and bs.block == 3.0 and bs.lags == 0
     with pytest.raises(ValueError, match="unknown statistic"):
@@ -414,5 +425,5 @@ def test_bootstrap_interval_coverage_on_a_simulated_var():
         lo, hi = bs.interval("table", "y", "x")
         hit_share += lo <= true_share <= hi
     n = len(rng_seeds)
-    assert 0.80 <= hit_pair / n <= 0.97, hit_pair / n            # nominal 0.90; binomial sd 0.027
+    assert 0.80 <= hit_pair / n <= 0.97, hit_pair / n  # nominal 0.90; binomial sd 0.027
     assert 0.80 <= hit_share / n <= 0.97, hit_share / n

@@ -77,7 +77,9 @@ def test_premium_proxies_recover_simulated_mnav():
     # holdings on a different (sparser) calendar are taken as of each session
     Hs = H.iloc[::7]
     pp3 = tr.premium_proxy(S, P, Hs)
-    assert pp3["const_shares"].iloc[8] == pytest.approx((S.iloc[8] / S.iloc[0]) / (Hs.iloc[1] * P.iloc[8] / (Hs.iloc[0] * P.iloc[0])))
+    assert pp3["const_shares"].iloc[8] == pytest.approx(
+        (S.iloc[8] / S.iloc[0]) / (Hs.iloc[1] * P.iloc[8] / (Hs.iloc[0] * P.iloc[0]))
+    )
     with pytest.raises(DataError, match="base date"):
         tr.premium_proxy(S, P, base="2024-01-01")
     with pytest.raises(DataError, match="no holdings"):
@@ -93,8 +95,10 @@ def test_relative_return_and_holdings():
     assert (r["stock"], r["coin"], r["excess"]) == pytest.approx((-0.5, -0.2, -0.3))
     with pytest.raises(DataError, match="no value"):
         tr.relative_return(pd.Series([100, 80, 50.0], i), pd.Series([10, 9, 8.0], i), "2025-09-01", i[2])
-    tab = pd.DataFrame({"symbol": ["A:X", "B:Y", "A:X"], "btc": [10.0, 5.0, 7.0]},
-                       index=pd.DatetimeIndex(["2025-10-01", "2025-10-01", "2025-11-05"], tz="UTC"))
+    tab = pd.DataFrame(
+        {"symbol": ["A:X", "B:Y", "A:X"], "btc": [10.0, 5.0, 7.0]},
+        index=pd.DatetimeIndex(["2025-10-01", "2025-10-01", "2025-11-05"], tz="UTC"),
+    )
     h = tr.holdings(tab, "A:X")
     assert tr.holdings_change(h, "2025-10-01", "2025-11-30") == -3.0
     assert tr.holdings_change(h, "2025-10-15", "2025-10-31") == 0.0
@@ -119,7 +123,7 @@ def test_coin_at_closes_prefers_the_first_source():
     assert out.loc["2025-11-05", "price"] == 1000.0 + 160 and out.loc["2025-11-05", "source"] == 1
     assert out.loc["2025-11-03", "ret"] == pytest.approx(2116.0 / 1040.0 - 1)
     with pytest.raises(DataError):
-        tr.coin_at_closes([(coarse, "30min")], "NY", "2025-11-03", "2025-11-05")   # 1h stale > 30 min
+        tr.coin_at_closes([(coarse, "30min")], "NY", "2025-11-03", "2025-11-05")  # 1h stale > 30 min
 
 
 def test_dat_table_toy():
@@ -142,10 +146,11 @@ def test_event_table_planted_effect():
     a = 1.4 * m + pd.Series(rng.normal(0, 0.005, 600), index=idx)
     ev = idx[500]
     a.loc[ev] += 0.08
-    out = tr.event_table(a, {"mkt": m, "cm": None}, {"E": ev.date().isoformat()}, window=(-1, 1),
-                         placebo_start=idx[200])
+    out = tr.event_table(
+        a, {"mkt": m, "cm": None}, {"E": ev.date().isoformat()}, window=(-1, 1), placebo_start=idx[200]
+    )
     mm = out.set_index("model")
-    assert abs(mm.loc["mkt", "car"] - 0.08) < 3 * mm.loc["mkt", "car_se"]   # car_se about 0.009
+    assert abs(mm.loc["mkt", "car"] - 0.08) < 3 * mm.loc["mkt", "car_se"]  # car_se about 0.009
     assert mm.loc["mkt", "t"] > 3 and mm.loc["mkt", "p_placebo"] < 0.02
     assert mm.loc["mkt", "beta"] == pytest.approx(1.4, abs=0.1)
     # 3-day windows starting at idx[200]..idx[597], minus the 5 that touch the event window idx[499..501]
@@ -185,8 +190,10 @@ def test_beta_bootstrap_exact_and_simulated():
     n = 400
     idx = _idx(n, "2024-01-01")
     xb, xe = rng.normal(0, 0.03, n), rng.normal(0, 0.04, n)
-    pre = pd.DataFrame({"A": 1.5 * xb + rng.normal(0, 0.02, n), "B": 0.5 * xe + rng.normal(0, 0.02, n),
-                        "BTC": xb, "ETH": xe}, index=idx)
+    pre = pd.DataFrame(
+        {"A": 1.5 * xb + rng.normal(0, 0.02, n), "B": 0.5 * xe + rng.normal(0, 0.02, n), "BTC": xb, "ETH": xe},
+        index=idx,
+    )
     beta, draws = tr.beta_bootstrap(pre, {"A": "BTC", "B": "ETH"}, reps=499, seed=7)
     assert draws.quantile(0.05)["A"] < 1.5 < draws.quantile(0.95)["A"]
     assert draws.quantile(0.05)["B"] < 0.5 < draws.quantile(0.95)["B"]
@@ -200,16 +207,33 @@ def test_beta_bootstrap_exact_and_simulated():
 
 
 def test_holdings_wide_and_flows():
-    i = pd.DatetimeIndex(["2025-10-01", "2025-10-01", "2025-10-01", "2025-10-02", "2025-10-02",
-                          "2025-11-30", "2025-11-30", "2025-11-30", "2025-11-30"], tz="UTC")
-    t = pd.DataFrame({"symbol": ["A", "X", "X", "A", "X", "A", "X", "X", "N"],
-                      "entity": ["a", "x1", "x2", "a", "x1", "a", "x1", "x2", "n"],
-                      "btc": [100.0, 10.0, 5.0, 90.0, 12.0, 130.0, 8.0, 5.0, 50.0]}, index=i)
+    i = pd.DatetimeIndex(
+        [
+            "2025-10-01",
+            "2025-10-01",
+            "2025-10-01",
+            "2025-10-02",
+            "2025-10-02",
+            "2025-11-30",
+            "2025-11-30",
+            "2025-11-30",
+            "2025-11-30",
+        ],
+        tz="UTC",
+    )
+    t = pd.DataFrame(
+        {
+            "symbol": ["A", "X", "X", "A", "X", "A", "X", "X", "N"],
+            "entity": ["a", "x1", "x2", "a", "x1", "a", "x1", "x2", "n"],
+            "btc": [100.0, 10.0, 5.0, 90.0, 12.0, 130.0, 8.0, 5.0, 50.0],
+        },
+        index=i,
+    )
     w = tr.holdings_wide(t)
-    assert list(w.columns) == ["A", "N", "X (x1)", "X (x2)"]         # one symbol, two entities
-    assert w.loc["2025-10-02", "X (x2)"] == 5.0                      # carried forward
+    assert list(w.columns) == ["A", "N", "X (x1)", "X (x2)"]  # one symbol, two entities
+    assert w.loc["2025-10-02", "X (x2)"] == 5.0  # carried forward
     f = tr.holdings_flows(w, "2025-10-01", "2025-11-30")
-    assert list(f.index) == ["A", "X (x1)", "X (x2)"]                # N has no holding on 1 Oct
+    assert list(f.index) == ["A", "X (x1)", "X (x2)"]  # N has no holding on 1 Oct
     assert f["change"].tolist() == [30.0, -2.0, 0.0] and f["sold"].tolist() == [0.0, 2.0, 0.0]
     assert tr.holdings_flows(w, "2025-10-02", "2025-11-30", ["A"])["change"].tolist() == [40.0]
     with pytest.raises(DataError, match="not in the holdings"):
@@ -224,8 +248,9 @@ def test_snapshot_k4_table(snapshot):
     closes = tr.dat_closes(["MSTR", "SQNS", "BMNR", "FGNX"], tr.DAT_START, "2026-01-30")
     coins = tr.coins_at_ny_close("2025-06-02", "2026-01-30")
     at_close = {c: coins[c]["price"].reindex(closes.index) for c in ("BTC", "ETH")}
-    t = tr.dat_table(closes, at_close, {"MSTR": "BTC", "SQNS": "BTC", "BMNR": "ETH", "FGNX": "ETH"},
-                     "2025-10-01", "2025-11-21")
+    t = tr.dat_table(
+        closes, at_close, {"MSTR": "BTC", "SQNS": "BTC", "BMNR": "ETH", "FGNX": "ETH"}, "2025-10-01", "2025-11-21"
+    )
     assert t.loc["MSTR", "drawdown"] == pytest.approx(-0.526, abs=0.001)
     assert t.loc["MSTR", "excess"] == pytest.approx(-0.210, abs=0.001)
     assert t.loc["MSTR", "beta"] == pytest.approx(1.330, abs=0.001)

@@ -5,13 +5,11 @@ independently on the snapshot, the framework's view of K3 and K4, and the rules'
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import statsmodels.api as sm
 
 from mktlib import claims
 from mktlib.verdicts import flows as vf
-
 
 # ---- rules on hand-made inputs ---------------------------------------------------------------------
 
@@ -30,7 +28,7 @@ def test_k3a_rule_is_the_tolerance_rule():
 def test_k4a_rule_every_outcome():
     rule = claims.RULE_FUNCTIONS["K4a"]
     assert rule(median_lo=-0.20, median_hi=-0.085, ar_max=-0.05) == "supported"
-    assert rule(median_lo=-0.20, median_hi=-0.05, ar_max=-0.05) == "inconclusive"     # touches the line
+    assert rule(median_lo=-0.20, median_hi=-0.05, ar_max=-0.05) == "inconclusive"  # touches the line
     assert rule(median_lo=-0.08, median_hi=0.02, ar_max=-0.05) == "inconclusive"
     assert rule(median_lo=-0.04, median_hi=0.10, ar_max=-0.05) == "contradicted"
     assert rule(median_lo=0.01, median_hi=0.10, ar_max=-0.05) == "contradicted"
@@ -40,8 +38,8 @@ def test_k4b_rule_every_outcome():
     rule = claims.RULE_FUNCTIONS["K4b"]
     assert rule(net_btc=-5000.0, sold_share=0.40, share_min=0.25) == "supported"
     assert rule(net_btc=30000.0, sold_share=0.04, share_min=0.25) == "contradicted"
-    assert rule(net_btc=-5000.0, sold_share=0.10, share_min=0.25) == "partly supported"   # sold, but small
-    assert rule(net_btc=30000.0, sold_share=0.30, share_min=0.25) == "partly supported"   # big sellers, net buyers
+    assert rule(net_btc=-5000.0, sold_share=0.10, share_min=0.25) == "partly supported"  # sold, but small
+    assert rule(net_btc=30000.0, sold_share=0.30, share_min=0.25) == "partly supported"  # big sellers, net buyers
     assert rule(net_btc=0.0, sold_share=0.0, share_min=0.25) == "partly supported"
 
 
@@ -73,7 +71,8 @@ def test_k3_evaluator(snapshot):
 
 def test_k4_abnormal_recomputed_independently(snapshot):
     """The abnormal returns from closes and a statsmodels beta, without the module's helpers."""
-    from mktlib import data, treasuries as tr
+    from mktlib import data
+    from mktlib import treasuries as tr
 
     ab = vf.k4_abnormal("2025-08-01", "2025-09-30", "2025-11-21")
     panel = data.load("us_close_panel")
@@ -105,10 +104,11 @@ def test_k4_through_the_framework(snapshot):
     v = ev.values
     assert v["K4.mstr_btc_holdings_change_oct_nov"] == 9839.0
     assert v["K4.sqns_btc_holdings_change_oct_nov"] == -937.0
-    assert v["K4.companies_btc_net_change_oct_nov"] > 0                       # the companies net bought
+    assert v["K4.companies_btc_net_change_oct_nov"] > 0  # the companies net bought
     assert v["K4.sold_share_of_etf_outflows"] == pytest.approx(
-        v["K4.companies_btc_sold_usd_oct_nov"] / v["K4.etf_gross_outflow_oct_nov"])
-    assert 50 < v["K4.sqns_btc_sold_usd"] < 150                               # about $0.1bn
+        v["K4.companies_btc_sold_usd_oct_nov"] / v["K4.etf_gross_outflow_oct_nov"]
+    )
+    assert 50 < v["K4.sqns_btc_sold_usd"] < 150  # about $0.1bn
     assert v["K4.mstr_mnav_21nov"] is None
     lo, hi = ev.intervals["K4.median_abnormal"]
     assert lo < v["K4.median_abnormal"] < hi < -0.05

@@ -17,38 +17,52 @@ P1B = dict(price_band=0.02, oi_band=0.02, funding_rise_min=0.0)
 
 
 # ------------------------------------------------------------------------------ rules, by hand
-@pytest.mark.parametrize("ret, snb, etf, expected", [
-    (0.07, 0.03, 1168.5, "supported"),          # rally, spot takers buy, ETFs take in money
-    (0.07, -0.01, -50.0, "contradicted"),       # rally, both spot measures sell
-    (0.07, -0.01, 900.0, "inconclusive"),       # measures disagree
-    (0.07, 0.02, -10.0, "inconclusive"),
-    (0.07, 0.0, 0.0, "contradicted"),           # zero is not buying (strict)
-    (0.015, 0.03, 500.0, "inconclusive"),       # no rally in the window
-    (0.02, 0.03, 500.0, "inconclusive"),        # exactly the band is not a rally
-    (0.07, 0.03, math.nan, "inconclusive"),     # no US session
-    (0.07, -0.03, None, "inconclusive"),
-])
+@pytest.mark.parametrize(
+    "ret, snb, etf, expected",
+    [
+        (0.07, 0.03, 1168.5, "supported"),  # rally, spot takers buy, ETFs take in money
+        (0.07, -0.01, -50.0, "contradicted"),  # rally, both spot measures sell
+        (0.07, -0.01, 900.0, "inconclusive"),  # measures disagree
+        (0.07, 0.02, -10.0, "inconclusive"),
+        (0.07, 0.0, 0.0, "contradicted"),  # zero is not buying (strict)
+        (0.015, 0.03, 500.0, "inconclusive"),  # no rally in the window
+        (0.02, 0.03, 500.0, "inconclusive"),  # exactly the band is not a rally
+        (0.07, 0.03, math.nan, "inconclusive"),  # no US session
+        (0.07, -0.03, None, "inconclusive"),
+    ],
+)
 def test_verdict_g1a(ret, snb, etf, expected):
     assert vf.verdict_g1a(ret, snb, etf, **P1) == expected
 
 
-@pytest.mark.parametrize("ret, oi, flo, expected", [
-    (0.07, 0.003, -0.04, "supported"),          # positions flat, no significant funding rise
-    (0.07, -0.05, -0.01, "supported"),
-    (0.07, 0.05, 0.01, "contradicted"),         # positions added and funding rose: leverage-led
-    (0.07, 0.05, -0.01, "inconclusive"),        # positions added, funding not significantly up
-    (0.07, 0.00, 0.01, "inconclusive"),         # funding up, positions not added
-    (0.07, 0.02, 0.0, "supported"),             # the band and the bound are inclusive of "not up"
-    (0.01, 0.05, 0.02, "inconclusive"),         # no rally
-])
+@pytest.mark.parametrize(
+    "ret, oi, flo, expected",
+    [
+        (0.07, 0.003, -0.04, "supported"),  # positions flat, no significant funding rise
+        (0.07, -0.05, -0.01, "supported"),
+        (0.07, 0.05, 0.01, "contradicted"),  # positions added and funding rose: leverage-led
+        (0.07, 0.05, -0.01, "inconclusive"),  # positions added, funding not significantly up
+        (0.07, 0.00, 0.01, "inconclusive"),  # funding up, positions not added
+        (0.07, 0.02, 0.0, "supported"),  # the band and the bound are inclusive of "not up"
+        (0.01, 0.05, 0.02, "inconclusive"),  # no rally
+    ],
+)
 def test_verdict_g1b(ret, oi, flo, expected):
     assert vf.verdict_g1b(ret, oi, flo, **P1B) == expected
 
 
-@pytest.mark.parametrize("f, expected", [
-    (0.065, "supported"), (0.001, "supported"), (fu.annualise_rate(0.0001, 8), "supported"),   # exactly neutral
-    (0.1096, "contradicted"), (0.30, "contradicted"), (0.0, "contradicted"), (-0.05, "contradicted"),
-])
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        (0.065, "supported"),
+        (0.001, "supported"),
+        (fu.annualise_rate(0.0001, 8), "supported"),  # exactly neutral
+        (0.1096, "contradicted"),
+        (0.30, "contradicted"),
+        (0.0, "contradicted"),
+        (-0.05, "contradicted"),
+    ],
+)
 def test_verdict_g2b(f, expected):
     assert vf.verdict_g2b(f, neutral=0.1095, floor=0.0) == expected
 
@@ -57,14 +71,20 @@ def test_g2a_uses_the_books_tolerance_rule():
     from mktlib.verdicts.episode import quote_part
 
     assert claims.RULE_FUNCTIONS["G2a"](ok=True) == "supported"
-    assert quote_part(0.0499, 0.04, 0.01, "x").verdict == "supported"        # within one unit
-    assert quote_part(0.0577, 0.04, 0.01, "x").verdict == "contradicted"     # 1.8 units (1-3 Jan)
-    assert quote_part(0.0650, 0.04, 0.01, "x").verdict == "contradicted"     # 2.5 units (1-5 Jan)
+    assert quote_part(0.0499, 0.04, 0.01, "x").verdict == "supported"  # within one unit
+    assert quote_part(0.0577, 0.04, 0.01, "x").verdict == "contradicted"  # 1.8 units (1-3 Jan)
+    assert quote_part(0.0650, 0.04, 0.01, "x").verdict == "contradicted"  # 2.5 units (1-5 Jan)
 
 
 def test_windows_follow_the_spec():
-    spec = {"window_first": "2026-01-01 00:00", "window_last": "2026-01-05 16:00", "shift_start": -2,
-            "shift_end": -2, "window_start": "2026-01-01", "window_end": "2026-01-05"}
+    spec = {
+        "window_first": "2026-01-01 00:00",
+        "window_last": "2026-01-05 16:00",
+        "shift_start": -2,
+        "shift_end": -2,
+        "window_start": "2026-01-01",
+        "window_end": "2026-01-05",
+    }
     a, z = vf.g2_window(spec)
     assert a == pd.Timestamp("2025-12-30 00:00", tz="UTC") and z == pd.Timestamp("2026-01-03 16:00", tz="UTC")
     d1, d2 = vf.g1_window({**spec, "shift_start": 1, "shift_end": 2})
@@ -94,8 +114,11 @@ def test_g2_on_snapshot(ledger):
 def test_g2_grid_holds_the_window_before_the_post(ledger):
     curve = claims.spec_curve  # noqa: F841  (the framework's own view is tested in test_claims)
     g = ledger.grid[ledger.grid["part"] == "G2a"]
-    pre = g[g["spec"].str.contains('"shift_end": -2') & g["spec"].str.contains('"shift_start": 0')
-            & g["spec"].str.contains('"venue": "binance"')]
+    pre = g[
+        g["spec"].str.contains('"shift_end": -2')
+        & g["spec"].str.contains('"shift_start": 0')
+        & g["spec"].str.contains('"venue": "binance"')
+    ]
     assert len(pre) == 1
     assert pre["statistic"].iloc[0] == pytest.approx((0.0577357 - 0.04) / 0.01, abs=1e-3)
     assert pre["verdict"].iloc[0] == "contradicted"
@@ -129,7 +152,8 @@ def test_g1_positions_are_face_value_not_coin(snapshot):
     ctr = fu.last_per_day(data.load("btc_okx_swap_1h")["oi_contracts"])
     assert (pos / ctr).dropna().round(9).eq(100.0).all()
     assert fu.position_change(pos, "2026-01-01", "2026-01-05") == pytest.approx(
-        fu.position_change(ctr, "2026-01-01", "2026-01-05"), rel=1e-12)
+        fu.position_change(ctr, "2026-01-01", "2026-01-05"), rel=1e-12
+    )
     assert fu.position_change(vf.okx_oi_coin_daily(), "2026-01-01", "2026-01-05") < -0.06
 
 
@@ -140,11 +164,14 @@ def test_g1_windows_running_into_6_7_jan_see_spot_selling(ledger):
 
 
 # ------------------------------------------------------------------------------ reachability
-@pytest.mark.parametrize("part, outcomes", [
-    ("G1a", {"supported", "contradicted", "inconclusive"}),
-    ("G1b", {"supported", "contradicted", "inconclusive"}),
-    ("G2b", {"supported", "contradicted"}),
-])
+@pytest.mark.parametrize(
+    "part, outcomes",
+    [
+        ("G1a", {"supported", "contradicted", "inconclusive"}),
+        ("G1b", {"supported", "contradicted", "inconclusive"}),
+        ("G2b", {"supported", "contradicted"}),
+    ],
+)
 def test_reading_rules_reach_every_outcome_on_real_data(snapshot, part, outcomes):
     space = claims.INPUT_SPACES[part]()
     fn = claims.RULE_FUNCTIONS[part]

@@ -14,28 +14,44 @@ from mktlib.verdicts import leverage as V
 
 def test_liquidation_rule_outcomes():
     assert V.verdict_liquidation_total(False) == "not testable"
-    assert V.verdict_liquidation_total(False, ok=True) == "not testable"    # a proxy never decides
+    assert V.verdict_liquidation_total(False, ok=True) == "not testable"  # a proxy never decides
     assert V.verdict_liquidation_total(True, ok=True) == "supported"
     assert V.verdict_liquidation_total(True, ok=False) == "contradicted"
 
 
-@pytest.mark.parametrize("pct, verdict", [(0.97, "supported"), (0.80, "supported"), (0.79, "inconclusive"),
-                                          (0.66, "inconclusive"), (0.51, "inconclusive"), (0.50, "contradicted"),
-                                          (0.10, "contradicted")])
+@pytest.mark.parametrize(
+    "pct, verdict",
+    [
+        (0.97, "supported"),
+        (0.80, "supported"),
+        (0.79, "inconclusive"),
+        (0.66, "inconclusive"),
+        (0.51, "inconclusive"),
+        (0.50, "contradicted"),
+        (0.10, "contradicted"),
+    ],
+)
 def test_a7a_rule(pct, verdict):
     assert V.verdict_a7a(pct, 0.80, 0.50) == verdict
 
 
 def test_a7b_rule():
     assert V.verdict_a7b(1, True) == "supported"
-    assert V.verdict_a7b(3, False) == "supported"          # a wave seen before the data end still counts
+    assert V.verdict_a7b(3, False) == "supported"  # a wave seen before the data end still counts
     assert V.verdict_a7b(0, True) == "contradicted"
     assert V.verdict_a7b(0, False) == "inconclusive"
 
 
-@pytest.mark.parametrize("change, sig, verdict", [(-0.06, 0.05, "supported"), (-0.05, 0.05, "supported"),
-                                                  (-0.049, 0.05, "contradicted"), (0.003, 0.05, "contradicted"),
-                                                  (-0.04, 0.03, "supported")])
+@pytest.mark.parametrize(
+    "change, sig, verdict",
+    [
+        (-0.06, 0.05, "supported"),
+        (-0.05, 0.05, "supported"),
+        (-0.049, 0.05, "contradicted"),
+        (0.003, 0.05, "contradicted"),
+        (-0.04, 0.03, "supported"),
+    ],
+)
 def test_g3a_rule(change, sig, verdict):
     assert V.verdict_g3a(change, sig) == verdict
 
@@ -64,7 +80,7 @@ def test_liquidation_claims_stay_not_testable(res):
         assert _row(res, part)["verdict"] == "not testable"
     d5 = res.primary["D5"].values
     assert d5["D5.liquidations_20_21nov"] is None
-    assert d5["D5.oi_change_coin_20_21nov"] == pytest.approx(-0.0141, abs=1e-4)       # the registered coin sum
+    assert d5["D5.oi_change_coin_20_21nov"] == pytest.approx(-0.0141, abs=1e-4)  # the registered coin sum
     assert d5["D5.oi_change_positions_20_21nov"] == pytest.approx(-0.0211, abs=1e-4)  # in positions
     assert d5["D5.oi_change_positions_20nov"] > 0 > d5["D5.oi_change_positions_21nov"]  # the flush, day by day
     a4 = res.primary["A4"].values
@@ -75,12 +91,12 @@ def test_liquidation_claims_stay_not_testable(res):
 def test_a7_parts(res):
     ev = res.primary["A7"]
     v = ev.values
-    assert ev.parts["A7a"].verdict == "supported"                 # primary: 0.83 percentile, at/above 0.80
+    assert ev.parts["A7a"].verdict == "supported"  # primary: 0.83 percentile, at/above 0.80
     a = _row(res, "A7a")
-    assert a["verdict"] == "inconclusive" and a["stability"] < 2 / 3     # fragile across gauges and windows
+    assert a["verdict"] == "inconclusive" and a["stability"] < 2 / 3  # fragile across gauges and windows
     assert v["A7.leverage_pct_available"] == pytest.approx(0.825, abs=1e-3)
     assert v["A7.leverage_pct_okx_positions"] == pytest.approx(0.664, abs=1e-3)
-    assert v["A7.leverage_ratio_percentile"] == pytest.approx(0.971, abs=1e-3)     # registered coin ratio
+    assert v["A7.leverage_ratio_percentile"] == pytest.approx(0.971, abs=1e-3)  # registered coin ratio
     assert v["A7.leverage_pct_all_venues_last"] == pytest.approx(0.40, abs=0.01)
     # A7b: the 5 Feb 2026 day falls inside the 90 days after 27 Nov 2025
     assert _row(res, "A7b")["verdict"] == "supported" and _row(res, "A7b")["stability"] == 1.0
@@ -96,6 +112,7 @@ def test_a7_parts(res):
 
 def test_a7_uses_the_books_horizon_and_bounce(snapshot):
     from mktlib.verdicts import episode
+
     d0, d1 = V.article_horizon("000")
     assert d0 == pd.Timestamp(claims.articles()["000"]["date"], tz="UTC")
     assert (d1 - d0).days == claims.defaults()["hindsight_horizon_days"]

@@ -16,6 +16,7 @@ MY = ["D1", "D2", "D3", "D7", "D8", "D9", "K2", "A2", "A5", "A6"]
 
 # ---------------------------------------------------------------- rules on hand-made inputs
 
+
 def test_verdict_quote_and_the_fact_helpers():
     assert macro.verdict_quote(True) == "supported" and macro.verdict_quote(False) == "contradicted"
     # Shanghai -2.45% against "nearly 2%" (1 pp): rounds to -2%
@@ -38,27 +39,27 @@ def test_verdict_quote_and_the_fact_helpers():
 
 def test_verdict_collapse():
     assert macro.verdict_collapse(0.98, 0.30, 0.80, 0.50) == "supported"
-    assert macro.verdict_collapse(0.80, 0.50, 0.80, 0.50) == "supported"       # both bounds inclusive
-    assert macro.verdict_collapse(0.70, 0.30, 0.80, 0.50) == "contradicted"    # did not start high
-    assert macro.verdict_collapse(0.98, 0.55, 0.80, 0.50) == "contradicted"    # did not fall far
+    assert macro.verdict_collapse(0.80, 0.50, 0.80, 0.50) == "supported"  # both bounds inclusive
+    assert macro.verdict_collapse(0.70, 0.30, 0.80, 0.50) == "contradicted"  # did not start high
+    assert macro.verdict_collapse(0.98, 0.55, 0.80, 0.50) == "contradicted"  # did not fall far
 
 
 def test_verdict_a5_each_outcome():
     kw = {"alpha": 0.05, "margin": 0.0}
     assert macro.verdict_a5(0.17, 0.42, 2e-9, 0.5, **kw) == "supported"
-    assert macro.verdict_a5(-0.01, 0.25, 1e-5, 0.5, **kw) == "inconclusive"    # the gap's interval straddles 0
-    assert macro.verdict_a5(0.10, 0.30, 0.08, 0.5, **kw) == "inconclusive"     # equity not significant after Holm
+    assert macro.verdict_a5(-0.01, 0.25, 1e-5, 0.5, **kw) == "inconclusive"  # the gap's interval straddles 0
+    assert macro.verdict_a5(0.10, 0.30, 0.08, 0.5, **kw) == "inconclusive"  # equity not significant after Holm
     assert macro.verdict_a5(-0.40, -0.05, 0.6, 0.01, **kw) == "contradicted"
-    assert macro.verdict_a5(-0.40, -0.05, 0.6, 0.20, **kw) == "inconclusive"   # rate wins but not significant
+    assert macro.verdict_a5(-0.40, -0.05, 0.6, 0.20, **kw) == "inconclusive"  # rate wins but not significant
 
 
 def test_verdict_a6_each_outcome():
     kw = {"margin": 0.0, "struggling_share": 0.5}
-    assert macro.verdict_a6(0.053, 1.0, **kw) == "partly supported"            # AI led, the others rose too
+    assert macro.verdict_a6(0.053, 1.0, **kw) == "partly supported"  # AI led, the others rose too
     assert macro.verdict_a6(0.053, 1 / 3, **kw) == "supported"
-    assert macro.verdict_a6(-0.02, 0.0, **kw) == "partly supported"            # others fell, AI did not lead
+    assert macro.verdict_a6(-0.02, 0.0, **kw) == "partly supported"  # others fell, AI did not lead
     assert macro.verdict_a6(-0.02, 2 / 3, **kw) == "contradicted"
-    assert macro.verdict_a6(0.0, 1.0, **kw) == "contradicted"                  # a tie is no lead
+    assert macro.verdict_a6(0.0, 1.0, **kw) == "contradicted"  # a tie is no lead
 
 
 def test_cut_odds_definitions(snapshot):
@@ -74,6 +75,7 @@ def test_cut_odds_definitions(snapshot):
 
 # ---------------------------------------------------------------- the snapshot through the framework
 
+
 @pytest.fixture(scope="module")
 def res(snapshot):
     return claims._compute(MY)
@@ -84,13 +86,25 @@ def _row(res, part):
 
 
 def test_market_facts_on_the_snapshot(res):
-    v = {**res.primary["D1"].values, **res.primary["D2"].values, **res.primary["D3"].values,
-         **res.primary["D7"].values, **res.primary["D9"].values}
-    exp = {"D1.ndx_return_20nov": -0.02379, "D1.qqq_high_to_close_20nov": -0.04619,
-           "D2.ndx_drawdown_from_29oct": -0.07908, "D3.hsi_return_21nov": -0.02383,
-           "D3.ssec_return_21nov": -0.02446, "D3.ssec_close_21nov": 3834.891,
-           "D7.gold_return_21nov": -0.00434, "D7.gold_level_21nov": 4072.85,
-           "D9.nvda_high_vs_prev_close_20nov": 0.05083, "D9.nvda_return_20nov": -0.03152}
+    v = {
+        **res.primary["D1"].values,
+        **res.primary["D2"].values,
+        **res.primary["D3"].values,
+        **res.primary["D7"].values,
+        **res.primary["D9"].values,
+    }
+    exp = {
+        "D1.ndx_return_20nov": -0.02379,
+        "D1.qqq_high_to_close_20nov": -0.04619,
+        "D2.ndx_drawdown_from_29oct": -0.07908,
+        "D3.hsi_return_21nov": -0.02383,
+        "D3.ssec_return_21nov": -0.02446,
+        "D3.ssec_close_21nov": 3834.891,
+        "D7.gold_return_21nov": -0.00434,
+        "D7.gold_level_21nov": 4072.85,
+        "D9.nvda_high_vs_prev_close_20nov": 0.05083,
+        "D9.nvda_return_20nov": -0.03152,
+    }
     for k, want in exp.items():
         assert v[k] == pytest.approx(want, abs=1e-4 if abs(want) < 10 else 1e-2), k
     assert v["D2.ndx_29oct_is_record"] is True
@@ -152,8 +166,12 @@ def test_a5_values_intervals_tests_and_grid(res):
         assert lo < v[m] < hi, m
     # every estimated measure has its interval; the four HAC p-values are ledger tests with an MDE
     assert set(ev.intervals) == set(claims.part_spec("A5a").estimated)
-    assert set(ev.tests) == {"A5.equity_dgs2_model", "A5.rate_dgs2_model", "A5.equity_cutprob_model",
-                             "A5.rate_cutprob_model"}
+    assert set(ev.tests) == {
+        "A5.equity_dgs2_model",
+        "A5.rate_dgs2_model",
+        "A5.equity_cutprob_model",
+        "A5.rate_cutprob_model",
+    }
     assert all(t.mde and t.mde > 0 for t in ev.tests.values())
     assert ev.tests["A5.equity_dgs2_model"].p < 1e-8 and ev.tests["A5.rate_dgs2_model"].p > 0.2
     fam = res.family
@@ -171,10 +189,16 @@ def test_a5_values_intervals_tests_and_grid(res):
 def test_a6_segment_etfs(res):
     ev = res.primary["A6"]
     v = ev.values
-    exp = {"A6.soxx_return_21nov_5dec": 0.1424, "A6.smh_return_21nov_5dec": 0.1174,
-           "A6.spy_return_21nov_5dec": 0.0405, "A6.dia_return_21nov_5dec": 0.0377,
-           "A6.iwm_return_21nov_5dec": 0.0644, "A6.share_constituents_up": 1.0,
-           "A6.ndx_return_21nov_5dec": 0.05992, "A6.eqw_return_21nov_5dec": 0.09252}
+    exp = {
+        "A6.soxx_return_21nov_5dec": 0.1424,
+        "A6.smh_return_21nov_5dec": 0.1174,
+        "A6.spy_return_21nov_5dec": 0.0405,
+        "A6.dia_return_21nov_5dec": 0.0377,
+        "A6.iwm_return_21nov_5dec": 0.0644,
+        "A6.share_constituents_up": 1.0,
+        "A6.ndx_return_21nov_5dec": 0.05992,
+        "A6.eqw_return_21nov_5dec": 0.09252,
+    }
     for k, want in exp.items():
         assert v[k] == pytest.approx(want, abs=1e-4), k
     assert v["A6.ai_min_minus_broad_max"] == pytest.approx(0.1174 - 0.0644, abs=2e-4)
@@ -193,6 +217,7 @@ def test_a5_and_a6_rules_reach_more_than_one_outcome_on_real_data(snapshot):
 
 def test_added_variable_plot_slopes_are_the_a5_coefficients(snapshot):
     from mktlib import rates
+
     hr = macro.horse_race_results()
     f = hr["frame"]
     for col in ("ndx", "d_dgs2"):

@@ -16,19 +16,30 @@ ALPHA = 0.05
 # rules on hand-made inputs
 # ---------------------------------------------------------------------------------------------
 
+
 def _d10b(**kw):
-    base = dict(spill_lags=1, spill_lo=-2.0, spill_hi=3.0, overnight_beta=0.05, overnight_p_holm=0.5,
-                granger_fwd_p_holm=0.6, granger_rev_p_holm=0.7, intraday_beta=0.02, intraday_fwd_p_holm=0.2,
-                intraday_rev_p_holm=0.9, alpha=ALPHA)
+    base = dict(
+        spill_lags=1,
+        spill_lo=-2.0,
+        spill_hi=3.0,
+        overnight_beta=0.05,
+        overnight_p_holm=0.5,
+        granger_fwd_p_holm=0.6,
+        granger_rev_p_holm=0.7,
+        intraday_beta=0.02,
+        intraday_fwd_p_holm=0.2,
+        intraday_rev_p_holm=0.9,
+        alpha=ALPHA,
+    )
     return T.verdict_d10b(**(base | kw))
 
 
 def test_d10_rules():
     assert T.verdict_d10a(10.5) == "supported"
     assert T.verdict_d10a(0.0) == "contradicted" and T.verdict_d10a(-1.0) == "contradicted"
-    assert _d10b() == "inconclusive"                                   # nothing significant: a null
+    assert _d10b() == "inconclusive"  # nothing significant: a null
     assert _d10b(intraday_fwd_p_holm=0.01) == "supported"
-    assert _d10b(intraday_fwd_p_holm=0.01, intraday_beta=-0.02) == "inconclusive"   # wrong sign is not a lead
+    assert _d10b(intraday_fwd_p_holm=0.01, intraday_beta=-0.02) == "inconclusive"  # wrong sign is not a lead
     assert _d10b(spill_lo=0.5) == "supported"
     assert _d10b(granger_fwd_p_holm=0.01) == "supported"
     assert _d10b(overnight_p_holm=0.01) == "supported"
@@ -45,11 +56,11 @@ def test_d10_rules():
 def test_d11_rules():
     r = dict(corr_high=0.5, corr_low=0.3)
     assert T.verdict_d11a(0.55, 0.8, 0.05, 0.3, **r) == "supported"
-    assert T.verdict_d11a(0.1, 0.25, 0.05, 0.3, **r) == "contradicted"       # no thermometer
+    assert T.verdict_d11a(0.1, 0.25, 0.05, 0.3, **r) == "contradicted"  # no thermometer
     assert T.verdict_d11a(0.55, 0.8, -0.3, -0.05, **r) == "partly supported"  # a thermometer, but not new
-    assert T.verdict_d11a(0.38, 0.62, -0.04, 0.25, **r) == "inconclusive"     # straddles (the snapshot's case)
+    assert T.verdict_d11a(0.38, 0.62, -0.04, 0.25, **r) == "inconclusive"  # straddles (the snapshot's case)
     assert T.verdict_d11a(0.38, 0.62, 0.05, 0.25, **r) == "inconclusive"
-    assert T.verdict_d11b(0.38, 0.62, 0.69, 0.83) == "contradicted"          # an earlier record above
+    assert T.verdict_d11b(0.38, 0.62, 0.69, 0.83) == "contradicted"  # an earlier record above
     assert T.verdict_d11b(0.60, 0.80, 0.20, 0.50) == "supported"
     assert T.verdict_d11b(0.38, 0.62, 0.50, 0.70) == "inconclusive"
 
@@ -73,8 +84,8 @@ def test_k1_g5_d13_rules():
     assert T.verdict_k1b(-0.3, -0.01) == "contradicted"
     assert T.verdict_k1b(-0.17, 0.21) == "inconclusive"
     assert T.verdict_g5a(0.05) == "supported" and T.verdict_g5a(-0.01) == "contradicted"
-    assert T.verdict_g5b(0.015, 0.055, -0.01) == "inconclusive"            # stocks rose: nothing to hedge
-    assert T.verdict_g5b(-0.005, -0.05, -0.01) == "inconclusive"           # a dip below the stress line
+    assert T.verdict_g5b(0.015, 0.055, -0.01) == "inconclusive"  # stocks rose: nothing to hedge
+    assert T.verdict_g5b(-0.005, -0.05, -0.01) == "inconclusive"  # a dip below the stress line
     assert T.verdict_g5b(-0.03, 0.01, -0.01) == "supported"
     assert T.verdict_g5b(-0.03, -0.06, -0.01) == "contradicted"
     assert T.verdict_d13(False) == "not testable"
@@ -84,8 +95,10 @@ def test_k1_g5_d13_rules():
 # the alignment fixes, checked by hand on the snapshot
 # ---------------------------------------------------------------------------------------------
 
+
 def test_k1_returns_are_between_common_dates_and_keep_the_weekend(snapshot):
     from mktlib import data
+
     r = T.k1_daily_returns("utc")
     btc = data.load("btc_spot_1d")["close"]
     spx = data.load("spx_1d")["close"]
@@ -106,17 +119,17 @@ def test_k1_returns_are_between_common_dates_and_keep_the_weekend(snapshot):
 
 def test_d12_btc_at_the_other_markets_close(snapshot):
     t = T.d12_pairs()
-    assert str(t.loc["ndx", "btc_trough"].date()) == "2025-11-21"          # not Saturday 22 Nov (UTC close)
+    assert str(t.loc["ndx", "btc_trough"].date()) == "2025-11-21"  # not Saturday 22 Nov (UTC close)
     assert t.loc["ndx", "btc_rebound"] == pytest.approx(0.0112, abs=1e-3)
     assert t.loc["ndx", "rebound"] == pytest.approx(0.057, abs=1e-3)
     assert str(t.loc["hsi", "peak"].date()) == "2025-10-02" and str(t.loc["ndx", "btc_peak"].date()) == "2025-10-06"
     v = T.d12_measures()
-    assert str(v["D12.trough_date_btc"]) == "2025-11-22"                  # the registry's UTC measure, reported
+    assert str(v["D12.trough_date_btc"]) == "2025-11-22"  # the registry's UTC measure, reported
 
 
 def test_d10_var0_and_the_constituent(snapshot):
     s6 = T.d10_spill("six", "bic", 199)
-    assert s6["lags"] == 0                                                 # BIC picks no dynamics
+    assert s6["lags"] == 0  # BIC picks no dynamics
     p = T.d10_spillover_panel()
     r2 = p.corr().to_numpy() ** 2
     shares = 100 * r2 / r2.sum(axis=1, keepdims=True)
@@ -144,6 +157,7 @@ def test_d10_intraday_design_on_the_snapshot(snapshot):
 # the evaluators on the real data (primary specification, family not yet collected)
 # ---------------------------------------------------------------------------------------------
 
+
 def _primary(cid):
     spec = claims.Spec(cid, claims.specifications(cid)[0], True, None)
     return claims._check(cid, claims.EVALUATORS[cid](spec), spec)
@@ -159,13 +173,18 @@ def test_d10_evaluator(ev):
     e = ev["D10"]
     assert e.parts["D10a"].verdict == "supported" and e.values["D10.btc_lead_hours_20nov"] == pytest.approx(10.5)
     v = e.values
-    assert v["D10.spillover_btc_to_ndx"] < v["D10.spillover_ndx_to_btc"]          # the registered (NVDA) tilt
+    assert v["D10.spillover_btc_to_ndx"] < v["D10.spillover_ndx_to_btc"]  # the registered (NVDA) tilt
     lo, hi = e.intervals["D10.pairwise_net_btc_ndx"]
-    assert lo < 0 < hi                                                             # the deciding system: no direction
+    assert lo < 0 < hi  # the deciding system: no direction
     assert e.parts["D10b"].inputs["spill_lags"] == 0
-    assert set(e.tests) == {"D10.overnight_btc", "D10.granger15_btc_to_nq", "D10.granger15_nq_to_btc",
-                            "D10.intraday2m_btc_to_spy", "D10.intraday2m_spy_to_btc"}
-    assert e.tests["D10.overnight_btc"].mde > 0.1                                  # what the null could detect
+    assert set(e.tests) == {
+        "D10.overnight_btc",
+        "D10.granger15_btc_to_nq",
+        "D10.granger15_nq_to_btc",
+        "D10.intraday2m_btc_to_spy",
+        "D10.intraday2m_spy_to_btc",
+    }
+    assert e.tests["D10.overnight_btc"].mde > 0.1  # what the null could detect
     for m in ("D10.net_spillover_btc", "D10.spillover_btc_to_ndx", "D10.spillover_ndx_to_btc"):
         lo, hi = e.intervals[m]
         assert lo <= v[m] <= hi

@@ -90,8 +90,17 @@ def coverage(ids: list[str] | None = None) -> pd.DataFrame:
         if ids and e.id not in ids:
             continue
         df = load(e.id)
-        rows.append({"id": e.id, "group": e.group, "title": e.title, "frequency": e.frequency,
-                     "first": df.index.min(), "last": df.index.max(), "rows": len(df)})
+        rows.append(
+            {
+                "id": e.id,
+                "group": e.group,
+                "title": e.title,
+                "frequency": e.frequency,
+                "first": df.index.min(),
+                "last": df.index.max(),
+                "rows": len(df),
+            }
+        )
     return pd.DataFrame(rows).set_index("id")
 
 
@@ -103,8 +112,16 @@ def provenance() -> pd.DataFrame:
     """
     rows = []
     for e in catalog().values():
-        rows.append({"id": e.id, "group": e.group, "title": e.title, "path": e.path, "frequency": e.frequency,
-                     **{k: e.provenance[k] for k in ("upstream", "commit", "upstream_path", "original_source",
-                                                     "license")},
-                     "sha256": e.sha256, "caveats": e.caveats})
+        rows.append(
+            {
+                "id": e.id,
+                "group": e.group,
+                "title": e.title,
+                "path": e.path,
+                "frequency": e.frequency,
+                **{k: e.provenance[k] for k in ("upstream", "commit", "upstream_path", "original_source", "license")},
+                "sha256": e.sha256,
+                "caveats": e.caveats,
+            }
+        )
     return pd.DataFrame(rows)

@@ -77,13 +77,12 @@ def pack(out_dir: str | Path, root: str | Path | None = None) -> dict:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = snapshot_files(root)
-    entries = [{"file": p.relative_to(root).as_posix(), "sha256": _sha256(p), "size": p.stat().st_size}
-               for p in files]
+    entries = [{"file": p.relative_to(root).as_posix(), "sha256": _sha256(p), "size": p.stat().st_size} for p in files]
     lines = [f"{e['file']} sha256:{e['sha256']}" for e in entries]
     version = registry_version(lines)
     archive = f"mktlib-data-{version}.tar"
     with tarfile.open(out / archive, "w", format=tarfile.PAX_FORMAT) as tar:
-        for p, e in zip(files, entries):
+        for p, e in zip(files, entries, strict=True):
             info = tarfile.TarInfo(e["file"])
             info.size, info.mtime, info.mode = e["size"], 0, 0o644
             info.uid = info.gid = 0
@@ -91,9 +90,11 @@ def pack(out_dir: str | Path, root: str | Path | None = None) -> dict:
             with open(p, "rb") as fh:
                 tar.addfile(info, fh)
     arch_sha = _sha256(out / archive)
-    header = [f"# mktlib data snapshot, version {version}",
-              f"# archive {archive} sha256:{arch_sha}",
-              "# <file> sha256:<hex>, one line per file (pooch.load_registry format)"]
+    header = [
+        f"# mktlib data snapshot, version {version}",
+        f"# archive {archive} sha256:{arch_sha}",
+        "# <file> sha256:<hex>, one line per file (pooch.load_registry format)",
+    ]
     (out / "registry.txt").write_text("\n".join(header + lines) + "\n", encoding="utf-8")
     manifest = {"version": version, "archive": archive, "archive_sha256": arch_sha, "files": entries}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
@@ -125,8 +126,9 @@ def data_url() -> str:
     return os.environ.get("MKTLIB_DATA_URL", DEFAULT_DATA_URL).strip()
 
 
-def fetch(base_url: str | None = None, dest: str | Path | None = None,
-          registry: str | Path = COMMITTED_REGISTRY) -> Path:
+def fetch(
+    base_url: str | None = None, dest: str | Path | None = None, registry: str | Path = COMMITTED_REGISTRY
+) -> Path:
     """Download the archive named in ``registry`` from ``base_url``, verify it and every file in it with
     pooch against ``registry``, and unpack it into ``dest`` (default: ``MKTLIB_DATA``, else
     ``../shared/data``), which must not exist yet. Raises :class:`DataError` naming the file and the
@@ -137,8 +139,11 @@ def fetch(base_url: str | None = None, dest: str | Path | None = None,
 
     base_url = (base_url or data_url()).rstrip("/")
     if not base_url:
-        raise DataError("MKTLIB_DATA_URL", "no URL to fetch the snapshot from: set MKTLIB_DATA_URL to the folder "
-                                           "that serves the packed snapshot (python -m mktlib data pack)")
+        raise DataError(
+            "MKTLIB_DATA_URL",
+            "no URL to fetch the snapshot from: set MKTLIB_DATA_URL to the folder "
+            "that serves the packed snapshot (python -m mktlib data pack)",
+        )
     env = os.environ.get("MKTLIB_DATA")
     dest = Path(dest) if dest is not None else (Path(env).expanduser() if env else DEFAULT_DATA_ROOT)
     if dest.exists() and any(dest.iterdir()):
@@ -146,11 +151,12 @@ def fetch(base_url: str | None = None, dest: str | Path | None = None,
     archive, arch_sha, files = read_registry(registry)
     with tempfile.TemporaryDirectory(prefix="mktlib-fetch-") as tmp:
         try:
-            path = pooch.retrieve(f"{base_url}/{archive}", known_hash=f"sha256:{arch_sha}", fname=archive,
-                                  path=tmp, progressbar=False)
-        except ValueError as exc:                       # pooch: hash mismatch
+            path = pooch.retrieve(
+                f"{base_url}/{archive}", known_hash=f"sha256:{arch_sha}", fname=archive, path=tmp, progressbar=False
+            )
+        except ValueError as exc:  # pooch: hash mismatch
             raise DataError(archive, f"downloaded archive failed its sha256 check ({exc})") from None
-        except Exception as exc:                        # network, HTTP errors
+        except Exception as exc:  # network, HTTP errors
             raise DataError(f"{base_url}/{archive}", f"download failed: {exc}") from None
         staging = Path(tmp) / "snapshot"
         with tarfile.open(path) as tar:
@@ -167,8 +173,9 @@ def fetch(base_url: str | None = None, dest: str | Path | None = None,
                 raise DataError(f"{archive}:{name}", "listed in the registry but missing from the archive")
             got = pooch.file_hash(str(f), alg="sha256")
             if got != want:
-                raise DataError(f"{archive}:{name}", f"sha256 {got[:12]}... does not match the registry "
-                                                     f"({want[:12]}...): refused")
+                raise DataError(
+                    f"{archive}:{name}", f"sha256 {got[:12]}... does not match the registry ({want[:12]}...): refused"
+                )
         dest.parent.mkdir(parents=True, exist_ok=True)
         if dest.exists():
             dest.rmdir()
@@ -186,9 +193,12 @@ def ensure(registry: str | Path = COMMITTED_REGISTRY) -> str:
     if root.is_dir() and any(root.iterdir()):
         return f"data snapshot at {root}"
     if not data_url():
-        raise DataError("data root", f"no data snapshot at {root} and no URL to fetch it from. Either place the "
-                                     f"snapshot there, or set MKTLIB_DATA=/path/to/snapshot, or set "
-                                     f"MKTLIB_DATA_URL=<folder serving the packed snapshot> to download it")
+        raise DataError(
+            "data root",
+            f"no data snapshot at {root} and no URL to fetch it from. Either place the "
+            f"snapshot there, or set MKTLIB_DATA=/path/to/snapshot, or set "
+            f"MKTLIB_DATA_URL=<folder serving the packed snapshot> to download it",
+        )
     fetch(dest=root, registry=registry)
     return f"data snapshot fetched from {data_url()} into {root}"
 

@@ -67,10 +67,19 @@ class Entry:
     def as_dict(self) -> dict[str, Any]:
         """The entry as a plain dict (what the YAML holds)."""
         return {
-            "id": self.id, "path": self.path, "sha256": self.sha256, "parser": self.parser,
-            "options": dict(self.options), "title": self.title, "frequency": self.frequency,
-            "timestamp": self.timestamp, "columns": dict(self.columns), "keys": list(self.keys),
-            "checks": dict(self.checks), "provenance": dict(self.provenance), "caveats": self.caveats,
+            "id": self.id,
+            "path": self.path,
+            "sha256": self.sha256,
+            "parser": self.parser,
+            "options": dict(self.options),
+            "title": self.title,
+            "frequency": self.frequency,
+            "timestamp": self.timestamp,
+            "columns": dict(self.columns),
+            "keys": list(self.keys),
+            "checks": dict(self.checks),
+            "provenance": dict(self.provenance),
+            "caveats": self.caveats,
             "group": self.group,
         }
 
@@ -87,12 +96,19 @@ def _entry_from_dict(raw: dict[str, Any], source: Path) -> Entry:
     if len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
         raise DataError(where, f"entry {raw['id']!r} has a malformed sha256 {raw['sha256']!r}")
     return Entry(
-        id=str(raw["id"]), path=str(raw["path"]), sha256=sha, parser=str(raw["parser"]),
-        title=str(raw["title"]), frequency=str(raw["frequency"]), timestamp=str(raw["timestamp"]),
+        id=str(raw["id"]),
+        path=str(raw["path"]),
+        sha256=sha,
+        parser=str(raw["parser"]),
+        title=str(raw["title"]),
+        frequency=str(raw["frequency"]),
+        timestamp=str(raw["timestamp"]),
         columns={str(k): str(v) for k, v in raw["columns"].items()},
         provenance={str(k): str(v) for k, v in raw["provenance"].items()},
-        options=dict(raw.get("options") or {}), keys=tuple(raw.get("keys") or ()),
-        checks=dict(raw.get("checks") or {}), caveats=str(raw.get("caveats") or "").strip(),
+        options=dict(raw.get("options") or {}),
+        keys=tuple(raw.get("keys") or ()),
+        checks=dict(raw.get("checks") or {}),
+        caveats=str(raw.get("caveats") or "").strip(),
         group=source.stem,
     )
 

@@ -8,7 +8,7 @@ import io
 import json
 import os
 import zlib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,7 @@ def data_root() -> Path:
     env = os.environ.get("MKTLIB_DATA")
     root = Path(env).expanduser() if env else DEFAULT_DATA_ROOT
     if not root.is_dir():
-        how = (f"MKTLIB_DATA={env!r} does not point to a directory" if env
-               else f"no data snapshot at {root}")
+        how = f"MKTLIB_DATA={env!r} does not point to a directory" if env else f"no data snapshot at {root}"
         raise DataError(
             "data root",
             f"{how}. Provide the pinned snapshot: either place it at {DEFAULT_DATA_ROOT} (the `shared/data` "
@@ -47,7 +46,7 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sha256_memo(path: str, size: int, mtime_ns: int) -> str:
     return sha256_file(Path(path))
 
@@ -65,8 +64,10 @@ def verified_path(rel_path: str, expected_sha256: str) -> Path:
         raise DataError(rel_path, "file is empty (0 bytes)")
     got = _sha256_memo(str(path), st.st_size, st.st_mtime_ns)
     if got != expected_sha256:
-        raise DataError(rel_path, f"sha256 mismatch: expected {expected_sha256}, got {got}. "
-                                  "The file differs from the pinned snapshot.")
+        raise DataError(
+            rel_path,
+            f"sha256 mismatch: expected {expected_sha256}, got {got}. The file differs from the pinned snapshot.",
+        )
     return path
 
 

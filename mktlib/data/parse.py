@@ -40,8 +40,15 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], where: str) -> Non
         raise DataError(where, f"missing column(s) {missing}; found {list(df.columns)}")
 
 
-def to_float(values: pd.Series, where: str, column: str, *, allow_blank: bool = False,
-             na_tokens: Sequence[str] = (), thousands: bool = False) -> pd.Series:
+def to_float(
+    values: pd.Series,
+    where: str,
+    column: str,
+    *,
+    allow_blank: bool = False,
+    na_tokens: Sequence[str] = (),
+    thousands: bool = False,
+) -> pd.Series:
     """Strict numeric conversion of a text column.
 
     Blank cells (and any ``na_tokens``) become NaN only when ``allow_blank``; any other value that
@@ -59,8 +66,7 @@ def to_float(values: pd.Series, where: str, column: str, *, allow_blank: bool = 
     bad = out.isna() & ~blank
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(where, f"column {column!r} has an unparseable value {values.iloc[row]!r} "
-                               f"at data row {row + 1}")
+        raise DataError(where, f"column {column!r} has an unparseable value {values.iloc[row]!r} at data row {row + 1}")
     return out.astype("float64")
 
 
@@ -68,8 +74,7 @@ def _fail_unparsed(raw: pd.Series, parsed: pd.Series, where: str, column: str, w
     bad = parsed.isna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(where, f"column {column!r} has an unparseable {what} {raw.iloc[row]!r} "
-                               f"at data row {row + 1}")
+        raise DataError(where, f"column {column!r} has an unparseable {what} {raw.iloc[row]!r} at data row {row + 1}")
 
 
 def epoch_to_utc(values: pd.Series, where: str, column: str, unit: str = "ms") -> pd.DatetimeIndex:
@@ -82,13 +87,15 @@ def epoch_to_utc(values: pd.Series, where: str, column: str, unit: str = "ms") -
     _fail_unparsed(values, pd.Series(ts), where, column, "epoch time")
     idx = pd.DatetimeIndex(ts)
     if idx.min().year < 2000 or idx.max().year > 2100:
-        raise DataError(where, f"column {column!r}: epoch values give dates {idx.min()}..{idx.max()}; "
-                               f"wrong unit (expected {unit})?")
+        raise DataError(
+            where, f"column {column!r}: epoch values give dates {idx.min()}..{idx.max()}; wrong unit (expected {unit})?"
+        )
     return idx
 
 
-def naive_to_utc(values: pd.Series, where: str, column: str, *, tz: str = "UTC",
-                 fmt: str | None = None) -> pd.DatetimeIndex:
+def naive_to_utc(
+    values: pd.Series, where: str, column: str, *, tz: str = "UTC", fmt: str | None = None
+) -> pd.DatetimeIndex:
     """Naive date/time text in time zone ``tz`` to a UTC DatetimeIndex.
 
     Text that already carries an offset is rejected: that would be a different format than the
@@ -124,8 +131,15 @@ def offset_to_utc(values: pd.Series, where: str, column: str, *, expect_offset: 
     return pd.DatetimeIndex(parsed).tz_convert("UTC")
 
 
-def check_order(times: pd.DatetimeIndex | pd.Series, where: str, *, groups: pd.Series | None = None,
-                descending: bool = False, allow_repeats: bool = False, what: str = "timestamps") -> None:
+def check_order(
+    times: pd.DatetimeIndex | pd.Series,
+    where: str,
+    *,
+    groups: pd.Series | None = None,
+    descending: bool = False,
+    allow_repeats: bool = False,
+    what: str = "timestamps",
+) -> None:
     """Raise on duplicate or out-of-order timestamps in the file's own row order (per group).
 
     ``descending`` accepts files written newest first (the parser then reverses them).
@@ -141,30 +155,36 @@ def check_order(times: pd.DatetimeIndex | pd.Series, where: str, *, groups: pd.S
         i = int(np.flatnonzero(dup.to_numpy())[0])
         label = "" if labels is None else f" (for {labels[i]})"
         raise DataError(where, f"duplicate timestamp {t[i]}{label}")
-    for g, sub in df.groupby("g", sort=False)["t"]:
+    for _, sub in df.groupby("g", sort=False)["t"]:
         d = sub.diff().iloc[1:]
         bad = (d > pd.Timedelta(0)) if descending else (d < pd.Timedelta(0))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0]) + 1
             label = "" if labels is None else f" (for {labels[sub.index[i]]})"
             order = "newest-first" if descending else "oldest-first"
-            raise DataError(where, f"{what} not sorted ({order} expected): {sub.iloc[i]} "
-                                   f"follows {sub.iloc[i - 1]}{label}")
+            raise DataError(
+                where, f"{what} not sorted ({order} expected): {sub.iloc[i]} follows {sub.iloc[i - 1]}{label}"
+            )
 
 
-def check_same_times(a: pd.DatetimeIndex, b: pd.DatetimeIndex, where: str, *, a_col: str, a_raw: pd.Series,
-                     b_col: str, b_raw: pd.Series) -> None:
+def check_same_times(
+    a: pd.DatetimeIndex, b: pd.DatetimeIndex, where: str, *, a_col: str, a_raw: pd.Series, b_col: str, b_raw: pd.Series
+) -> None:
     """Raise unless two columns that state the same instants agree (e.g. epoch ms and ISO text)."""
     differ = np.asarray(pd.DatetimeIndex(a) != pd.DatetimeIndex(b))
     if differ.any():
         i = int(np.flatnonzero(differ)[0])
-        raise DataError(where, f"{b_col!r} {b_raw.iloc[i]!r} disagrees with {a_col!r} {a_raw.iloc[i]!r} "
-                               f"at data row {i + 1} ({int(differ.sum())} such rows)")
+        raise DataError(
+            where,
+            f"{b_col!r} {b_raw.iloc[i]!r} disagrees with {a_col!r} {a_raw.iloc[i]!r} "
+            f"at data row {i + 1} ({int(differ.sum())} such rows)",
+        )
 
 
 def frame(index: pd.DatetimeIndex, columns: dict[str, Any]) -> pd.DataFrame:
     """Assemble the output frame with a UTC index named ``timestamp``."""
     idx = pd.DatetimeIndex(index, name="timestamp")
-    out = pd.DataFrame({k: (v.to_numpy() if isinstance(v, (pd.Series, pd.Index)) else v)
-                        for k, v in columns.items()}, index=idx)
+    out = pd.DataFrame(
+        {k: (v.to_numpy() if isinstance(v, (pd.Series, pd.Index)) else v) for k, v in columns.items()}, index=idx
+    )
     return out

@@ -50,8 +50,9 @@ def validate(df: pd.DataFrame, entry: Entry) -> None:
         dup = sort_frame.duplicated()
         if dup.any():
             i = int(np.flatnonzero(dup.to_numpy())[0])
-            raise DataError(where, f"duplicate row key (timestamp {idx[i]}, "
-                                   f"{', '.join(f'{k}={df[k].iloc[i]!r}' for k in keys)})")
+            raise DataError(
+                where, f"duplicate row key (timestamp {idx[i]}, {', '.join(f'{k}={df[k].iloc[i]!r}' for k in keys)})"
+            )
         if not idx.is_monotonic_increasing:
             raise DataError(where, "rows are not sorted by timestamp")
     else:
@@ -63,8 +64,10 @@ def validate(df: pd.DataFrame, entry: Entry) -> None:
     for col in entry.checks.get("positive", []):
         bad = df[col] <= 0
         if bad.any():
-            raise DataError(where, f"column {col!r} has a non-positive value {df[col][bad].iloc[0]!r} "
-                                   f"at {df.index[bad.to_numpy()][0]}")
+            raise DataError(
+                where,
+                f"column {col!r} has a non-positive value {df[col][bad].iloc[0]!r} at {df.index[bad.to_numpy()][0]}",
+            )
 
     ohlc = entry.checks.get("ohlc")
     if ohlc:
@@ -76,5 +79,8 @@ def validate(df: pd.DataFrame, entry: Entry) -> None:
         if bad.any():
             t = df.index[bad.to_numpy()][0]
             row = df.loc[bad].iloc[0]
-            raise DataError(where, f"OHLC inconsistent at {t}: open={row['open']}, high={row['high']}, "
-                                   f"low={row['low']}, close={row['close']} ({int(bad.sum())} such rows)")
+            raise DataError(
+                where,
+                f"OHLC inconsistent at {t}: open={row['open']}, high={row['high']}, "
+                f"low={row['low']}, close={row['close']} ({int(bad.sum())} such rows)",
+            )

@@ -55,7 +55,7 @@ def _finite(x) -> bool:
 # --------------------------------------------------------------------------------------------------
 # data (cached: the framework calls every evaluator once per specification)
 
-BTC_DAILY_DATASETS = ("btc_spot_1d_fullcols", "btc_spot_1d")     # main series, then the earlier years
+BTC_DAILY_DATASETS = ("btc_spot_1d_fullcols", "btc_spot_1d")  # main series, then the earlier years
 ETH_DAILY_DATASETS = ("eth_spot_1d_fullcols", "eth_spot_1d")
 
 
@@ -63,6 +63,7 @@ def _splice_daily(main_id: str, older_id: str) -> pd.DataFrame:
     """``main_id``'s daily bars, preceded by ``older_id``'s bars before ``main_id`` starts; raises
     DataError unless the two agree exactly (1e-6 USDT) on open, high, low and close where both exist."""
     from mktlib import data
+
     main, older = data.load(main_id), data.load(older_id)
     common = main.index.intersection(older.index)
     if len(common) == 0:
@@ -97,6 +98,7 @@ def spot_daily(coin: str) -> pd.DataFrame:
     """Binance spot ``<COIN>USDT`` daily bars (``btc``: :func:`btc_daily`; ``eth``: the full-column series,
     which has quote volume, preceded by ``eth_spot_1d``)."""
     from mktlib import data
+
     if coin == "btc":
         return btc_daily()
     if coin == "eth":
@@ -108,6 +110,7 @@ def spot_daily(coin: str) -> pd.DataFrame:
 def coingecko_prices() -> pd.DataFrame:
     """CoinGecko daily panel as a wide table: date (00:00 UTC) x CoinGecko id, price in USD."""
     from mktlib import data
+
     cg = data.load("coingecko_top50_1d")
     return cg.reset_index().pivot(index="timestamp", columns="coin", values="price").sort_index()
 
@@ -130,6 +133,7 @@ def first_close_above_90k() -> pd.Timestamp:
     """A1's date, used by other chapters: the first UTC day after 21 Nov 2025 whose :func:`btc_daily`
     close is above 90,000 (level and day from A1's protocol entry; NaT if none)."""
     from mktlib.claims import specifications
+
     s = specifications("A1")[0]
     return episode.first_close_above(btc_daily()["close"], s["level"], s["after_day"])
 
@@ -174,8 +178,7 @@ def verdict_vol_high(pct_low: float, pct_high: float, high_q: float) -> str:
     return "inconclusive"
 
 
-def verdict_not_bear_now(drawdown: float, bear_line: float, deepest: float, days_since_peak: int,
-                         longest: int) -> str:
+def verdict_not_bear_now(drawdown: float, bear_line: float, deepest: float, days_since_peak: int, longest: int) -> str:
     """D14b: beyond Bitcoin's own bull-market corrections (deeper than the deepest, or longer than the
     longest without a new high) contradicted; past the equity 20% line but inside them partly
     supported; inside the 20% line supported."""
@@ -186,8 +189,9 @@ def verdict_not_bear_now(drawdown: float, bear_line: float, deepest: float, days
     return "supported"
 
 
-def verdict_not_bear_later(new_high: bool, drawdown: float, days_without_high: int, deepest: float,
-                           longest: int) -> str:
+def verdict_not_bear_later(
+    new_high: bool, drawdown: float, days_without_high: int, deepest: float, longest: int
+) -> str:
     """D14c (forecast): by the horizon's end, a fall deeper than the deepest past bull-market correction,
     or longer than the longest without a new high, contradicted; a new high supported; else inconclusive."""
     if drawdown < deepest or (not new_high and days_without_high > longest):
@@ -263,10 +267,15 @@ def quote_part(value: float, quoted: float, unit: float, what: str, fmt: str = "
     """A fact part judged by the book's one tolerance rule (:func:`mktlib.inference.quoted_match`)."""
     m = quoted_match(value, quoted, unit)
     verdict = verdict_quote(ok=m.ok)
-    return Part(verdict, f"{what} {fmt.format(value)} against the quoted {fmt.format(quoted)}: "
-                         f"{m.distance_units:.1f} units of the quote's precision ({fmt.format(unit)}) away, "
-                         f"{'within' if m.ok else 'outside'} the tolerance of one unit",
-                statistic=m.distance_units, threshold=1.0, inputs={"ok": m.ok})
+    return Part(
+        verdict,
+        f"{what} {fmt.format(value)} against the quoted {fmt.format(quoted)}: "
+        f"{m.distance_units:.1f} units of the quote's precision ({fmt.format(unit)}) away, "
+        f"{'within' if m.ok else 'outside'} the tolerance of one unit",
+        statistic=m.distance_units,
+        threshold=1.0,
+        inputs={"ok": m.ok},
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -282,15 +291,28 @@ def _d6(spec: Spec) -> Evaluation:
     ytd = float(d.loc[_day(spec["ytd_day"]), "close"] / d.loc[_day("2025-01-01"), "open"] - 1)
     return Evaluation(
         {"D6.btc_peak_oct": peak, "D6.btc_peak_oct_date": t.date(), "D6.btc_ytd_21nov": ytd},
-        parts={"D6a": quote_part(peak, spec["quoted_peak"], spec["peak_unit"], "October high"),
-               "D6b": quote_part(ytd, spec["quoted_ytd"], spec["ytd_unit"],
-                                 f"close on {spec['ytd_day']} against the 1 Jan open:", "{:+.1%}")})
+        parts={
+            "D6a": quote_part(peak, spec["quoted_peak"], spec["peak_unit"], "October high"),
+            "D6b": quote_part(
+                ytd,
+                spec["quoted_ytd"],
+                spec["ytd_unit"],
+                f"close on {spec['ytd_day']} against the 1 Jan open:",
+                "{:+.1%}",
+            ),
+        },
+    )
 
 
 def _below_part(measured: float, level: float, what: str) -> Part:
     v = verdict_below(measured, level)
-    return Part(v, f"{what} {measured:,.2f}, {'below' if measured < level else 'not below'} {level:,.0f}",
-                statistic=measured, threshold=level, inputs={"measured": measured, "level": level})
+    return Part(
+        v,
+        f"{what} {measured:,.2f}, {'below' if measured < level else 'not below'} {level:,.0f}",
+        statistic=measured,
+        threshold=level,
+        inputs={"measured": measured, "level": level},
+    )
 
 
 @evaluator("D4")
@@ -303,14 +325,21 @@ def _d4(spec: Spec) -> Evaluation:
     btc_low, btc_high = float(hours["low"].min()), float(hours["high"].max())
     eth_low = float(spot_daily("eth").loc[day, "low"])
     q = float(spec["quoted_btc_level"])
-    nearest = min(max(q, btc_low), btc_high)       # the traded price closest to the quoted level that day
-    c = quote_part(nearest, q, spec["quoted_unit"], f"BTC traded between {btc_low:,.0f} and {btc_high:,.0f} "
-                                                    f"on {_d(day)}: the traded price closest to the quote,")
+    nearest = min(max(q, btc_low), btc_high)  # the traded price closest to the quoted level that day
+    c = quote_part(
+        nearest,
+        q,
+        spec["quoted_unit"],
+        f"BTC traded between {btc_low:,.0f} and {btc_high:,.0f} on {_d(day)}: the traded price closest to the quote,",
+    )
     return Evaluation(
         {"D4.btc_low_21nov": btc_low, "D4.eth_low_21nov": eth_low, "D4.btc_high_21nov": btc_high},
-        parts={"D4a": _below_part(btc_low, spec["btc_level"], f"BTC's lowest 1h low on {_d(day)}"),
-               "D4b": _below_part(eth_low, spec["eth_level"], f"ETH's daily low on {_d(day)}"),
-               "D4c": c})
+        parts={
+            "D4a": _below_part(btc_low, spec["btc_level"], f"BTC's lowest 1h low on {_d(day)}"),
+            "D4b": _below_part(eth_low, spec["eth_level"], f"ETH's daily low on {_d(day)}"),
+            "D4c": c,
+        },
+    )
 
 
 @evaluator("A1")
@@ -319,11 +348,15 @@ def _a1(spec: Spec) -> Evaluation:
     art = _day(articles()[spec["article"]]["date"])
     on_time = bool(not pd.isna(t) and t <= art)
     when = "none in the data" if pd.isna(t) else _d(t)
-    reason = (f"first UTC daily close above {spec['level']:,.0f} after {_d(spec['after_day'])}: {when}; "
-              f"article {spec['article']} is dated {_d(art)}: "
-              f"{'it had happened by then' if on_time else 'not by then'}")
-    return Evaluation({"A1.first_close_above_90k": None if pd.isna(t) else t.date()},
-                      parts={"A1a": Part(verdict_on_time(on_time), reason, inputs={"on_time": on_time})})
+    reason = (
+        f"first UTC daily close above {spec['level']:,.0f} after {_d(spec['after_day'])}: {when}; "
+        f"article {spec['article']} is dated {_d(art)}: "
+        f"{'it had happened by then' if on_time else 'not by then'}"
+    )
+    return Evaluation(
+        {"A1.first_close_above_90k": None if pd.isna(t) else t.date()},
+        parts={"A1a": Part(verdict_on_time(on_time), reason, inputs={"on_time": on_time})},
+    )
 
 
 @evaluator("A3")
@@ -332,9 +365,14 @@ def _a3(spec: Spec) -> Evaluation:
     nov = btc_daily().loc[a:z]
     t = nov["low"].idxmin()
     low = float(nov.loc[t, "low"])
-    return Evaluation({"A3.btc_low_nov": low, "A3.btc_low_nov_date": t.date()},
-                      parts={"A3a": quote_part(low, spec["quoted_low"], spec["quoted_unit"],
-                                               f"lowest daily low of November 2025 ({_d(t)})")})
+    return Evaluation(
+        {"A3.btc_low_nov": low, "A3.btc_low_nov_date": t.date()},
+        parts={
+            "A3a": quote_part(
+                low, spec["quoted_low"], spec["quoted_unit"], f"lowest daily low of November 2025 ({_d(t)})"
+            )
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -352,7 +390,7 @@ def _rv(window: int) -> pd.Series:
 def rv_interval(window: int, day: str, reps: int, seed: int, level: float) -> tuple[float, float, float]:
     """(estimate, low, high): realised volatility of the ``window`` daily log returns ending on ``day``
     (annualised, sqrt 365) with its stationary-bootstrap percentile interval."""
-    r = np.log(btc_daily()["close"]).diff().loc[:_day(day)].iloc[-window:].to_numpy()
+    r = np.log(btc_daily()["close"]).diff().loc[: _day(day)].iloc[-window:].to_numpy()
     return bootstrap_ci(r, lambda a: float(a[:, 0].std(ddof=1) * np.sqrt(365)), reps=reps, level=level, seed=seed)
 
 
@@ -404,14 +442,19 @@ def path_after_peak(basis: str, peak_day, peak: float, end) -> dict:
 @cache
 def _path_after_peak(basis: str, peak_day: pd.Timestamp, peak: float, end: pd.Timestamp) -> tuple:
     r, v = BASES[basis]
-    d = btc_daily().loc[peak_day + DAY:end]
+    d = btc_daily().loc[peak_day + DAY : end]
     hi = d.index[(d[r] > peak).to_numpy()]
     new_day = hi[0] if len(hi) else pd.NaT
     before = d.loc[d.index < new_day] if len(hi) else d
     t = before[v].idxmin()
     days = int(((new_day if len(hi) else end) - peak_day) / DAY)
-    return (("new_high", bool(len(hi))), ("new_high_day", new_day), ("drawdown", float(before.loc[t, v] / peak - 1)),
-            ("trough_day", t), ("days_without_high", days))
+    return (
+        ("new_high", bool(len(hi))),
+        ("new_high_day", new_day),
+        ("drawdown", float(before.loc[t, v] / peak - 1)),
+        ("trough_day", t),
+        ("days_without_high", days),
+    )
 
 
 @evaluator("D14")
@@ -428,16 +471,21 @@ def _d14(spec: Spec) -> Evaluation:
 
     # D14a: realised volatility against its own history
     w = int(spec["vol_window"])
-    est, lo, hi = rv_interval(w, str(day.date()), int(dflt["bootstrap_reps"]), int(dflt["bootstrap_seed"]),
-                              float(dflt["interval_level"]))
-    hist = _rv(w).loc[_day(spec["vol_history"]):day]
+    est, lo, hi = rv_interval(
+        w, str(day.date()), int(dflt["bootstrap_reps"]), int(dflt["bootstrap_seed"]), float(dflt["interval_level"])
+    )
+    hist = _rv(w).loc[_day(spec["vol_history"]) : day]
     pct = {k: episode.percentile_rank(hist, x) for k, x in (("est", est), ("lo", lo), ("hi", hi))}
     a_in = {"pct_low": pct["lo"], "pct_high": pct["hi"], "high_q": float(spec["high_q"])}
-    a = Part(verdict_vol_high(**a_in),
-             f"{w}-day realised volatility on {_d(day)}: {est:.0%} a year ({dflt['interval_level']:.0%} interval "
-             f"{lo:.0%}-{hi:.0%}), at percentile {pct['est']:.0%} ({pct['lo']:.0%}-{pct['hi']:.0%}) of its daily "
-             f"history since {_d(spec['vol_history'])}; 'high' means at or above percentile {spec['high_q']:.0%}",
-             statistic=pct["est"], threshold=float(spec["high_q"]), inputs=a_in)
+    a = Part(
+        verdict_vol_high(**a_in),
+        f"{w}-day realised volatility on {_d(day)}: {est:.0%} a year ({dflt['interval_level']:.0%} interval "
+        f"{lo:.0%}-{hi:.0%}), at percentile {pct['est']:.0%} ({pct['lo']:.0%}-{pct['hi']:.0%}) of its daily "
+        f"history since {_d(spec['vol_history'])}; 'high' means at or above percentile {spec['high_q']:.0%}",
+        statistic=pct["est"],
+        threshold=float(spec["high_q"]),
+        inputs=a_in,
+    )
 
     # D14b: the fall at the time against the 20% line and Bitcoin's own bull-market corrections
     basis = spec["basis"]
@@ -445,39 +493,65 @@ def _d14(spec: Spec) -> Evaluation:
     bull = bull_corrections(basis, st["peak_day"], int(spec["bull_max_days"]), float(spec["min_correction"]))
     deepest, longest = float(bull["depth"].min()), int(bull["days"].max())
     deepest_row = bull.loc[bull["depth"].idxmin()]
-    b_in = {"drawdown": st["drawdown"], "bear_line": float(spec["bear_line"]), "deepest": deepest,
-            "days_since_peak": st["days_since_peak"], "longest": longest}
+    b_in = {
+        "drawdown": st["drawdown"],
+        "bear_line": float(spec["bear_line"]),
+        "deepest": deepest,
+        "days_since_peak": st["days_since_peak"],
+        "longest": longest,
+    }
     n_deeper = int((bull["depth"] < st["drawdown"]).sum())
-    b = Part(verdict_not_bear_now(**b_in),
-             f"on {_d(day)} BTC stood {st['drawdown']:.1%} from its high of {_d(st['peak_day'])} ({basis} basis), "
-             f"{st['days_since_peak']} days on: past the {spec['bear_line']:.0%} line; Bitcoin's {len(bull)} past "
-             f"bull-market corrections (new high within {spec['bull_max_days']} days) reached at most "
-             f"{deepest:.1%} ({_d(deepest_row['peak_day'])}) and lasted at most {longest} days; "
-             f"{n_deeper} were deeper than this fall",
-             statistic=st["drawdown"], threshold=deepest, inputs=b_in)
+    b = Part(
+        verdict_not_bear_now(**b_in),
+        f"on {_d(day)} BTC stood {st['drawdown']:.1%} from its high of {_d(st['peak_day'])} ({basis} basis), "
+        f"{st['days_since_peak']} days on: past the {spec['bear_line']:.0%} line; Bitcoin's {len(bull)} past "
+        f"bull-market corrections (new high within {spec['bull_max_days']} days) reached at most "
+        f"{deepest:.1%} ({_d(deepest_row['peak_day'])}) and lasted at most {longest} days; "
+        f"{n_deeper} were deeper than this fall",
+        statistic=st["drawdown"],
+        threshold=deepest,
+        inputs=b_in,
+    )
 
     # D14c: the forecast in "not a bear market", with hindsight on the common horizon
     h0, h1 = hindsight_window(spec["article"])
     ph = path_after_peak(basis, st["peak_day"], st["peak"], h1)
-    c_in = {"new_high": ph["new_high"], "drawdown": ph["drawdown"], "days_without_high": ph["days_without_high"],
-            "deepest": deepest, "longest": longest}
+    c_in = {
+        "new_high": ph["new_high"],
+        "drawdown": ph["drawdown"],
+        "days_without_high": ph["days_without_high"],
+        "deepest": deepest,
+        "longest": longest,
+    }
     pe = path_after_peak(basis, st["peak_day"], st["peak"], d.index[-1])
-    c = Part(verdict_not_bear_later(**c_in),
-             f"to {_d(h1)} (the horizon): "
-             f"{'a new high on ' + _d(ph['new_high_day']) if ph['new_high'] else 'no new high'}, "
-             f"deepest fall {ph['drawdown']:.1%} ({_d(ph['trough_day'])}), {ph['days_without_high']} days from the "
-             f"peak (bull-market corrections: at most {deepest:.1%} and {longest} days). To the end of the data "
-             f"({_d(d.index[-1])}): {'a new high' if pe['new_high'] else 'no new high'}, deepest fall "
-             f"{pe['drawdown']:.1%}, {pe['days_without_high']} days",
-             statistic=ph["drawdown"], threshold=deepest, inputs=c_in)
+    c = Part(
+        verdict_not_bear_later(**c_in),
+        f"to {_d(h1)} (the horizon): "
+        f"{'a new high on ' + _d(ph['new_high_day']) if ph['new_high'] else 'no new high'}, "
+        f"deepest fall {ph['drawdown']:.1%} ({_d(ph['trough_day'])}), {ph['days_without_high']} days from the "
+        f"peak (bull-market corrections: at most {deepest:.1%} and {longest} days). To the end of the data "
+        f"({_d(d.index[-1])}): {'a new high' if pe['new_high'] else 'no new high'}, deepest fall "
+        f"{pe['drawdown']:.1%}, {pe['days_without_high']} days",
+        statistic=ph["drawdown"],
+        threshold=deepest,
+        inputs=c_in,
+    )
     return Evaluation(
-        {"D14.btc_drawdown_21nov": dd_21, "D14.btc_min_after_21nov": mn, "D14.btc_min_after_21nov_date": t_min.date(),
-         "D14.btc_drawdown_min_after_21nov": mn / peak_oct - 1,
-         "D14.rv30_21nov": est, "D14.rv30_percentile": pct["est"], "D14.deepest_bull_correction": deepest,
-         "D14.longest_bull_correction_days": longest, "D14.drawdown_horizon": ph["drawdown"],
-         "D14.new_high_horizon": ph["new_high"]},
+        {
+            "D14.btc_drawdown_21nov": dd_21,
+            "D14.btc_min_after_21nov": mn,
+            "D14.btc_min_after_21nov_date": t_min.date(),
+            "D14.btc_drawdown_min_after_21nov": mn / peak_oct - 1,
+            "D14.rv30_21nov": est,
+            "D14.rv30_percentile": pct["est"],
+            "D14.deepest_bull_correction": deepest,
+            "D14.longest_bull_correction_days": longest,
+            "D14.drawdown_horizon": ph["drawdown"],
+            "D14.new_high_horizon": ph["new_high"],
+        },
         parts={"D14a": a, "D14b": b, "D14c": c},
-        intervals={"D14.rv30_21nov": (lo, hi), "D14.rv30_percentile": (pct["lo"], pct["hi"])})
+        intervals={"D14.rv30_21nov": (lo, hi), "D14.rv30_percentile": (pct["lo"], pct["hi"])},
+    )
 
 
 @lru_cache(maxsize=1)
@@ -485,6 +559,7 @@ def _d14_space_history() -> pd.DataFrame:
     """Per day since 2018: the D14b/D14c inputs the rules would see if the article had been written then
     (primary basis; bull-market corrections completed before that day's peak)."""
     from mktlib.claims import specifications
+
     s = specifications("D14")[0]
     basis, max_days, min_depth = s["basis"], int(s["bull_max_days"]), float(s["min_correction"])
     r, v = BASES[basis]
@@ -496,19 +571,27 @@ def _d14_space_history() -> pd.DataFrame:
     rows = []
     for i in range(idx.get_loc(_day("2018-06-01")), len(idx) - H):
         pk = runmax[i]
-        p_i = int(np.flatnonzero(ref[:i + 1] == pk)[0])
+        p_i = int(np.flatnonzero(ref[: i + 1] == pk)[0])
         bull = _bull_corrections(basis, idx[p_i], max_days, min_depth)
         if bull.empty:
             continue
         deepest, longest = float(bull["depth"].min()), int(bull["days"].max())
-        fut_ref = ref[i + 1:i + 1 + H]
+        fut_ref = ref[i + 1 : i + 1 + H]
         new = np.flatnonzero(fut_ref > pk)
         stop = i + 1 + (new[0] if len(new) else H)
-        seg = val[p_i + 1:stop]
-        rows.append({"drawdown_now": float(val[i] / pk - 1), "days_since_peak": int(i - p_i),
-                     "new_high": bool(len(new)), "drawdown_h": float(seg.min() / pk - 1) if len(seg) else 0.0,
-                     "days_without_high": int(stop - p_i if len(new) else i + H - p_i),
-                     "deepest": deepest, "longest": longest, "bear_line": float(s["bear_line"])})
+        seg = val[p_i + 1 : stop]
+        rows.append(
+            {
+                "drawdown_now": float(val[i] / pk - 1),
+                "days_since_peak": int(i - p_i),
+                "new_high": bool(len(new)),
+                "drawdown_h": float(seg.min() / pk - 1) if len(seg) else 0.0,
+                "days_without_high": int(stop - p_i if len(new) else i + H - p_i),
+                "deepest": deepest,
+                "longest": longest,
+                "bear_line": float(s["bear_line"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -517,32 +600,52 @@ def _space_d14a() -> pd.DataFrame:
     """Every 28th day since 2019: the volatility interval's percentiles (199 bootstrap draws) against the
     history since 2018, with the primary "high" line."""
     from mktlib.claims import specifications
+
     s = specifications("D14")[0]
     w = int(s["vol_window"])
     rv = _rv(w)
     rows = []
     for t in pd.date_range(_day("2019-01-01"), btc_daily().index[-1], freq="28D"):
-        est, lo, hi = rv_interval(w, str(t.date()), 199, int(defaults()["bootstrap_seed"]),
-                                  float(defaults()["interval_level"]))
-        h = rv.loc[_day(s["vol_history"]):t]
-        rows.append({"pct_low": episode.percentile_rank(h, lo), "pct_high": episode.percentile_rank(h, hi),
-                     "high_q": float(s["high_q"])})
+        est, lo, hi = rv_interval(
+            w, str(t.date()), 199, int(defaults()["bootstrap_seed"]), float(defaults()["interval_level"])
+        )
+        h = rv.loc[_day(s["vol_history"]) : t]
+        rows.append(
+            {
+                "pct_low": episode.percentile_rank(h, lo),
+                "pct_high": episode.percentile_rank(h, hi),
+                "high_q": float(s["high_q"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 @input_space("D14b")
 def _space_d14b() -> pd.DataFrame:
     h = _d14_space_history()
-    return pd.DataFrame({"drawdown": h["drawdown_now"], "bear_line": h["bear_line"], "deepest": h["deepest"],
-                         "days_since_peak": h["days_since_peak"], "longest": h["longest"]})
+    return pd.DataFrame(
+        {
+            "drawdown": h["drawdown_now"],
+            "bear_line": h["bear_line"],
+            "deepest": h["deepest"],
+            "days_since_peak": h["days_since_peak"],
+            "longest": h["longest"],
+        }
+    )
 
 
 @input_space("D14c")
 def _space_d14c() -> pd.DataFrame:
     h = _d14_space_history()
-    return pd.DataFrame({"new_high": h["new_high"], "drawdown": h["drawdown_h"],
-                         "days_without_high": h["days_without_high"], "deepest": h["deepest"],
-                         "longest": h["longest"]})
+    return pd.DataFrame(
+        {
+            "new_high": h["new_high"],
+            "drawdown": h["drawdown_h"],
+            "days_without_high": h["days_without_high"],
+            "deepest": h["deepest"],
+            "longest": h["longest"],
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -574,10 +677,16 @@ def k5_stats(coins: tuple[str, ...], start: str, end: str) -> dict:
     h = h.loc[h.index < a]
     hist_abs = h[list(coins)].median(axis=1)
     hist_rel = h[list(coins)].sub(h["btc"], axis=0).median(axis=1)
-    return {"btc": btc, "own": own, "median_abs": med_abs, "median_rel": med_rel,
-            "abs_pct": episode.percentile_rank(hist_abs, med_abs),
-            "rel_pct": episode.percentile_rank(hist_rel, med_rel),
-            "n_history": len(h), "history_from": h.index[0]}
+    return {
+        "btc": btc,
+        "own": own,
+        "median_abs": med_abs,
+        "median_rel": med_rel,
+        "abs_pct": episode.percentile_rank(hist_abs, med_abs),
+        "rel_pct": episode.percentile_rank(hist_rel, med_rel),
+        "n_history": len(h),
+        "history_from": h.index[0],
+    }
 
 
 K5_REGISTERED = ("eth", "sol", "xrp", "bnb", "doge", "ada")
@@ -593,36 +702,57 @@ def _k5(spec: Spec) -> Evaluation:
     btc = st["btc"]
     values = {"K5.btc_return_10_21nov": btc}
     values.update({f"K5.alt_vs_btc_{c}": each[c] - btc for c in every})
-    values.update({"K5.median_alt_return": st["median_abs"], "K5.median_alt_vs_btc": st["median_rel"],
-                   "K5.median_alt_return_percentile": st["abs_pct"], "K5.median_alt_vs_btc_percentile": st["rel_pct"]})
+    values.update(
+        {
+            "K5.median_alt_return": st["median_abs"],
+            "K5.median_alt_vs_btc": st["median_rel"],
+            "K5.median_alt_return_percentile": st["abs_pct"],
+            "K5.median_alt_vs_btc_percentile": st["rel_pct"],
+        }
+    )
     n_fell = sum(v < 0 for v in st["own"].values())
     a_in = {"median_return": st["median_abs"]}
-    a = Part(verdict_fell(**a_in), f"{spec['basket']} basket ({len(coins)} coins): {n_fell} fell from {_d(start)} "
-                                   f"to {_d(end)}; median return {st['median_abs']:+.1%} (BTC {btc:+.1%})",
-             statistic=st["median_abs"], threshold=0.0, inputs=a_in)
+    a = Part(
+        verdict_fell(**a_in),
+        f"{spec['basket']} basket ({len(coins)} coins): {n_fell} fell from {_d(start)} "
+        f"to {_d(end)}; median return {st['median_abs']:+.1%} (BTC {btc:+.1%})",
+        statistic=st["median_abs"],
+        threshold=0.0,
+        inputs=a_in,
+    )
     q = float(spec["plummet_q"])
     b_in = {"rel_pct": st["rel_pct"], "abs_pct": st["abs_pct"], "plummet_q": q}
     worst = min(st["own"], key=lambda c: st["own"][c])
-    b = Part(verdict_not_plummet(**b_in),
-             f"median altcoin {st['median_rel'] * 100:+.1f} pp against BTC (percentile {st['rel_pct']:.0%} of "
-             f"{st['n_history']} earlier {int((_day(end) - _day(start)) / DAY) + 1}-day windows since "
-             f"{_d(st['history_from'])}) and {st['median_abs']:+.1%} in dollars (percentile {st['abs_pct']:.0%}); "
-             f"a plummet is a move in the worst {q:.0%}; worst coin {worst.upper()} {st['own'][worst]:+.1%}",
-             statistic=min(st["rel_pct"], st["abs_pct"]), threshold=q, inputs=b_in)
+    b = Part(
+        verdict_not_plummet(**b_in),
+        f"median altcoin {st['median_rel'] * 100:+.1f} pp against BTC (percentile {st['rel_pct']:.0%} of "
+        f"{st['n_history']} earlier {int((_day(end) - _day(start)) / DAY) + 1}-day windows since "
+        f"{_d(st['history_from'])}) and {st['median_abs']:+.1%} in dollars (percentile {st['abs_pct']:.0%}); "
+        f"a plummet is a move in the worst {q:.0%}; worst coin {worst.upper()} {st['own'][worst]:+.1%}",
+        statistic=min(st["rel_pct"], st["abs_pct"]),
+        threshold=q,
+        inputs=b_in,
+    )
     return Evaluation(values, parts={"K5a": a, "K5b": b})
 
 
 @input_space("K5b")
 def _space_k5b() -> pd.DataFrame:
     from mktlib.claims import specifications
+
     s = specifications("K5")[0]
     coins = tuple(s["baskets"][s["basket"]])
     a, z = (_day(x) for x in s["window"])
     h = _window_returns(coins, int((z - a) / DAY) + 1)
     ab = h[list(coins)].median(axis=1)
     rel = h[list(coins)].sub(h["btc"], axis=0).median(axis=1)
-    return pd.DataFrame({"rel_pct": rel.rank(pct=True, method="max").to_numpy(),
-                         "abs_pct": ab.rank(pct=True, method="max").to_numpy(), "plummet_q": float(s["plummet_q"])})
+    return pd.DataFrame(
+        {
+            "rel_pct": rel.rank(pct=True, method="max").to_numpy(),
+            "abs_pct": ab.rank(pct=True, method="max").to_numpy(),
+            "plummet_q": float(s["plummet_q"]),
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -634,8 +764,14 @@ def k6_stats(start: str, end: str) -> dict:
     peer XMR and XMR against BTC."""
     zec, btc = episode.window_return(spot_daily("zec"), start, end), episode.window_return(btc_daily(), start, end)
     cg = {c: window_return_cg(c, start, end) for c in ("zcash", "monero", "bitcoin")}
-    return {"zec": zec, "btc": btc, "zec_vs_btc": zec - btc, "cg": cg,
-            "zec_vs_xmr": cg["zcash"] - cg["monero"], "xmr_vs_btc": cg["monero"] - cg["bitcoin"]}
+    return {
+        "zec": zec,
+        "btc": btc,
+        "zec_vs_btc": zec - btc,
+        "cg": cg,
+        "zec_vs_xmr": cg["zcash"] - cg["monero"],
+        "xmr_vs_btc": cg["monero"] - cg["bitcoin"],
+    }
 
 
 @evaluator("K6")
@@ -643,17 +779,31 @@ def _k6(spec: Spec) -> Evaluation:
     start, end = spec["window"]
     st = k6_stats(start, end)
     strong = float(spec["strong"])
-    a = Part(verdict_outperform(st["zec_vs_btc"], strong),
-             f"Binance, {_d(start)} open to {_d(end)} close: ZEC {st['zec']:+.0%}, BTC {st['btc']:+.1%}, a "
-             f"difference of {st['zec_vs_btc'] * 100:+,.0f} pp (strong line {strong * 100:+.0f} pp)",
-             statistic=st["zec_vs_btc"], threshold=strong, inputs={"diff": st["zec_vs_btc"], "strong": strong})
-    b = Part(verdict_outperform(st["zec_vs_xmr"], strong),
-             f"CoinGecko, same days: ZEC {st['cg']['zcash']:+.0%}, its privacy peer XMR {st['cg']['monero']:+.0%}, "
-             f"BTC {st['cg']['bitcoin']:+.0%}: ZEC beat XMR by {st['zec_vs_xmr'] * 100:+,.0f} pp and XMR beat BTC by "
-             f"{st['xmr_vs_btc'] * 100:+,.0f} pp. Why buyers came is not in price data",
-             statistic=st["zec_vs_xmr"], threshold=strong, inputs={"diff": st["zec_vs_xmr"], "strong": strong})
-    return Evaluation({"K6.zec_vs_btc_sep_nov": st["zec_vs_btc"], "K6.zec_vs_xmr_sep_nov": st["zec_vs_xmr"],
-                       "K6.xmr_vs_btc_sep_nov": st["xmr_vs_btc"]}, parts={"K6a": a, "K6b": b})
+    a = Part(
+        verdict_outperform(st["zec_vs_btc"], strong),
+        f"Binance, {_d(start)} open to {_d(end)} close: ZEC {st['zec']:+.0%}, BTC {st['btc']:+.1%}, a "
+        f"difference of {st['zec_vs_btc'] * 100:+,.0f} pp (strong line {strong * 100:+.0f} pp)",
+        statistic=st["zec_vs_btc"],
+        threshold=strong,
+        inputs={"diff": st["zec_vs_btc"], "strong": strong},
+    )
+    b = Part(
+        verdict_outperform(st["zec_vs_xmr"], strong),
+        f"CoinGecko, same days: ZEC {st['cg']['zcash']:+.0%}, its privacy peer XMR {st['cg']['monero']:+.0%}, "
+        f"BTC {st['cg']['bitcoin']:+.0%}: ZEC beat XMR by {st['zec_vs_xmr'] * 100:+,.0f} pp and XMR beat BTC by "
+        f"{st['xmr_vs_btc'] * 100:+,.0f} pp. Why buyers came is not in price data",
+        statistic=st["zec_vs_xmr"],
+        threshold=strong,
+        inputs={"diff": st["zec_vs_xmr"], "strong": strong},
+    )
+    return Evaluation(
+        {
+            "K6.zec_vs_btc_sep_nov": st["zec_vs_btc"],
+            "K6.zec_vs_xmr_sep_nov": st["zec_vs_xmr"],
+            "K6.xmr_vs_btc_sep_nov": st["xmr_vs_btc"],
+        },
+        parts={"K6a": a, "K6b": b},
+    )
 
 
 def _rolling_diff(x: pd.Series, y: pd.Series, days: int) -> pd.Series:
@@ -663,6 +813,7 @@ def _rolling_diff(x: pd.Series, y: pd.Series, days: int) -> pd.Series:
 @input_space("K6a")
 def _space_k6a() -> pd.DataFrame:
     from mktlib.claims import specifications
+
     s = specifications("K6")[0]
     n = int((_day(s["window"][1]) - _day(s["window"][0])) / DAY) + 1
     z, b = spot_daily("zec")["close"], btc_daily()["close"]
@@ -673,6 +824,7 @@ def _space_k6a() -> pd.DataFrame:
 @input_space("K6b")
 def _space_k6b() -> pd.DataFrame:
     from mktlib.claims import specifications
+
     s = specifications("K6")[0]
     n = int((_day(s["window"][1]) - _day(s["window"][0])) / DAY) + 1
     cg = coingecko_prices()
@@ -688,15 +840,19 @@ def a8_path(start, end, prior_low: float, recovery_level: float, undercut_on: st
     """From ``start`` to ``end`` (UTC days): the first day BTC's ``undercut_on`` (low or close) is below
     ``prior_low``, the first day it closes above ``recovery_level``, the lowest low and the highest close
     before the undercut."""
-    d = btc_daily().loc[_day(start):_day(end)]
+    d = btc_daily().loc[_day(start) : _day(end)]
     under = d.index[(d[undercut_on] < prior_low).to_numpy()]
     rec = d.index[(d["close"] > recovery_level).to_numpy()]
     t_u = under[0] if len(under) else pd.NaT
     pre = d.loc[d.index < t_u] if len(under) else d
     t_min = d["low"].idxmin()
-    return {"undercut_day": t_u, "recovery_day": rec[0] if len(rec) else pd.NaT,
-            "min_low": float(d.loc[t_min, "low"]), "min_low_day": t_min,
-            "max_close_before": float(pre["close"].max()) if len(pre) else NAN}
+    return {
+        "undercut_day": t_u,
+        "recovery_day": rec[0] if len(rec) else pd.NaT,
+        "min_low": float(d.loc[t_min, "low"]),
+        "min_low_day": t_min,
+        "max_close_before": float(pre["close"].max()) if len(pre) else NAN,
+    }
 
 
 @evaluator("A8")
@@ -719,23 +875,43 @@ def _a8(spec: Spec) -> Evaluation:
     mn = float(after.loc[t, "low"])
     under = after.index[(after["low"] < low).to_numpy()]
     first = under[0] if len(under) else None
-    u_txt = (f"a daily {spec['undercut_on']} below {low:,.0f} (the 21 Nov low) first on {_d(p['undercut_day'])}, "
-             f"{days_u:.0f} days after the article" if _finite(days_u)
-             else f"no daily {spec['undercut_on']} below {low:,.0f}")
-    r_txt = (f"a close above the recovery level {level:,.0f} ({spec['retrace']:.0%} of the fall from the October "
-             f"high) first on {_d(p['recovery_day'])}" if _finite(days_r) else
-             f"no close above the recovery level {level:,.0f} ({spec['retrace']:.0%} of the fall from the October "
-             f"high; highest close before the undercut {p['max_close_before']:,.0f})")
-    reason = (f"in the {horizon} days after the article ({_d(art)}, to {_d(h1)}): {u_txt}; {r_txt}. To the end of "
-              f"the data ({_d(d.index[-1])}) the lowest low after the bounce is {mn:,.0f} ({_d(t)})")
-    part = Part(verdict_dead_cat(**inputs), reason, statistic=days_u if _finite(days_u) else None,
-                threshold=float(horizon), inputs=inputs)
-    return Evaluation({"A8.btc_min_after_bounce": mn, "A8.btc_min_after_bounce_date": t.date(),
-                       "A8.undercut_80600": bool(mn < low),
-                       "A8.first_undercut_date": first.date() if first is not None else None,
-                       "A8.btc_min_horizon": p["min_low"], "A8.btc_min_horizon_date": p["min_low_day"].date(),
-                       "A8.recovery_level": level, "A8.max_close_before_undercut": p["max_close_before"]},
-                      parts={"A8a": part})
+    u_txt = (
+        f"a daily {spec['undercut_on']} below {low:,.0f} (the 21 Nov low) first on {_d(p['undercut_day'])}, "
+        f"{days_u:.0f} days after the article"
+        if _finite(days_u)
+        else f"no daily {spec['undercut_on']} below {low:,.0f}"
+    )
+    r_txt = (
+        f"a close above the recovery level {level:,.0f} ({spec['retrace']:.0%} of the fall from the October "
+        f"high) first on {_d(p['recovery_day'])}"
+        if _finite(days_r)
+        else f"no close above the recovery level {level:,.0f} ({spec['retrace']:.0%} of the fall from the October "
+        f"high; highest close before the undercut {p['max_close_before']:,.0f})"
+    )
+    reason = (
+        f"in the {horizon} days after the article ({_d(art)}, to {_d(h1)}): {u_txt}; {r_txt}. To the end of "
+        f"the data ({_d(d.index[-1])}) the lowest low after the bounce is {mn:,.0f} ({_d(t)})"
+    )
+    part = Part(
+        verdict_dead_cat(**inputs),
+        reason,
+        statistic=days_u if _finite(days_u) else None,
+        threshold=float(horizon),
+        inputs=inputs,
+    )
+    return Evaluation(
+        {
+            "A8.btc_min_after_bounce": mn,
+            "A8.btc_min_after_bounce_date": t.date(),
+            "A8.undercut_80600": bool(mn < low),
+            "A8.first_undercut_date": first.date() if first is not None else None,
+            "A8.btc_min_horizon": p["min_low"],
+            "A8.btc_min_horizon_date": p["min_low_day"].date(),
+            "A8.recovery_level": level,
+            "A8.max_close_before_undercut": p["max_close_before"],
+        },
+        parts={"A8a": part},
+    )
 
 
 @input_space("A8a")
@@ -744,6 +920,7 @@ def _space_a8() -> pd.DataFrame:
     to it, the recovery level the same share of the fall from the highest high of the 90 days before that
     low; first-passage days within the horizon."""
     from mktlib.claims import specifications
+
     s = specifications("A8")[0]
     H = int(defaults()["hindsight_horizon_days"])
     d = btc_daily()
@@ -751,14 +928,19 @@ def _space_a8() -> pd.DataFrame:
     key = d[s["undercut_on"]].to_numpy()
     rows = []
     for i in range(d.index.get_loc(_day("2018-06-01")), len(d) - H):
-        w = lo[i - 29:i + 1]
+        w = lo[i - 29 : i + 1]
         j = i - 29 + int(np.argmin(w))
-        prior, peak = float(w.min()), float(hi[max(0, j - 90):j + 1].max())
+        prior, peak = float(w.min()), float(hi[max(0, j - 90) : j + 1].max())
         level = prior + float(s["retrace"]) * (peak - prior)
-        u = np.flatnonzero(key[i + 1:i + 1 + H] < prior)
-        r = np.flatnonzero(cl[i + 1:i + 1 + H] > level)
-        rows.append({"days_to_undercut": float(u[0] + 1) if len(u) else NAN,
-                     "days_to_recovery": float(r[0] + 1) if len(r) else NAN, "horizon_days": H})
+        u = np.flatnonzero(key[i + 1 : i + 1 + H] < prior)
+        r = np.flatnonzero(cl[i + 1 : i + 1 + H] > level)
+        rows.append(
+            {
+                "days_to_undercut": float(u[0] + 1) if len(u) else NAN,
+                "days_to_recovery": float(r[0] + 1) if len(r) else NAN,
+                "horizon_days": H,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -792,25 +974,41 @@ def _g6(spec: Spec) -> Evaluation:
     broke = eth_max_close > eth_range
     vol_ratio = float(he["quote_volume"].mean() / eth.loc[pre, "quote_volume"].mean())
     hs = float(spec["hold_share"])
-    a = Part(verdict_hold(share, hs),
-             f"{_d(h0)} to {_d(h1)}: BTC closed above {lvl:,.0f} on {share:.0%} of days (needed {hs:.0%}); highest "
-             f"close {hb['close'].max():,.0f} ({_d(hb['close'].idxmax())}). Authors' January reading: {days_jan} of 31 "
-             f"closes above. To the end of the data: {share_end:.0%} of closes",
-             statistic=share, threshold=hs, inputs={"share_above": share, "hold_share": hs})
-    b = Part(verdict_eth_follow(broke, vol_ratio),
-             f"ETH's highest close in the horizon {eth_max_close:,.0f} against its {n_back}-day high before the "
-             f"article {eth_range:,.0f}: {'broke through' if broke else 'no break-through'}; mean daily volume "
-             f"{vol_ratio:.2f}x "
-             f"the {n_back} days before; ETH {float(he['close'].iloc[-1] / eth.loc[art, 'close'] - 1):+.1%} over the "
-             f"horizon. Authors' January reading: volume {ratio_jan:.2f}x, return {ret_jan:+.1%}",
-             statistic=eth_max_close / eth_range - 1, threshold=0.0,
-             inputs={"broke_out": bool(broke), "volume_ratio": vol_ratio})
-    return Evaluation({"G6.btc_max_jan": float(jan.loc[t, "high"]), "G6.btc_max_jan_date": t.date(),
-                       "G6.days_close_above_92k_jan": days_jan, "G6.eth_volume_ratio_jan": ratio_jan,
-                       "G6.eth_return_jan": ret_jan, "G6.share_close_above_92k_horizon": share,
-                       "G6.share_close_above_92k_to_end": share_end, "G6.eth_range_high_pre": eth_range,
-                       "G6.eth_max_close_horizon": eth_max_close, "G6.eth_volume_ratio_horizon": vol_ratio},
-                      parts={"G6a": a, "G6b": b})
+    a = Part(
+        verdict_hold(share, hs),
+        f"{_d(h0)} to {_d(h1)}: BTC closed above {lvl:,.0f} on {share:.0%} of days (needed {hs:.0%}); highest "
+        f"close {hb['close'].max():,.0f} ({_d(hb['close'].idxmax())}). Authors' January reading: {days_jan} of 31 "
+        f"closes above. To the end of the data: {share_end:.0%} of closes",
+        statistic=share,
+        threshold=hs,
+        inputs={"share_above": share, "hold_share": hs},
+    )
+    b = Part(
+        verdict_eth_follow(broke, vol_ratio),
+        f"ETH's highest close in the horizon {eth_max_close:,.0f} against its {n_back}-day high before the "
+        f"article {eth_range:,.0f}: {'broke through' if broke else 'no break-through'}; mean daily volume "
+        f"{vol_ratio:.2f}x "
+        f"the {n_back} days before; ETH {float(he['close'].iloc[-1] / eth.loc[art, 'close'] - 1):+.1%} over the "
+        f"horizon. Authors' January reading: volume {ratio_jan:.2f}x, return {ret_jan:+.1%}",
+        statistic=eth_max_close / eth_range - 1,
+        threshold=0.0,
+        inputs={"broke_out": bool(broke), "volume_ratio": vol_ratio},
+    )
+    return Evaluation(
+        {
+            "G6.btc_max_jan": float(jan.loc[t, "high"]),
+            "G6.btc_max_jan_date": t.date(),
+            "G6.days_close_above_92k_jan": days_jan,
+            "G6.eth_volume_ratio_jan": ratio_jan,
+            "G6.eth_return_jan": ret_jan,
+            "G6.share_close_above_92k_horizon": share,
+            "G6.share_close_above_92k_to_end": share_end,
+            "G6.eth_range_high_pre": eth_range,
+            "G6.eth_max_close_horizon": eth_max_close,
+            "G6.eth_volume_ratio_horizon": vol_ratio,
+        },
+        parts={"G6a": a, "G6b": b},
+    )
 
 
 @input_space("G6a")
@@ -818,25 +1016,31 @@ def _space_g6a() -> pd.DataFrame:
     """Every day since 2018 as if it were the article's date, with the level at the same distance from that
     day's close as 92,000 from the 4 Jan 2026 close."""
     from mktlib.claims import specifications
+
     s = specifications("G6")[0]
     H = int(defaults()["hindsight_horizon_days"])
     c = btc_daily()["close"]
     rel = float(s["level"]) / float(c.loc[_day(articles()[s["article"]]["date"])])
     x = c.to_numpy()
     i0 = c.index.get_loc(_day("2018-01-01"))
-    share = [float(np.mean(x[i + 1:i + 1 + H] > rel * x[i])) for i in range(i0, len(x) - H)]
+    share = [float(np.mean(x[i + 1 : i + 1 + H] > rel * x[i])) for i in range(i0, len(x) - H)]
     return pd.DataFrame({"share_above": share, "hold_share": float(s["hold_share"])})
 
 
 @input_space("G6b")
 def _space_g6b() -> pd.DataFrame:
     from mktlib.claims import specifications
+
     s = specifications("G6")[0]
     H, n = int(defaults()["hindsight_horizon_days"]), int(s["lookback_days"])
     e = spot_daily("eth").dropna(subset=["quote_volume"])
     hi, cl, v = e["high"].to_numpy(), e["close"].to_numpy(), e["quote_volume"].to_numpy()
     rows = []
     for i in range(n - 1, len(e) - H):
-        rows.append({"broke_out": bool(cl[i + 1:i + 1 + H].max() > hi[i - n + 1:i + 1].max()),
-                     "volume_ratio": float(v[i + 1:i + 1 + H].mean() / v[i - n + 1:i + 1].mean())})
+        rows.append(
+            {
+                "broke_out": bool(cl[i + 1 : i + 1 + H].max() > hi[i - n + 1 : i + 1].max()),
+                "volume_ratio": float(v[i + 1 : i + 1 + H].mean() / v[i - n + 1 : i + 1].mean()),
+            }
+        )
     return pd.DataFrame(rows)

@@ -17,7 +17,7 @@ from the protocol (``mktlib/protocol.yaml``) through ``spec[...]``; the evaluato
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ rule("K3a")(verdict_quote)
 
 def _ts(d) -> pd.Timestamp:
     from mktlib.timeutil import utc
+
     return utc(d)
 
 
@@ -43,11 +44,16 @@ def k3_values(spec: Spec) -> dict:
 
     r = flows.etf_flows_reconciled(spec["etf_holidays"])
     day = _ts(spec["flow_day"])
-    month = r.loc[_ts(spec["month_start"]):_ts(spec["month_end"])]
-    return {"flow_day": float(r.loc[day, "flow"]), "published_day": float(r.loc[day, "farside"]),
-            "status_day": str(r.loc[day, "status"]), "month_total": float(month["flow"].sum()),
-            "n_month": int(len(month)), "n_out": int((month["flow"] < 0).sum()),
-            "month_published": float(month["farside"].sum()) if month["farside"].notna().all() else None}
+    month = r.loc[_ts(spec["month_start"]) : _ts(spec["month_end"])]
+    return {
+        "flow_day": float(r.loc[day, "flow"]),
+        "published_day": float(r.loc[day, "farside"]),
+        "status_day": str(r.loc[day, "status"]),
+        "month_total": float(month["flow"].sum()),
+        "n_month": int(len(month)),
+        "n_out": int((month["flow"] < 0).sum()),
+        "month_published": float(month["farside"].sum()) if month["farside"].notna().all() else None,
+    }
 
 
 @evaluator("K3")
@@ -55,22 +61,32 @@ def _k3(spec: Spec) -> Evaluation:
     v = k3_values(spec)
     m = quoted_match(v["flow_day"], spec["quoted_flow"], spec["flow_unit"])
     verdict = verdict_quote(ok=m.ok)
-    reason = (f"Net flow of the US session of {spec['flow_day']}: {v['flow_day']:+,.1f} $m (the published "
-              f"total that day: {v['published_day']:+,.1f}) against the quoted {spec['quoted_flow']:+,.0f}, "
-              f"{m.distance_units:.2f} units of the quote's precision ({spec['flow_unit']:,.0f} $m) away: "
-              f"{'within' if m.ok else 'outside'} the tolerance of one unit. Context: "
-              f"{v['month_total']:+,.1f} $m over the {v['n_month']} sessions of November.")
+    reason = (
+        f"Net flow of the US session of {spec['flow_day']}: {v['flow_day']:+,.1f} $m (the published "
+        f"total that day: {v['published_day']:+,.1f}) against the quoted {spec['quoted_flow']:+,.0f}, "
+        f"{m.distance_units:.2f} units of the quote's precision ({spec['flow_unit']:,.0f} $m) away: "
+        f"{'within' if m.ok else 'outside'} the tolerance of one unit. Context: "
+        f"{v['month_total']:+,.1f} $m over the {v['n_month']} sessions of November."
+    )
     return Evaluation(
         values={"K3.etf_flow_20nov": v["flow_day"], "K3.etf_flow_nov_total": v["month_total"]},
-        parts={"K3a": Part(verdict, reason, statistic=m.distance_units, threshold=defaults()["tolerance_units"],
-                           inputs={"ok": m.ok})})
+        parts={
+            "K3a": Part(
+                verdict,
+                reason,
+                statistic=m.distance_units,
+                threshold=defaults()["tolerance_units"],
+                inputs={"ok": m.ok},
+            )
+        },
+    )
 
 
 # ---- K4: data -------------------------------------------------------------------------------------
 
 K4_NAMED = {"MSTR": "BTC", "SQNS": "BTC", "BMNR": "ETH", "FGNX": "ETH"}
-K4_HOLDERS = {"MSTR": "MSTR:NADQ", "SQNS": "SQNS:NYSE"}    # the named companies in the BTC holdings file
-_CLOSES_FROM = "2025-07-01"     # closes loaded from here (the pre-episode window can start before 1 Aug)
+K4_HOLDERS = {"MSTR": "MSTR:NADQ", "SQNS": "SQNS:NYSE"}  # the named companies in the BTC holdings file
+_CLOSES_FROM = "2025-07-01"  # closes loaded from here (the pre-episode window can start before 1 Aug)
 
 
 @lru_cache(maxsize=1)
@@ -78,7 +94,8 @@ def _k4_inputs():
     """Snapshot inputs of K4, loaded once (treat as read-only): NY closes of the named DATs, BTC and ETH
     at the same closes, daily simple returns of all six, BTC/ETH daily UTC closes, the holdings file
     (wide, carried forward) and the book's ETF flows."""
-    from mktlib import data, flows, treasuries as tr
+    from mktlib import data, flows
+    from mktlib import treasuries as tr
 
     closes = tr.dat_closes(list(K4_NAMED), _CLOSES_FROM, "2026-03-03")
     coins = tr.coins_at_ny_close("2025-06-02", "2026-03-03")
@@ -97,14 +114,14 @@ def _session(sessions: pd.DatetimeIndex, day, shift: int = 0) -> pd.Timestamp:
     return sessions[i + shift]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _betas(beta_start: str, base: pd.Timestamp, reps: int, seed: int):
     """Pre-episode betas of the four named DATs on their coins (daily returns labelled in
     [beta_start, base]) and their joint bootstrap draws (cached: they do not depend on the episode's end)."""
     from mktlib import treasuries as tr
 
     rets = _k4_inputs()[3]
-    pre = rets.loc[_ts(beta_start):base]
+    pre = rets.loc[_ts(beta_start) : base]
     return tr.beta_bootstrap(pre, K4_NAMED, reps=reps, seed=seed)
 
 
@@ -113,7 +130,7 @@ def k4_abnormal(beta_start: str, base, end, *, reps: int | None = None, seed: in
     return _k4_abnormal(str(beta_start), _ts(base), _ts(end), reps, seed)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _k4_abnormal(beta_start: str, base, end, reps: int | None = None, seed: int | None = None) -> pd.DataFrame:
     """Beta-adjusted abnormal returns of the named DATs from the NY close ``base`` to the NY close ``end``.
 
@@ -137,14 +154,29 @@ def _k4_abnormal(beta_start: str, base, end, reps: int | None = None, seed: int 
     coin = np.array([px.loc[end, c] / px.loc[base, c] - 1 for c in K4_NAMED.values()])
     ab = tr.beta_adjusted_return(stock, coin, beta.to_numpy())
     ab_d = tr.beta_adjusted_return(stock, coin, draws.to_numpy())
-    out = pd.DataFrame({"coin_name": list(K4_NAMED.values()), "beta": beta.to_numpy(),
-                        "beta_lo": draws.quantile(a).to_numpy(), "beta_hi": draws.quantile(1 - a).to_numpy(),
-                        "n_pre": len(rets.loc[_ts(beta_start):base]), "stock": stock, "coin": coin,
-                        "raw": stock - coin, "abnormal": ab, "lo": np.quantile(ab_d, a, axis=0),
-                        "hi": np.quantile(ab_d, 1 - a, axis=0)}, index=list(K4_NAMED))
+    out = pd.DataFrame(
+        {
+            "coin_name": list(K4_NAMED.values()),
+            "beta": beta.to_numpy(),
+            "beta_lo": draws.quantile(a).to_numpy(),
+            "beta_hi": draws.quantile(1 - a).to_numpy(),
+            "n_pre": len(rets.loc[_ts(beta_start) : base]),
+            "stock": stock,
+            "coin": coin,
+            "raw": stock - coin,
+            "abnormal": ab,
+            "lo": np.quantile(ab_d, a, axis=0),
+            "hi": np.quantile(ab_d, 1 - a, axis=0),
+        },
+        index=list(K4_NAMED),
+    )
     med_d = np.median(ab_d, axis=1)
-    out.loc["median"] = {"abnormal": float(np.median(ab)), "lo": float(np.quantile(med_d, a)),
-                         "hi": float(np.quantile(med_d, 1 - a)), "raw": float(np.median(stock - coin))}
+    out.loc["median"] = {
+        "abnormal": float(np.median(ab)),
+        "lo": float(np.quantile(med_d, a)),
+        "hi": float(np.quantile(med_d, 1 - a)),
+        "raw": float(np.median(stock - coin)),
+    }
     return out
 
 
@@ -153,7 +185,7 @@ def k4_holdings(start, end, holders: str = "all") -> dict:
     return dict(_k4_holdings(_ts(start), _ts(end), holders))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _k4_holdings(start, end, holders: str = "all") -> dict:
     """Coin flows of the holdings file's companies from ``start`` to ``end`` (dates) and the ETFs'
     outflows over the same days. ``holders``: ``"all"`` companies of the file (BTC holders with a
@@ -170,12 +202,19 @@ def _k4_holdings(start, end, holders: str = "all") -> dict:
     sold_usd = float(f["sold"].sum()) * price / 1e6
     share = sold_usd / out_usd if out_usd > 0 else (np.inf if sold_usd > 0 else 0.0)
     allf = tr.holdings_flows(hold, t0, t1)
-    return {"net_btc": float(f["change"].sum()), "sold_btc": float(f["sold"].sum()), "sold_usd": sold_usd,
-            "etf_gross_outflow": out_usd, "sold_share": float(share), "n_companies": int(len(f)),
-            "n_sellers": int((f["change"] < 0).sum()), "price": price,
-            "mstr": float(allf.loc[K4_HOLDERS["MSTR"], "change"]),
-            "sqns": float(allf.loc[K4_HOLDERS["SQNS"], "change"]),
-            "sqns_usd": float(allf.loc[K4_HOLDERS["SQNS"], "sold"]) * price / 1e6}
+    return {
+        "net_btc": float(f["change"].sum()),
+        "sold_btc": float(f["sold"].sum()),
+        "sold_usd": sold_usd,
+        "etf_gross_outflow": out_usd,
+        "sold_share": float(share),
+        "n_companies": int(len(f)),
+        "n_sellers": int((f["change"] < 0).sum()),
+        "price": price,
+        "mstr": float(allf.loc[K4_HOLDERS["MSTR"], "change"]),
+        "sqns": float(allf.loc[K4_HOLDERS["SQNS"], "change"]),
+        "sqns_usd": float(allf.loc[K4_HOLDERS["SQNS"], "sold"]) * price / 1e6,
+    }
 
 
 @lru_cache(maxsize=1)
@@ -188,7 +227,8 @@ def msci_event_tests() -> pd.DataFrame:
     ``lo``/``hi`` (model interval of the CAR at the protocol's level)."""
     from scipy import stats
 
-    from mktlib import data, treasuries as tr
+    from mktlib import data
+    from mktlib import treasuries as tr
     from mktlib.events import event_study, placebo
 
     px = tr.close_panel_wide(data.load("us_close_panel"), ["MSTR"], "2024-01-11", "2026-07-31")["MSTR"]
@@ -246,23 +286,34 @@ def _k4_registered(base: pd.Timestamp, end: pd.Timestamp) -> dict:
     first = sess[sess > base][0]
     tab = tr.dat_table(closes, at_close, K4_NAMED, first, end)
     dd = {c: float(tr.max_drawdown(daily[c], first, end)["drawdown"]) for c in ("BTC", "ETH")}
-    return {"K4.mstr_drawdown": tab.loc["MSTR", "drawdown"], "K4.bmnr_drawdown": tab.loc["BMNR", "drawdown"],
-            "K4.sqns_drawdown": tab.loc["SQNS", "drawdown"], "K4.fgnx_drawdown": tab.loc["FGNX", "drawdown"],
-            "K4.btc_drawdown": dd["BTC"], "K4.eth_drawdown": dd["ETH"],
-            "K4.mstr_beta_btc": tab.loc["MSTR", "beta"], "K4.bmnr_beta_eth": tab.loc["BMNR", "beta"],
-            "K4.sqns_beta_btc": tab.loc["SQNS", "beta"], "K4.fgnx_beta_eth": tab.loc["FGNX", "beta"],
-            "K4.mstr_vs_btc": tab.loc["MSTR", "excess"], "K4.bmnr_vs_eth": tab.loc["BMNR", "excess"],
-            "K4.sqns_vs_btc": tab.loc["SQNS", "excess"], "K4.fgnx_vs_eth": tab.loc["FGNX", "excess"]}
+    return {
+        "K4.mstr_drawdown": tab.loc["MSTR", "drawdown"],
+        "K4.bmnr_drawdown": tab.loc["BMNR", "drawdown"],
+        "K4.sqns_drawdown": tab.loc["SQNS", "drawdown"],
+        "K4.fgnx_drawdown": tab.loc["FGNX", "drawdown"],
+        "K4.btc_drawdown": dd["BTC"],
+        "K4.eth_drawdown": dd["ETH"],
+        "K4.mstr_beta_btc": tab.loc["MSTR", "beta"],
+        "K4.bmnr_beta_eth": tab.loc["BMNR", "beta"],
+        "K4.sqns_beta_btc": tab.loc["SQNS", "beta"],
+        "K4.fgnx_beta_eth": tab.loc["FGNX", "beta"],
+        "K4.mstr_vs_btc": tab.loc["MSTR", "excess"],
+        "K4.bmnr_vs_eth": tab.loc["BMNR", "excess"],
+        "K4.sqns_vs_btc": tab.loc["SQNS", "excess"],
+        "K4.fgnx_vs_eth": tab.loc["FGNX", "excess"],
+    }
 
 
 def k4_windows(spec: Spec) -> dict:
     """The windows of one specification: the episode's base and end NY sessions (moved by
     ``start_shift``/``end_shift`` sessions) and the holdings window (moved by as many days)."""
     sess = _k4_inputs()[0].index
-    return {"base": _session(sess, spec["episode_base"], int(spec["start_shift"])),
-            "end": _session(sess, spec["episode_end"], int(spec["end_shift"])),
-            "hold_start": _ts(spec["hold_start"]) + pd.Timedelta(days=int(spec["start_shift"])),
-            "hold_end": _ts(spec["hold_end"]) + pd.Timedelta(days=int(spec["end_shift"]))}
+    return {
+        "base": _session(sess, spec["episode_base"], int(spec["start_shift"])),
+        "end": _session(sess, spec["episode_end"], int(spec["end_shift"])),
+        "hold_start": _ts(spec["hold_start"]) + pd.Timedelta(days=int(spec["start_shift"])),
+        "hold_end": _ts(spec["hold_end"]) + pd.Timedelta(days=int(spec["end_shift"])),
+    }
 
 
 @evaluator("K4")
@@ -274,63 +325,96 @@ def _k4(spec: Spec) -> Evaluation:
     values: dict = dict.fromkeys(m.id for m in registry()["K4"].measures)
     if spec.primary:
         values.update(_k4_registered(w["base"], w["end"]))
-    values["K4.mstr_mnav_21nov"] = None      # no share counts or market caps in the snapshot
+    values["K4.mstr_mnav_21nov"] = None  # no share counts or market caps in the snapshot
     coin_of = {t.lower(): c.lower() for t, c in K4_NAMED.items()}
     intervals = {}
     for t in names:
         values[f"K4.{t}_beta_{coin_of[t]}_pre"] = float(ab.loc[t.upper(), "beta"])
-        intervals[f"K4.{t}_beta_{coin_of[t]}_pre"] = (float(ab.loc[t.upper(), "beta_lo"]),
-                                                      float(ab.loc[t.upper(), "beta_hi"]))
+        intervals[f"K4.{t}_beta_{coin_of[t]}_pre"] = (
+            float(ab.loc[t.upper(), "beta_lo"]),
+            float(ab.loc[t.upper(), "beta_hi"]),
+        )
         values[f"K4.{t}_abnormal"] = float(ab.loc[t.upper(), "abnormal"])
         intervals[f"K4.{t}_abnormal"] = (float(ab.loc[t.upper(), "lo"]), float(ab.loc[t.upper(), "hi"]))
     med = ab.loc["median"]
     values["K4.median_abnormal"] = float(med["abnormal"])
     intervals["K4.median_abnormal"] = (float(med["lo"]), float(med["hi"]))
-    values.update({"K4.mstr_btc_holdings_change_oct_nov": h["mstr"],
-                   "K4.sqns_btc_holdings_change_oct_nov": h["sqns"], "K4.sqns_btc_sold_usd": h["sqns_usd"],
-                   "K4.companies_btc_net_change_oct_nov": h["net_btc"],
-                   "K4.companies_btc_sold_usd_oct_nov": h["sold_usd"],
-                   "K4.etf_gross_outflow_oct_nov": h["etf_gross_outflow"],
-                   "K4.sold_share_of_etf_outflows": h["sold_share"]})
+    values.update(
+        {
+            "K4.mstr_btc_holdings_change_oct_nov": h["mstr"],
+            "K4.sqns_btc_holdings_change_oct_nov": h["sqns"],
+            "K4.sqns_btc_sold_usd": h["sqns_usd"],
+            "K4.companies_btc_net_change_oct_nov": h["net_btc"],
+            "K4.companies_btc_sold_usd_oct_nov": h["sold_usd"],
+            "K4.etf_gross_outflow_oct_nov": h["etf_gross_outflow"],
+            "K4.sold_share_of_etf_outflows": h["sold_share"],
+        }
+    )
     et = msci_event_tests()
     tests = {}
-    for key, ev in (("consultation", "MSCI consultation (10 Oct 2025)"),
-                    ("reprieve", "MSCI reprieve (6 Jan 2026, after the close)")):
+    for key, ev in (
+        ("consultation", "MSCI consultation (10 Oct 2025)"),
+        ("reprieve", "MSCI reprieve (6 Jan 2026, after the close)"),
+    ):
         mid = f"K4.mstr_car_msci_{key}"
         values[mid] = float(et.loc[ev, "car"])
         intervals[mid] = (float(et.loc[ev, "lo"]), float(et.loc[ev, "hi"]))
         tests[f"K4.msci_{key}_placebo"] = Test(
-            p=float(et.loc[ev, "p_placebo"]), measure=mid, mde=float(et.loc[ev, "mde"]),
+            p=float(et.loc[ev, "p_placebo"]),
+            measure=mid,
+            mde=float(et.loc[ev, "mde"]),
             description=f"MSTR CAR against BTC, days -1..+5 around the {ev}: placebo p-value (share of "
-                        f"{int(et.loc[ev, 'n_placebo'])} other 7-session windows with |t| at least as large)")
+            f"{int(et.loc[ev, 'n_placebo'])} other 7-session windows with |t| at least as large)",
+        )
 
     # K4a
     va = verdict_k4a(median_lo=float(med["lo"]), median_hi=float(med["hi"]), ar_max=spec["ar_max"])
     lvl = defaults()["interval_level"]
     per = ", ".join(f"{t} {ab.loc[t, 'abnormal']:+.1%} (beta {ab.loc[t, 'beta']:.2f})" for t in K4_NAMED)
-    reason_a = (f"Beta-adjusted abnormal returns, NY close {w['base'].date()} to {w['end'].date()}, betas on "
-                f"{int(ab['n_pre'].iloc[0])} pre-episode sessions from {spec['beta_start']}: {per}. Median "
-                f"{med['abnormal']:+.1%} ({lvl:.0%} interval {med['lo']:+.1%} to {med['hi']:+.1%}; raw stock "
-                f"minus coin {med['raw']:+.1%}) against the threshold {spec['ar_max']:+.0%}: {va}.")
+    reason_a = (
+        f"Beta-adjusted abnormal returns, NY close {w['base'].date()} to {w['end'].date()}, betas on "
+        f"{int(ab['n_pre'].iloc[0])} pre-episode sessions from {spec['beta_start']}: {per}. Median "
+        f"{med['abnormal']:+.1%} ({lvl:.0%} interval {med['lo']:+.1%} to {med['hi']:+.1%}; raw stock "
+        f"minus coin {med['raw']:+.1%}) against the threshold {spec['ar_max']:+.0%}: {va}."
+    )
     # K4b
     vb = verdict_k4b(net_btc=h["net_btc"], sold_share=h["sold_share"], share_min=spec["share_min"])
-    who = ("the " + str(h["n_companies"]) + " companies of the holdings file" if spec["holders"] == "all"
-           else "the named companies in the holdings file (MSTR, SQNS)")
-    reason_b = (f"From {w['hold_start'].date()} to {w['hold_end'].date()} {who} changed their BTC by "
-                f"{h['net_btc']:+,.0f} BTC (Strategy {h['mstr']:+,.0f}, Sequans {h['sqns']:+,.0f}, about "
-                f"{h['sqns_usd']:,.0f} $m); the net sellers among them sold {h['sold_btc']:,.0f} BTC, about "
-                f"{h['sold_usd']:,.0f} $m, {h['sold_share']:.1%} of the ETFs' {h['etf_gross_outflow']:,.0f} $m "
-                f"of outflows on the same days (threshold {spec['share_min']:.0%}): {vb}.")
+    who = (
+        "the " + str(h["n_companies"]) + " companies of the holdings file"
+        if spec["holders"] == "all"
+        else "the named companies in the holdings file (MSTR, SQNS)"
+    )
+    reason_b = (
+        f"From {w['hold_start'].date()} to {w['hold_end'].date()} {who} changed their BTC by "
+        f"{h['net_btc']:+,.0f} BTC (Strategy {h['mstr']:+,.0f}, Sequans {h['sqns']:+,.0f}, about "
+        f"{h['sqns_usd']:,.0f} $m); the net sellers among them sold {h['sold_btc']:,.0f} BTC, about "
+        f"{h['sold_usd']:,.0f} $m, {h['sold_share']:.1%} of the ETFs' {h['etf_gross_outflow']:,.0f} $m "
+        f"of outflows on the same days (threshold {spec['share_min']:.0%}): {vb}."
+    )
     return Evaluation(
-        values={k: (float(v) if isinstance(v, (int, float, np.floating)) and not isinstance(v, bool) else v)
-                for k, v in values.items()},
-        parts={"K4a": Part(va, reason_a, statistic=float(med["abnormal"]), threshold=float(spec["ar_max"]),
-                           inputs={"median_lo": float(med["lo"]), "median_hi": float(med["hi"]),
-                                   "ar_max": float(spec["ar_max"])}),
-               "K4b": Part(vb, reason_b, statistic=h["sold_share"], threshold=float(spec["share_min"]),
-                           inputs={"net_btc": h["net_btc"], "sold_share": h["sold_share"],
-                                   "share_min": float(spec["share_min"])})},
-        intervals=intervals, tests=tests)
+        values={
+            k: (float(v) if isinstance(v, (int, float, np.floating)) and not isinstance(v, bool) else v)
+            for k, v in values.items()
+        },
+        parts={
+            "K4a": Part(
+                va,
+                reason_a,
+                statistic=float(med["abnormal"]),
+                threshold=float(spec["ar_max"]),
+                inputs={"median_lo": float(med["lo"]), "median_hi": float(med["hi"]), "ar_max": float(spec["ar_max"])},
+            ),
+            "K4b": Part(
+                vb,
+                reason_b,
+                statistic=h["sold_share"],
+                threshold=float(spec["share_min"]),
+                inputs={"net_btc": h["net_btc"], "sold_share": h["sold_share"], "share_min": float(spec["share_min"])},
+            ),
+        },
+        intervals=intervals,
+        tests=tests,
+    )
 
 
 # ---- K4: the inputs the rules could see at other dates ---------------------------------------------
@@ -357,8 +441,13 @@ def k4a_space(step: int = 5, reps: int = 199) -> pd.DataFrame:
     for i in range(i0 + n_pre - 1, len(sess) - n_ep, step):
         base, end = sess[i], sess[i + n_ep]
         ab = k4_abnormal(sess[i - n_pre + 1].date().isoformat(), base, end, reps=reps)
-        rows.append({"median_lo": float(ab.loc["median", "lo"]), "median_hi": float(ab.loc["median", "hi"]),
-                     "ar_max": float(s["ar_max"])})
+        rows.append(
+            {
+                "median_lo": float(ab.loc["median", "lo"]),
+                "median_hi": float(ab.loc["median", "hi"]),
+                "ar_max": float(s["ar_max"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 

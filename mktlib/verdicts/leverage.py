@@ -112,6 +112,7 @@ def verdict_g3a(change: float, significant: float) -> str:
 def btc_daily() -> pd.DataFrame:
     """The book's one BTC daily series (:func:`mktlib.verdicts.episode.btc_daily`)."""
     from mktlib.verdicts import episode
+
     return episode.btc_daily()
 
 
@@ -119,6 +120,7 @@ def btc_daily() -> pd.DataFrame:
 def bounce_day() -> pd.Timestamp:
     """A1's date: the first UTC daily close above 90,000 after 21 Nov 2025."""
     from mktlib.verdicts import episode
+
     return episode.first_close_above_90k()
 
 
@@ -126,13 +128,15 @@ def bounce_day() -> pd.Timestamp:
 def funding_ann() -> pd.Series:
     """Binance BTCUSDT settled funding, annualised per record (:func:`mktlib.funding.annualise`)."""
     from mktlib import data, funding
+
     return funding.annualise(data.load("btc_funding_binance_8h"), name="btc_funding_binance_8h")
 
 
 @lru_cache(maxsize=8)
 def wave_proxy(max_return: float, volume_multiple: float, volume_window: int) -> pd.DataFrame:
-    return lev.wave_proxy_days(btc_daily(), max_return=max_return, volume_multiple=volume_multiple,
-                               volume_window=volume_window)
+    return lev.wave_proxy_days(
+        btc_daily(), max_return=max_return, volume_multiple=volume_multiple, volume_window=volume_window
+    )
 
 
 @lru_cache(maxsize=1)
@@ -158,8 +162,10 @@ def article_horizon(article: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 # ------------------------------------------------------------------------ D5, A4: 20-21 Nov
 
 
-NO_LIQ = ("the snapshot's only liquidation history (CoinGlass, Binance only, 4h bars) ends {end}; "
-          "no market-wide liquidation series is in it")
+NO_LIQ = (
+    "the snapshot's only liquidation history (CoinGlass, Binance only, 4h bars) ends {end}; "
+    "no market-wide liquidation series is in it"
+)
 
 
 @lru_cache(maxsize=1)
@@ -172,35 +178,52 @@ def proxy_20_21nov() -> dict:
     def ch(col, i0, i1):
         return float(p[col].iloc[i1] / p[col].iloc[i0] - 1.0)
 
-    return {"table": p, "coin_2d": float(reg["total"]["change"]), "pos_2d": ch("total_positions_btc", 0, 2),
-            "pos_20": ch("total_positions_btc", 0, 1), "pos_21": ch("total_positions_btc", 1, 2),
-            "bnb_20": ch("binance_coin", 0, 1), "bnb_21": ch("binance_coin", 1, 2), "bnb_2d": ch("binance_coin", 0, 2),
-            "okx_k_2d": ch("okx_face_usd", 0, 2), "okx_coin_2d": ch("okx_coin", 0, 2)}
+    return {
+        "table": p,
+        "coin_2d": float(reg["total"]["change"]),
+        "pos_2d": ch("total_positions_btc", 0, 2),
+        "pos_20": ch("total_positions_btc", 0, 1),
+        "pos_21": ch("total_positions_btc", 1, 2),
+        "bnb_20": ch("binance_coin", 0, 1),
+        "bnb_21": ch("binance_coin", 1, 2),
+        "bnb_2d": ch("binance_coin", 0, 2),
+        "okx_k_2d": ch("okx_face_usd", 0, 2),
+        "okx_coin_2d": ch("okx_coin", 0, 2),
+    }
 
 
 def _proxy_text() -> str:
     m = proxy_20_21nov()
-    return (f"Proxy (informs, never decides): open interest in positions (Binance BTCUSDT coin plus OKX "
-            f"BTC-USD-SWAP face in BTC at a fixed price) {m['pos_2d']:+.1%} over 20-21 Nov, "
-            f"{m['pos_20']:+.1%} on 20 Nov and {m['pos_21']:+.1%} on 21 Nov (Binance {m['bnb_20']:+.1%} "
-            f"then {m['bnb_21']:+.1%}: the two-day change nets the flush out). The registered coin sum, "
-            f"{m['coin_2d']:+.1%}, adds OKX's coin amount ({m['okx_coin_2d']:+.1%}, a price effect of the "
-            f"inverse swap; its contracts {m['okx_k_2d']:+.1%}).")
+    return (
+        f"Proxy (informs, never decides): open interest in positions (Binance BTCUSDT coin plus OKX "
+        f"BTC-USD-SWAP face in BTC at a fixed price) {m['pos_2d']:+.1%} over 20-21 Nov, "
+        f"{m['pos_20']:+.1%} on 20 Nov and {m['pos_21']:+.1%} on 21 Nov (Binance {m['bnb_20']:+.1%} "
+        f"then {m['bnb_21']:+.1%}: the two-day change nets the flush out). The registered coin sum, "
+        f"{m['coin_2d']:+.1%}, adds OKX's coin amount ({m['okx_coin_2d']:+.1%}, a price effect of the "
+        f"inverse swap; its contracts {m['okx_k_2d']:+.1%})."
+    )
 
 
 def _proxy_values(prefix: str) -> dict:
     m = proxy_20_21nov()
-    return {f"{prefix}.liquidations_20_21nov": None, f"{prefix}.oi_change_coin_20_21nov": m["coin_2d"],
-            f"{prefix}.oi_change_positions_20_21nov": m["pos_2d"], f"{prefix}.oi_change_positions_20nov": m["pos_20"],
-            f"{prefix}.oi_change_positions_21nov": m["pos_21"]}
+    return {
+        f"{prefix}.liquidations_20_21nov": None,
+        f"{prefix}.oi_change_coin_20_21nov": m["coin_2d"],
+        f"{prefix}.oi_change_positions_20_21nov": m["pos_2d"],
+        f"{prefix}.oi_change_positions_20nov": m["pos_20"],
+        f"{prefix}.oi_change_positions_21nov": m["pos_21"],
+    }
 
 
 def _liq_part(window_end: str, what: str) -> Part:
     end = liquidation_end()
     covered = bool(end >= _day(window_end))
     verdict = verdict_liquidation_total(covered)
-    reason = (f"{what} cannot be measured: " + NO_LIQ.format(end=f"{end:%d %b %Y %H:%M} UTC") + ". "
-              if not covered else f"{what}: the liquidation data cover the window. ")
+    reason = (
+        f"{what} cannot be measured: " + NO_LIQ.format(end=f"{end:%d %b %Y %H:%M} UTC") + ". "
+        if not covered
+        else f"{what}: the liquidation data cover the window. "
+    )
     return Part(verdict, reason, inputs={"covered": covered})
 
 
@@ -241,13 +264,20 @@ def a7_fixed() -> dict:
     oct10_k = lev.change_between(okx["oi_contracts"].rename("okx contracts"), t0, t1, max_staleness="3h")
     allv = oi.loc[oi["venue"] == "all_coinglass", "oi_coin"].rename("all_coinglass:coin")
     oct10_all = lev.change_between(allv, t0, t1, max_staleness="3h")
-    start = bounce_day() + pd.Timedelta("1D")                # the bounce day's close instant
+    start = bounce_day() + pd.Timedelta("1D")  # the bounce day's close instant
     fall = lev.max_fall_within(coin, window="24h", start=start)
     ra = lev.leverage_ratios(oi)["all_coinglass"]
     last = ra.index[-1]
-    return {"oct10": oct10, "oct10_k": oct10_k, "oct10_all": oct10_all, "max_fall": fall,
-            "all_last_day": last, "all_last_pct": lev.percentile_rank(float(ra["ratio"].iloc[-1]), ra["ratio"]),
-            "all_n": len(ra), "okx_end": coin.index[-1]}
+    return {
+        "oct10": oct10,
+        "oct10_k": oct10_k,
+        "oct10_all": oct10_all,
+        "max_fall": fall,
+        "all_last_day": last,
+        "all_last_pct": lev.percentile_rank(float(ra["ratio"].iloc[-1]), ra["ratio"]),
+        "all_n": len(ra),
+        "okx_end": coin.index[-1],
+    }
 
 
 @lru_cache(maxsize=64)
@@ -270,12 +300,23 @@ def a7_waves(spec: Spec) -> dict:
     last = btc_daily().index[-1]
     inh = lev.waves_between(proxy, d0, d1)
     toend = lev.waves_between(proxy, d0, last)
-    out = {"from": d0, "to": d1, "data_end": last, "covered": bool(last >= d1), "n": len(inh), "n_end": len(toend),
-           "first": inh.index[0] if len(inh) else None, "days": inh}
+    out = {
+        "from": d0,
+        "to": d1,
+        "data_end": last,
+        "covered": bool(last >= d1),
+        "n": len(inh),
+        "n_end": len(toend),
+        "first": inh.index[0] if len(inh) else None,
+        "days": inh,
+    }
     if len(inh):
         f = inh.iloc[0]
-        out.update(ret=float(f["ret"]), vr=float(f["volume_ratio"]),
-                   funding=lev.funding_min_after(funding_ann(), inh.index[0], int(spec["funding_days_after"])))
+        out.update(
+            ret=float(f["ret"]),
+            vr=float(f["volume_ratio"]),
+            funding=lev.funding_min_after(funding_ann(), inh.index[0], int(spec["funding_days_after"])),
+        )
     else:
         out.update(ret=None, vr=None, funding=None)
     return out
@@ -288,32 +329,43 @@ def _a7(spec: Spec) -> Evaluation:
     g = spec["gauge"]
     pct = float(lv[g]["percentile"])
     va = verdict_a7a(pct, spec["high_percentile"], spec["typical_percentile"])
-    labels = {"available": "Binance BTCUSDT plus OKX BTC-USD-SWAP", "binance": "Binance BTCUSDT",
-              "okx": "OKX BTC-USD-SWAP"}
+    labels = {
+        "available": "Binance BTCUSDT plus OKX BTC-USD-SWAP",
+        "binance": "Binance BTCUSDT",
+        "okx": "OKX BTC-USD-SWAP",
+    }
     w0, w1 = lv["window"]
-    reason_a = (f"Mean ratio over {_span(w0, w1)} in positions ({labels[g]}) at the {pct:.2f} percentile of its "
-                f"{lv[g]['n_history']} earlier days (high: at or above {spec['high_percentile']:.2f}; usual: at or "
-                f"below {spec['typical_percentile']:.2f}): {va}. Binance alone {lv['binance']['percentile']:.2f}, OKX "
-                f"in contracts {lv['okx']['percentile']:.2f}; OKX's registered coin ratio ranks "
-                f"{lv['okx_coin']['percentile']:.2f} only because an inverse swap's ratio rises when the price falls. "
-                f"The one market-wide gauge, all venues, ends on {_d(fx['all_last_day'])}, at the "
-                f"{fx['all_last_pct']:.2f} percentile of its {fx['all_n']} days.")
+    reason_a = (
+        f"Mean ratio over {_span(w0, w1)} in positions ({labels[g]}) at the {pct:.2f} percentile of its "
+        f"{lv[g]['n_history']} earlier days (high: at or above {spec['high_percentile']:.2f}; usual: at or "
+        f"below {spec['typical_percentile']:.2f}): {va}. Binance alone {lv['binance']['percentile']:.2f}, OKX "
+        f"in contracts {lv['okx']['percentile']:.2f}; OKX's registered coin ratio ranks "
+        f"{lv['okx_coin']['percentile']:.2f} only because an inverse swap's ratio rises when the price falls. "
+        f"The one market-wide gauge, all venues, ends on {_d(fx['all_last_day'])}, at the "
+        f"{fx['all_last_pct']:.2f} percentile of its {fx['all_n']} days."
+    )
     wv = a7_waves(spec)
     vb = verdict_a7b(wv["n"], wv["covered"])
-    rule_txt = (f"a day with a return at or below {spec['max_return']:.0%} on at least {spec['volume_multiple']:g}x "
-                f"the median volume of the previous {spec['volume_window_days']} days")
+    rule_txt = (
+        f"a day with a return at or below {spec['max_return']:.0%} on at least {spec['volume_multiple']:g}x "
+        f"the median volume of the previous {spec['volume_window_days']} days"
+    )
     if wv["n"]:
-        reason_b = (f"Liquidation totals after 14 Nov 2025 are missing; judged on the wave's footprint ({rule_txt}). "
-                    f"Within {_span(wv['from'], wv['to'])} ({_claims.defaults()['hindsight_horizon_days']} days "
-                    f"after the article): {wv['n']} proxy day{'s' if wv['n'] > 1 else ''}, the first {_d(wv['first'])} "
-                    f"({(wv['first'] - bounce_day()).days} days after the bounce): BTC {wv['ret']:+.1%} on "
-                    f"{wv['vr']:.1f}x volume, Binance funding down to {wv['funding']:+.1%} a year within "
-                    f"{spec['funding_days_after']} days: {vb}. To the end of the data ({_d(wv['data_end'])}): "
-                    f"{wv['n_end']} proxy day{'' if wv['n_end'] == 1 else 's'}.")
+        reason_b = (
+            f"Liquidation totals after 14 Nov 2025 are missing; judged on the wave's footprint ({rule_txt}). "
+            f"Within {_span(wv['from'], wv['to'])} ({_claims.defaults()['hindsight_horizon_days']} days "
+            f"after the article): {wv['n']} proxy day{'s' if wv['n'] > 1 else ''}, the first {_d(wv['first'])} "
+            f"({(wv['first'] - bounce_day()).days} days after the bounce): BTC {wv['ret']:+.1%} on "
+            f"{wv['vr']:.1f}x volume, Binance funding down to {wv['funding']:+.1%} a year within "
+            f"{spec['funding_days_after']} days: {vb}. To the end of the data ({_d(wv['data_end'])}): "
+            f"{wv['n_end']} proxy day{'' if wv['n_end'] == 1 else 's'}."
+        )
     else:
-        reason_b = (f"Liquidation totals after 14 Nov 2025 are missing; judged on the wave's footprint ({rule_txt}). "
-                    f"No such day within {_span(wv['from'], wv['to'])}: {vb}. To the end of the data "
-                    f"({_d(wv['data_end'])}): {wv['n_end']} day(s).")
+        reason_b = (
+            f"Liquidation totals after 14 Nov 2025 are missing; judged on the wave's footprint ({rule_txt}). "
+            f"No such day within {_span(wv['from'], wv['to'])}: {vb}. To the end of the data "
+            f"({_d(wv['data_end'])}): {wv['n_end']} day(s)."
+        )
     values = {
         "A7.leverage_ratio_late_nov": float(lv["okx_coin"]["value"]),
         "A7.leverage_ratio_percentile": float(lv["okx_coin"]["percentile"]),
@@ -333,12 +385,29 @@ def _a7(spec: Spec) -> Evaluation:
         "A7.funding_min_after_first_wave": wv["funding"],
         "A7.wave_days_to_end": int(wv["n_end"]),
     }
-    return Evaluation(values, parts={
-        "A7a": Part(va, reason_a, statistic=pct, threshold=float(spec["high_percentile"]),
-                    inputs={"percentile": pct, "high": float(spec["high_percentile"]),
-                            "typical": float(spec["typical_percentile"])}),
-        "A7b": Part(vb, reason_b, statistic=float(wv["n"]), threshold=1.0,
-                    inputs={"n_waves": int(wv["n"]), "covered": bool(wv["covered"])})})
+    return Evaluation(
+        values,
+        parts={
+            "A7a": Part(
+                va,
+                reason_a,
+                statistic=pct,
+                threshold=float(spec["high_percentile"]),
+                inputs={
+                    "percentile": pct,
+                    "high": float(spec["high_percentile"]),
+                    "typical": float(spec["typical_percentile"]),
+                },
+            ),
+            "A7b": Part(
+                vb,
+                reason_b,
+                statistic=float(wv["n"]),
+                threshold=1.0,
+                inputs={"n_waves": int(wv["n"]), "covered": bool(wv["covered"])},
+            ),
+        },
+    )
 
 
 @input_space("A7a")
@@ -348,8 +417,13 @@ def _a7a_space() -> pd.DataFrame:
     w = (th["thresholds"]["window_start"], th["thresholds"]["window_end"])
     days = (pd.Timestamp(w[1]) - pd.Timestamp(w[0])).days + 1
     r = lev.rolling_percentiles(lev.position_ratio(th["primary"]["gauge"], w), days=days)
-    return pd.DataFrame({"percentile": r["percentile"], "high": float(th["thresholds"]["high_percentile"]),
-                         "typical": float(th["thresholds"]["typical_percentile"])})
+    return pd.DataFrame(
+        {
+            "percentile": r["percentile"],
+            "high": float(th["thresholds"]["high_percentile"]),
+            "typical": float(th["thresholds"]["typical_percentile"]),
+        }
+    )
 
 
 @input_space("A7b")
@@ -357,11 +431,14 @@ def _a7b_space() -> pd.DataFrame:
     """The primary rule's count of proxy days in the horizon after every day of the BTC series that
     has a full horizon of data after it (and the volume history the rule needs before it)."""
     th = _claims.protocol()["claims"]["A7"]
-    p = wave_proxy(float(th["primary"]["max_return"]), float(th["primary"]["volume_multiple"]),
-                   int(th["thresholds"]["volume_window_days"]))
+    p = wave_proxy(
+        float(th["primary"]["max_return"]),
+        float(th["primary"]["volume_multiple"]),
+        int(th["thresholds"]["volume_window_days"]),
+    )
     h = int(_claims.defaults()["hindsight_horizon_days"])
     flags = p["flag"].astype(int)
-    ahead = flags[::-1].rolling(h, min_periods=h).sum()[::-1].shift(-1)      # days t+1 .. t+h
+    ahead = flags[::-1].rolling(h, min_periods=h).sum()[::-1].shift(-1)  # days t+1 .. t+h
     ok = p["volume_ratio"].notna() & ahead.notna()
     return pd.DataFrame({"n_waves": ahead[ok].astype(int), "covered": True}).reset_index(drop=True)
 
@@ -384,16 +461,30 @@ def _g3(spec: Spec) -> Evaluation:
     sig = float(spec["significant"])
     v = verdict_g3a(c["contracts_change"], sig)
     sh = okx_share()
-    reason = (f"OKX BTC-USD-SWAP, the only venue with open interest in the window (about {sh['share']:.1%} of "
-              f"all-venue BTC open interest where both exist; daily changes correlate {sh['corr']:.2f}): positions "
-              f"(contracts) {c['contracts_change']:+.1%} from the last snapshot of {_d(c['t0'])} to the last of "
-              f"{_d(c['t1'])}, against a significant fall of {sig:.0%}: {v}. Its coin amount changed "
-              f"{c['coin_change']:+.1%} while the price changed {c['price_change']:+.1%} (an inverse swap's coin OI "
-              f"falls when the price rises, with no position closed).")
-    return Evaluation({"G3.oi_change_coin": c["coin_change"], "G3.oi_change_positions": c["contracts_change"],
-                       "G3.price_change": c["price_change"]},
-                      parts={"G3a": Part(v, reason, statistic=c["contracts_change"], threshold=-sig,
-                                         inputs={"change": float(c["contracts_change"]), "significant": sig})})
+    reason = (
+        f"OKX BTC-USD-SWAP, the only venue with open interest in the window (about {sh['share']:.1%} of "
+        f"all-venue BTC open interest where both exist; daily changes correlate {sh['corr']:.2f}): positions "
+        f"(contracts) {c['contracts_change']:+.1%} from the last snapshot of {_d(c['t0'])} to the last of "
+        f"{_d(c['t1'])}, against a significant fall of {sig:.0%}: {v}. Its coin amount changed "
+        f"{c['coin_change']:+.1%} while the price changed {c['price_change']:+.1%} (an inverse swap's coin OI "
+        f"falls when the price rises, with no position closed)."
+    )
+    return Evaluation(
+        {
+            "G3.oi_change_coin": c["coin_change"],
+            "G3.oi_change_positions": c["contracts_change"],
+            "G3.price_change": c["price_change"],
+        },
+        parts={
+            "G3a": Part(
+                v,
+                reason,
+                statistic=c["contracts_change"],
+                threshold=-sig,
+                inputs={"change": float(c["contracts_change"]), "significant": sig},
+            )
+        },
+    )
 
 
 @input_space("G3a")

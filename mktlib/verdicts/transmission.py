@@ -47,36 +47,44 @@ _ts = utc  # mktlib.timeutil: naive arguments are read as UTC
 # ---------------------------------------------------------------------------------------------
 # registered windows and definitions (claims brief / registry); analyst choices live in the protocol
 # ---------------------------------------------------------------------------------------------
-D10_SPILL = ("2025-10-01", "2025-12-31")          # US trading days, daily VAR
+D10_SPILL = ("2025-10-01", "2025-12-31")  # US trading days, daily VAR
 D10_SPILL_MAXLAGS = 4
 D10_HORIZON = 10
-SPILL_SYSTEMS = {"six": ["btc", "ndx", "nvda", "gold", "hsi", "ssec"],     # the registry's system
-                 "five": ["btc", "ndx", "gold", "hsi", "ssec"],            # no index beside its constituent
-                 "pair": ["btc", "ndx"]}
+SPILL_SYSTEMS = {
+    "six": ["btc", "ndx", "nvda", "gold", "hsi", "ssec"],  # the registry's system
+    "five": ["btc", "ndx", "gold", "hsi", "ssec"],  # no index beside its constituent
+    "pair": ["btc", "ndx"],
+}
 D10_SPILL_VARS = SPILL_SYSTEMS["six"]
-D10_OVERNIGHT = ("2025-01-02", "2025-12-30")       # NQ 1h coverage
-D10_NQ_BAD_DAYS = ("2025-12-16", "2025-12-17")     # corrupt Dec->Mar roll bars (data caveat)
+D10_OVERNIGHT = ("2025-01-02", "2025-12-30")  # NQ 1h coverage
+D10_NQ_BAD_DAYS = ("2025-12-16", "2025-12-17")  # corrupt Dec->Mar roll bars (data caveat)
 D10_HAC_LAGS = 5
-D10_GRANGER = ("2025-10-19", "2025-12-15")         # NQ 15m coverage (BTC 15m ends 2025-12-03 13:30 UTC)
+D10_GRANGER = ("2025-10-19", "2025-12-15")  # NQ 15m coverage (BTC 15m ends 2025-12-03 13:30 UTC)
 D10_GRANGER_MAXLAGS = 8
-D10_INTRADAY = ("2025-11-07", "2025-12-05")        # LBank 1m (7 Nov-7 Dec) x SPY 2m: the common NY sessions
+D10_INTRADAY = ("2025-11-07", "2025-12-05")  # LBank 1m (7 Nov-7 Dec) x SPY 2m: the common NY sessions
 D10_HY_LAGS = tuple(pd.to_timedelta(np.arange(-10, 11), "min"))
 D11_END = "2025-11-21"
 D11_WINDOW = 60
 D11_ETF_ERA = ("2024-01-01", "2025-09-30")
-D11_REGIMES = {"2017-19": ("2017-01-01", "2019-12-31"), "2020-21": ("2020-01-01", "2021-12-31"),
-               "etf_era": D11_ETF_ERA}
-D11_BOOT = {"reps": 2000, "block_size": 5.0, "seed": 20251121}    # the chapter's regime-change table
+D11_REGIMES = {"2017-19": ("2017-01-01", "2019-12-31"), "2020-21": ("2020-01-01", "2021-12-31"), "etf_era": D11_ETF_ERA}
+D11_BOOT = {"reps": 2000, "block_size": 5.0, "seed": 20251121}  # the chapter's regime-change table
 D12_WINDOW = ("2025-11-01", "2025-12-31")
 D12_REBOUND_DAYS = 10
 D12_PEAK_END = "2025-11-21"
-D12_MARKETS = {"ndx": ("ndx_1d", "close", "NY"), "hsi": ("hsi_1d", "close", "HK"),
-               "gold": ("gold_lbma_pm", "close", "LBMA")}
+D12_MARKETS = {
+    "ndx": ("ndx_1d", "close", "NY"),
+    "hsi": ("hsi_1d", "close", "HK"),
+    "gold": ("gold_lbma_pm", "close", "LBMA"),
+}
 K1_DAYS = ("2025-11-19", "2025-11-21")
 K1_MONTHS = {"nov2025": ("2025-11-01", "2025-11-30"), "mar2020": ("2020-03-01", "2020-03-31")}
-K1_ASSETS = {"spx": ("spx_1d", "close", "NY"), "ndx": ("ndx_1d", "close", "NY"),
-             "gold": ("gold_lbma_pm", "close", "LBMA"), "ssec": ("ssec_1d", "close", "SH"),
-             "hsi": ("hsi_1d", "close", "HK")}
+K1_ASSETS = {
+    "spx": ("spx_1d", "close", "NY"),
+    "ndx": ("ndx_1d", "close", "NY"),
+    "gold": ("gold_lbma_pm", "close", "LBMA"),
+    "ssec": ("ssec_1d", "close", "SH"),
+    "hsi": ("hsi_1d", "close", "HK"),
+}
 K1_CORR_ASSETS = ["spx", "gold", "ssec", "hsi", "btc"]
 G5_SPAN = ("2025-12-31", "2026-01-06")
 G5_WINDOW = ("2025-12-29", "2026-01-09")
@@ -89,6 +97,7 @@ def _load(dataset: str) -> pd.DataFrame:
     """A snapshot dataset (cached: the framework calls every evaluator once per specification; callers
     do not modify the frame)."""
     from mktlib import data
+
     return data.load(dataset)
 
 
@@ -125,6 +134,7 @@ def _fmt_p(p: float) -> str:
 # D10: Bitcoin's drop preceded and transmitted to the US stock selloff
 # =============================================================================================
 
+
 @lru_cache(maxsize=1)
 def d10_spillover_panel() -> pd.DataFrame:
     """Daily returns at the NY close (BTC at 16:00 ET, the others as of that close), Oct-Dec 2025, all
@@ -133,8 +143,9 @@ def d10_spillover_panel() -> pd.DataFrame:
 
 
 @cache
-def d10_spill(system: str = "six", lags: str | int = "bic", reps: int = 999, level: float = 0.90,
-              seed: int = 20251121) -> dict:
+def d10_spill(
+    system: str = "six", lags: str | int = "bic", reps: int = 999, level: float = 0.90, seed: int = 20251121
+) -> dict:
     """The D10 spillover model for one system and lag rule: ``result`` (:class:`SpilloverResult`),
     ``boot`` (:class:`SpilloverBootstrap`, stationary block bootstrap of the VAR's rows, seeded),
     ``lags`` (the order used), ``bic`` (the BIC table over 0..4 lags)."""
@@ -155,8 +166,9 @@ def d10_spillover() -> sp.SpilloverResult:
 @lru_cache(maxsize=1)
 def d10_overnight_design() -> pd.DataFrame:
     """Off-hours design 2025: Binance BTCUSDT 1h, NQ=F 1h, NDX open/close (see leadlag.off_hours_design)."""
-    return leadlag.off_hours_design(_load("btc_spot_1h"), _load("nq_fut_1h"), _load("ndx_1d"), *D10_OVERNIGHT,
-                                    exclude_utc_days=D10_NQ_BAD_DAYS)
+    return leadlag.off_hours_design(
+        _load("btc_spot_1h"), _load("nq_fut_1h"), _load("ndx_1d"), *D10_OVERNIGHT, exclude_utc_days=D10_NQ_BAD_DAYS
+    )
 
 
 @cache
@@ -168,8 +180,12 @@ def d10_overnight(sample: str = "all") -> dict:
     if sample == "weekends":
         d = d[d["weekend"]]
     r = leadlag.off_hours_regression(d, hac_lags=D10_HAC_LAGS)
-    return {"beta": float(r.loc["crypto_off", "coef"]), "se": float(r.loc["crypto_off", "se"]),
-            "p": float(r.loc["crypto_off", "p"]), "nobs": int(r["nobs"].iloc[0])}
+    return {
+        "beta": float(r.loc["crypto_off", "coef"]),
+        "se": float(r.loc["crypto_off", "se"]),
+        "p": float(r.loc["crypto_off", "p"]),
+        "nobs": int(r["nobs"].iloc[0]),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -178,7 +194,7 @@ def d10_intraday_returns() -> pd.DataFrame:
     b = leadlag.bar_log_returns(_load("btc_spot_15m"), "15min", name="btc")
     q = leadlag.bar_log_returns(_load("nq_fut_15m"), "15min", name="nq")
     df = pd.concat([b, q], axis=1, join="inner")
-    return df.loc[_ts(D10_GRANGER[0]):_ts(D10_GRANGER[1]) + pd.Timedelta(days=1)]
+    return df.loc[_ts(D10_GRANGER[0]) : _ts(D10_GRANGER[1]) + pd.Timedelta(days=1)]
 
 
 def _lag_coef(df: pd.DataFrame, caused: str, causing: str, lags: int, freq: str, cov_type: str) -> dict:
@@ -187,8 +203,13 @@ def _lag_coef(df: pd.DataFrame, caused: str, causing: str, lags: int, freq: str,
     regs = [f"{c}.L{lag}" for lag in range(1, lags + 1) for c in df.columns]
     r = _hc_regression(d[caused], d[regs], cov_type)
     k = f"{causing}.L1"
-    return {"coef": float(r.params[k]), "se": float(r.bse[k]), "p": float(r.pvalues[k]), "nobs": int(r.nobs),
-            "r2": float(r.rsquared)}
+    return {
+        "coef": float(r.params[k]),
+        "se": float(r.bse[k]),
+        "p": float(r.pvalues[k]),
+        "nobs": int(r.nobs),
+        "r2": float(r.rsquared),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -209,8 +230,11 @@ def _regular_hours(s: pd.Series | pd.DataFrame, start: str, end: str, bar: str) 
     """Rows whose bar [t, t + bar] lies inside a NYSE regular session (09:30 ET to the close, early
     closes honoured)."""
     sess = calendars.closes("NY", start, end)
-    opens = (sess.index.tz_localize(None) + pd.Timedelta(hours=9, minutes=30)).tz_localize(
-        "America/New_York").tz_convert("UTC")
+    opens = (
+        (sess.index.tz_localize(None) + pd.Timedelta(hours=9, minutes=30))
+        .tz_localize("America/New_York")
+        .tz_convert("UTC")
+    )
     t = s.index
     keep = np.zeros(len(s), dtype=bool)
     step = pd.Timedelta(bar)
@@ -227,7 +251,7 @@ def spy_lbank_returns() -> pd.DataFrame:
     spy = _regular_hours(_load("spy_bats_2m"), *D10_INTRADAY, "2min")
     c = _load("btc_lbank_1m")["close"]
     g = c.resample("2min", label="left", closed="left")
-    b2 = g.last()[g.count() == 2].to_frame("close")          # close of the 2-minute bar [t, t+2min)
+    b2 = g.last()[g.count() == 2].to_frame("close")  # close of the 2-minute bar [t, t+2min)
     b2 = _regular_hours(b2, *D10_INTRADAY, "2min")
     rs = leadlag.bar_log_returns(spy, "2min", name="spy")
     rb = leadlag.bar_log_returns(b2, "2min", name="btc")
@@ -242,8 +266,12 @@ def d10_intraday(drop_days: tuple[str, ...] = ()) -> dict:
     df = spy_lbank_returns()
     if drop_days:
         df = df[~df.index.normalize().isin(pd.DatetimeIndex(list(drop_days), tz="UTC"))]
-    return {"fwd": _lag_coef(df, "spy", "btc", 1, "2min", "HC1"), "rev": _lag_coef(df, "btc", "spy", 1, "2min", "HC1"),
-            "days": int(df.index.normalize().nunique()), "nobs": len(df)}
+    return {
+        "fwd": _lag_coef(df, "spy", "btc", 1, "2min", "HC1"),
+        "rev": _lag_coef(df, "btc", "spy", 1, "2min", "HC1"),
+        "days": int(df.index.normalize().nunique()),
+        "nobs": len(df),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -266,7 +294,7 @@ def d10_hy(reps: int = 999, level: float = 0.90, seed: int = 20251121) -> dict:
     seg = leadlag.hayashi_yoshida_segments(x, y, D10_HY_LAGS)
     lagcols = list(seg.columns[:-2])
 
-    def llr(tab: np.ndarray) -> np.ndarray:               # (reps, days, lags + 2) -> (reps,)
+    def llr(tab: np.ndarray) -> np.ndarray:  # (reps, days, lags + 2) -> (reps,)
         tot = tab.sum(axis=-2)
         c = tot[..., :-2] / np.sqrt(tot[..., -2:-1] * tot[..., -1:])
         lag = pd.to_timedelta(lagcols).asi8
@@ -277,8 +305,7 @@ def d10_hy(reps: int = 999, level: float = 0.90, seed: int = 20251121) -> dict:
     draws = llr(arr[rng.integers(0, len(arr), size=(reps, len(arr)))])
     contrast = leadlag.hayashi_yoshida(x, y, D10_HY_LAGS)
     lo, hi = corr._pct(draws, level)
-    return {"contrast": contrast, "llr": float(leadlag.lead_lag_ratio(contrast)), "lo": lo, "hi": hi,
-            "days": len(arr)}
+    return {"contrast": contrast, "llr": float(leadlag.lead_lag_ratio(contrast)), "lo": lo, "hi": hi, "days": len(arr)}
 
 
 @cache
@@ -291,10 +318,15 @@ def d10_timing(equity: str = "nq", sessions: int = 1) -> dict:
     btc = leadlag.peak_trough_times(_load("btc_spot_15m"), start, end)
     fut = leadlag.peak_trough_times(_load(f"{equity}_fut_15m"), start, end)
     btc15 = _load("btc_spot_15m")["close"]
-    at = float(btc15.loc[:fut["peak_time"]].iloc[-1] / btc["peak"] - 1)
-    return {"btc_peak": btc["peak_time"], "fut_peak": fut["peak_time"],
-            "lead_hours": (fut["peak_time"] - btc["peak_time"]) / pd.Timedelta("1h"), "btc_fall_at_fut_peak": at,
-            "start": start, "end": end}
+    at = float(btc15.loc[: fut["peak_time"]].iloc[-1] / btc["peak"] - 1)
+    return {
+        "btc_peak": btc["peak_time"],
+        "fut_peak": fut["peak_time"],
+        "lead_hours": (fut["peak_time"] - btc["peak_time"]) / pd.Timedelta("1h"),
+        "btc_fall_at_fut_peak": at,
+        "start": start,
+        "end": end,
+    }
 
 
 @rule("D10a")
@@ -304,9 +336,19 @@ def verdict_d10a(lead_hours: float) -> str:
 
 
 @rule("D10b")
-def verdict_d10b(spill_lags: int, spill_lo: float, spill_hi: float, overnight_beta: float, overnight_p_holm: float,
-                 granger_fwd_p_holm: float, granger_rev_p_holm: float, intraday_beta: float,
-                 intraday_fwd_p_holm: float, intraday_rev_p_holm: float, alpha: float) -> str:
+def verdict_d10b(
+    spill_lags: int,
+    spill_lo: float,
+    spill_hi: float,
+    overnight_beta: float,
+    overnight_p_holm: float,
+    granger_fwd_p_holm: float,
+    granger_rev_p_holm: float,
+    intraday_beta: float,
+    intraday_fwd_p_holm: float,
+    intraday_rev_p_holm: float,
+    alpha: float,
+) -> str:
     """Transmission BTC -> US stocks. For: the pairwise net spillover BTC -> NDX has its interval above
     0 in a VAR with dynamics (``spill_lags`` >= 1: in a VAR(0) the table is normalised squared
     correlations and carries no direction), or a test of BTC predicting stocks (overnight beta > 0,
@@ -315,10 +357,18 @@ def verdict_d10b(spill_lags: int, spill_lo: float, spill_hi: float, overnight_be
     significantly negative overnight beta. Supported: for and not against; contradicted: against and not
     for; partly supported: both; inconclusive: neither."""
     dyn = int(spill_lags) >= 1
-    fwd = ((dyn and spill_lo > 0) or (overnight_beta > 0 and overnight_p_holm < alpha) or granger_fwd_p_holm < alpha
-           or (intraday_beta > 0 and intraday_fwd_p_holm < alpha))
-    rev = ((dyn and spill_hi < 0) or (overnight_beta < 0 and overnight_p_holm < alpha) or granger_rev_p_holm < alpha
-           or intraday_rev_p_holm < alpha)
+    fwd = (
+        (dyn and spill_lo > 0)
+        or (overnight_beta > 0 and overnight_p_holm < alpha)
+        or granger_fwd_p_holm < alpha
+        or (intraday_beta > 0 and intraday_fwd_p_holm < alpha)
+    )
+    rev = (
+        (dyn and spill_hi < 0)
+        or (overnight_beta < 0 and overnight_p_holm < alpha)
+        or granger_rev_p_holm < alpha
+        or intraday_rev_p_holm < alpha
+    )
     if fwd and rev:
         return "partly supported"
     if fwd:
@@ -336,15 +386,20 @@ def _d10(spec: Spec) -> Evaluation:
     tm = d10_timing(spec["timing_equity"], int(spec["timing_sessions"]))
     v_a = verdict_d10a(tm["lead_hours"])
     fut = spec["timing_equity"].upper()
-    part_a = Part(v_a, f"Between the NY closes of {tm['start'][:10]} and 20 Nov (15-minute bars) BTC peaked at "
-                       f"{tm['btc_peak']:%d %b %H:%M} UTC and {fut} futures at {tm['fut_peak']:%d %b %H:%M} UTC: "
-                       f"BTC {'first' if v_a == 'supported' else 'not first'}, by {tm['lead_hours']:+.1f} h; BTC was "
-                       f"already {tm['btc_fall_at_fut_peak']:+.1%} from its peak when {fut} peaked.",
-                  statistic=tm["lead_hours"], threshold=0.0, inputs={"lead_hours": tm["lead_hours"]})
+    part_a = Part(
+        v_a,
+        f"Between the NY closes of {tm['start'][:10]} and 20 Nov (15-minute bars) BTC peaked at "
+        f"{tm['btc_peak']:%d %b %H:%M} UTC and {fut} futures at {tm['fut_peak']:%d %b %H:%M} UTC: "
+        f"BTC {'first' if v_a == 'supported' else 'not first'}, by {tm['lead_hours']:+.1f} h; BTC was "
+        f"already {tm['btc_fall_at_fut_peak']:+.1%} from its peak when {fut} peaked.",
+        statistic=tm["lead_hours"],
+        threshold=0.0,
+        inputs={"lead_hours": tm["lead_hours"]},
+    )
     # D10b: four designs
-    reg = d10_spill("six", "bic", reps, level, seed)           # the registry's measures, as registered
+    reg = d10_spill("six", "bic", reps, level, seed)  # the registry's measures, as registered
     res, bs = reg["result"], reg["boot"]
-    s = d10_spill(spec["spill_system"], spec["spill_lags"], reps, level, seed)   # the deciding system
+    s = d10_spill(spec["spill_system"], spec["spill_lags"], reps, level, seed)  # the deciding system
     pair = float(s["result"].pairwise_net.loc["btc", "ndx"])
     pair_lo, pair_hi = s["boot"].interval("pairwise_net", "btc", "ndx")
     ov = d10_overnight(spec["overnight_sample"])
@@ -352,54 +407,82 @@ def _d10(spec: Spec) -> Evaluation:
     drop = tuple(spec["intraday_drop_days"] or ())
     intr = d10_intraday(drop)
     tests = {
-        "D10.overnight_btc": Test(ov["p"], f"HAC t-test of BTC's off-hours return in the NDX session regression "
-                                           f"({spec['overnight_sample']} sessions of 2025, NQ controlled)",
-                                  measure="D10.weekend_beta_btc_to_ndx", mde=inference.mde(ov["se"], alpha=alpha)),
-        "D10.granger15_btc_to_nq": Test(float(g.loc["btc -> nq", "p"]), "Granger F-test, 15-minute BTC -> NQ",
-                                        measure="D10.granger_p_btc_to_ndx",
-                                        power_note=f"with {int(g['lags'].iloc[0])} lag(s) it detects (80% power) a "
-                                                   f"lag-1 coefficient of "
-                                                   f"{inference.mde(g.loc['btc -> nq', 'se_l1']):.3f}"),
-        "D10.granger15_nq_to_btc": Test(float(g.loc["nq -> btc", "p"]), "Granger F-test, 15-minute NQ -> BTC",
-                                        measure="D10.granger_p_ndx_to_btc",
-                                        power_note=f"detects a lag-1 coefficient of "
-                                                   f"{inference.mde(g.loc['nq -> btc', 'se_l1']):.3f}"),
-        "D10.intraday2m_btc_to_spy": Test(intr["fwd"]["p"], "HC1 t-test, 2-minute SPY on lagged LBank BTC "
-                                                            "(regular hours, 7 Nov-5 Dec 2025)",
-                                          measure="D10.intraday_beta_btc_to_spy",
-                                          mde=inference.mde(intr["fwd"]["se"], alpha=alpha)),
-        "D10.intraday2m_spy_to_btc": Test(intr["rev"]["p"], "HC1 t-test, 2-minute LBank BTC on lagged SPY",
-                                          measure="D10.intraday_p_spy_to_btc",
-                                          power_note=f"detects a lag-1 coefficient of "
-                                                     f"{inference.mde(intr['rev']['se'], alpha=alpha):.3f}"),
+        "D10.overnight_btc": Test(
+            ov["p"],
+            f"HAC t-test of BTC's off-hours return in the NDX session regression "
+            f"({spec['overnight_sample']} sessions of 2025, NQ controlled)",
+            measure="D10.weekend_beta_btc_to_ndx",
+            mde=inference.mde(ov["se"], alpha=alpha),
+        ),
+        "D10.granger15_btc_to_nq": Test(
+            float(g.loc["btc -> nq", "p"]),
+            "Granger F-test, 15-minute BTC -> NQ",
+            measure="D10.granger_p_btc_to_ndx",
+            power_note=f"with {int(g['lags'].iloc[0])} lag(s) it detects (80% power) a "
+            f"lag-1 coefficient of "
+            f"{inference.mde(g.loc['btc -> nq', 'se_l1']):.3f}",
+        ),
+        "D10.granger15_nq_to_btc": Test(
+            float(g.loc["nq -> btc", "p"]),
+            "Granger F-test, 15-minute NQ -> BTC",
+            measure="D10.granger_p_ndx_to_btc",
+            power_note=f"detects a lag-1 coefficient of {inference.mde(g.loc['nq -> btc', 'se_l1']):.3f}",
+        ),
+        "D10.intraday2m_btc_to_spy": Test(
+            intr["fwd"]["p"],
+            "HC1 t-test, 2-minute SPY on lagged LBank BTC (regular hours, 7 Nov-5 Dec 2025)",
+            measure="D10.intraday_beta_btc_to_spy",
+            mde=inference.mde(intr["fwd"]["se"], alpha=alpha),
+        ),
+        "D10.intraday2m_spy_to_btc": Test(
+            intr["rev"]["p"],
+            "HC1 t-test, 2-minute LBank BTC on lagged SPY",
+            measure="D10.intraday_p_spy_to_btc",
+            power_note=f"detects a lag-1 coefficient of {inference.mde(intr['rev']['se'], alpha=alpha):.3f}",
+        ),
     }
     adj = {k: _holm(spec, k, t.p) for k, t in tests.items()}
-    inputs = {"spill_lags": int(s["lags"]), "spill_lo": pair_lo, "spill_hi": pair_hi, "overnight_beta": ov["beta"],
-              "overnight_p_holm": adj["D10.overnight_btc"], "granger_fwd_p_holm": adj["D10.granger15_btc_to_nq"],
-              "granger_rev_p_holm": adj["D10.granger15_nq_to_btc"], "intraday_beta": intr["fwd"]["coef"],
-              "intraday_fwd_p_holm": adj["D10.intraday2m_btc_to_spy"],
-              "intraday_rev_p_holm": adj["D10.intraday2m_spy_to_btc"], "alpha": alpha}
+    inputs = {
+        "spill_lags": int(s["lags"]),
+        "spill_lo": pair_lo,
+        "spill_hi": pair_hi,
+        "overnight_beta": ov["beta"],
+        "overnight_p_holm": adj["D10.overnight_btc"],
+        "granger_fwd_p_holm": adj["D10.granger15_btc_to_nq"],
+        "granger_rev_p_holm": adj["D10.granger15_nq_to_btc"],
+        "intraday_beta": intr["fwd"]["coef"],
+        "intraday_fwd_p_holm": adj["D10.intraday2m_btc_to_spy"],
+        "intraday_rev_p_holm": adj["D10.intraday2m_spy_to_btc"],
+        "alpha": alpha,
+    }
     v_b = verdict_d10b(**inputs)
     # the deciding statistic of the specification curve: the smallest Holm-adjusted p of the tests of a
     # BTC -> stocks lead (a coefficient of the wrong sign counts as p = 1)
-    min_fwd = min(adj["D10.overnight_btc"] if ov["beta"] > 0 else 1.0, adj["D10.granger15_btc_to_nq"],
-                  adj["D10.intraday2m_btc_to_spy"] if intr["fwd"]["coef"] > 0 else 1.0)
+    min_fwd = min(
+        adj["D10.overnight_btc"] if ov["beta"] > 0 else 1.0,
+        adj["D10.granger15_btc_to_nq"],
+        adj["D10.intraday2m_btc_to_spy"] if intr["fwd"]["coef"] > 0 else 1.0,
+    )
     nvars = len(SPILL_SYSTEMS[spec["spill_system"]])
     nodyn = ", no dynamics: no direction" if s["lags"] == 0 else ""
-    reason_b = (f"Spillover ({nvars} variables, VAR({s['lags']}){nodyn}): "
-                f"pairwise net BTC->NDX {pair:+.1f} pp [{pair_lo:+.1f}, {pair_hi:+.1f}]. "
-                f"Holm-adjusted p: overnight beta "
-                f"{ov['beta']:+.3f} ({spec['overnight_sample']}) {_fmt_p(adj['D10.overnight_btc'])}; 15-min Granger "
-                f"BTC->NQ {_fmt_p(adj['D10.granger15_btc_to_nq'])}, NQ->BTC {_fmt_p(adj['D10.granger15_nq_to_btc'])}; "
-                f"2-min BTC->SPY beta {intr['fwd']['coef']:+.3f} (raw p {_fmt_p(intr['fwd']['p'])}, Holm "
-                f"{_fmt_p(adj['D10.intraday2m_btc_to_spy'])}), SPY->BTC {_fmt_p(adj['D10.intraday2m_spy_to_btc'])}: "
-                + {"inconclusive": "no design shows a direction at alpha "
-                                   f"{alpha:g} after Holm (the overnight test could detect a beta of "
-                                   f"{tests['D10.overnight_btc'].mde:.3f}, the 2-minute test "
-                                   f"{tests['D10.intraday2m_btc_to_spy'].mde:.3f}).",
-                   "supported": "evidence from BTC to stocks and none the other way.",
-                   "contradicted": "evidence against a BTC lead and none for it.",
-                   "partly supported": "evidence in both directions."}[v_b])
+    reason_b = (
+        f"Spillover ({nvars} variables, VAR({s['lags']}){nodyn}): "
+        f"pairwise net BTC->NDX {pair:+.1f} pp [{pair_lo:+.1f}, {pair_hi:+.1f}]. "
+        f"Holm-adjusted p: overnight beta "
+        f"{ov['beta']:+.3f} ({spec['overnight_sample']}) {_fmt_p(adj['D10.overnight_btc'])}; 15-min Granger "
+        f"BTC->NQ {_fmt_p(adj['D10.granger15_btc_to_nq'])}, NQ->BTC {_fmt_p(adj['D10.granger15_nq_to_btc'])}; "
+        f"2-min BTC->SPY beta {intr['fwd']['coef']:+.3f} (raw p {_fmt_p(intr['fwd']['p'])}, Holm "
+        f"{_fmt_p(adj['D10.intraday2m_btc_to_spy'])}), SPY->BTC {_fmt_p(adj['D10.intraday2m_spy_to_btc'])}: "
+        + {
+            "inconclusive": "no design shows a direction at alpha "
+            f"{alpha:g} after Holm (the overnight test could detect a beta of "
+            f"{tests['D10.overnight_btc'].mde:.3f}, the 2-minute test "
+            f"{tests['D10.intraday2m_btc_to_spy'].mde:.3f}).",
+            "supported": "evidence from BTC to stocks and none the other way.",
+            "contradicted": "evidence against a BTC lead and none for it.",
+            "partly supported": "evidence in both directions.",
+        }[v_b]
+    )
     part_b = Part(v_b, reason_b, statistic=min_fwd, threshold=alpha, inputs=inputs)
     values = {
         "D10.net_spillover_btc": float(res.net["btc"]),
@@ -425,8 +508,10 @@ def _d10(spec: Spec) -> Evaluation:
         "D10.spillover_ndx_to_btc": bs.interval("table", "btc", "ndx"),
         "D10.pairwise_net_btc_ndx": (pair_lo, pair_hi),
         "D10.weekend_beta_btc_to_ndx": (ov["beta"] - z * ov["se"], ov["beta"] + z * ov["se"]),
-        "D10.intraday_beta_btc_to_spy": (intr["fwd"]["coef"] - z * intr["fwd"]["se"],
-                                         intr["fwd"]["coef"] + z * intr["fwd"]["se"]),
+        "D10.intraday_beta_btc_to_spy": (
+            intr["fwd"]["coef"] - z * intr["fwd"]["se"],
+            intr["fwd"]["coef"] + z * intr["fwd"]["se"],
+        ),
     }
     hy = d10_hy(reps, level, seed)
     values["D10.hy_lead_lag_ratio"] = hy["llr"]
@@ -461,17 +546,27 @@ def _d10b_space() -> pd.DataFrame:
         intr = {"fwd": {"coef": 0.0, "p": 1.0}, "rev": {"p": 1.0}}
         if a <= _ts(D10_INTRADAY[0]) <= b:
             intr = d10_intraday(())
-        rows.append({"spill_lags": int(L), "spill_lo": lo, "spill_hi": hi, "overnight_beta": ov["beta"],
-                     "overnight_p_holm": ov["p"],
-                     "granger_fwd_p_holm": float(g.loc["btc -> ndx", "p"]),
-                     "granger_rev_p_holm": float(g.loc["ndx -> btc", "p"]), "intraday_beta": intr["fwd"]["coef"],
-                     "intraday_fwd_p_holm": intr["fwd"]["p"], "intraday_rev_p_holm": intr["rev"]["p"],
-                     "alpha": alpha})
+        rows.append(
+            {
+                "spill_lags": int(L),
+                "spill_lo": lo,
+                "spill_hi": hi,
+                "overnight_beta": ov["beta"],
+                "overnight_p_holm": ov["p"],
+                "granger_fwd_p_holm": float(g.loc["btc -> ndx", "p"]),
+                "granger_rev_p_holm": float(g.loc["ndx -> btc", "p"]),
+                "intraday_beta": intr["fwd"]["coef"],
+                "intraday_fwd_p_holm": intr["fwd"]["p"],
+                "intraday_rev_p_holm": intr["rev"]["p"],
+                "alpha": alpha,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def _defaults() -> dict:
     from mktlib.claims import defaults
+
     return defaults()
 
 
@@ -508,8 +603,14 @@ def d11_pair(factor: str) -> pd.DataFrame:
 
 
 @cache
-def d11_regime(factor: str = "pc1", window: int = 60, end_shift: int = 0, reps: int = 999, level: float = 0.90,
-               seed: int = 20251121) -> dict:
+def d11_regime(
+    factor: str = "pc1",
+    window: int = 60,
+    end_shift: int = 0,
+    reps: int = 999,
+    level: float = 0.90,
+    seed: int = 20251121,
+) -> dict:
     """The D11 statistics of one specification: the window of ``window`` NY sessions ending
     ``end_shift`` sessions after 21 Nov 2025; its BTC-risk correlation with a stationary-bootstrap
     interval (``level``, ``lo``, ``hi``); the ETF-era correlation on the sessions from 1 Jan 2024 to the
@@ -518,21 +619,37 @@ def d11_regime(factor: str = "pc1", window: int = 60, end_shift: int = 0, reps: 
     starts (``record``, ``record_date``) with its own interval."""
     d = d11_pair(factor)
     pos = int(d.index.get_loc(_ts(D11_END))) + int(end_shift)
-    w = d.iloc[pos - window + 1:pos + 1]
-    etf = d.loc[_ts(D11_ETF_ERA[0]):w.index[0] - pd.Timedelta(days=1)]
+    w = d.iloc[pos - window + 1 : pos + 1]
+    etf = d.loc[_ts(D11_ETF_ERA[0]) : w.index[0] - pd.Timedelta(days=1)]
     lev, lo, hi, dr = corr.bootstrap_corr(w["btc"], w["risk"], reps=reps, level=level, seed=[seed, 1])
     e, _, _, de = corr.bootstrap_corr(etf["btc"], etf["risk"], reps=reps, level=level, seed=[seed, 2])
     clo, chi = corr._pct(dr - de, level)
     roll = corr.rolling_corr(d["btc"], d["risk"], window)
-    before = roll.loc[:w.index[0] - pd.Timedelta(days=1)].dropna()
+    before = roll.loc[: w.index[0] - pd.Timedelta(days=1)].dropna()
     rdate = before.idxmax()
     rpos = int(d.index.get_loc(rdate))
-    rw = d.iloc[rpos - window + 1:rpos + 1]
+    rw = d.iloc[rpos - window + 1 : rpos + 1]
     rec, rlo, rhi, _ = corr.bootstrap_corr(rw["btc"], rw["risk"], reps=reps, level=level, seed=[seed, 3])
-    return {"start": w.index[0], "end": w.index[-1], "n": len(w), "level": lev, "lo": lo, "hi": hi,
-            "etf": e, "etf_end": etf.index[-1], "n_etf": len(etf), "change": lev - e, "change_lo": clo,
-            "change_hi": chi, "record": rec, "record_date": rdate, "record_lo": rlo, "record_hi": rhi,
-            "vol_btc": float(w["btc"].std() * np.sqrt(252)), "vol_btc_etf": float(etf["btc"].std() * np.sqrt(252))}
+    return {
+        "start": w.index[0],
+        "end": w.index[-1],
+        "n": len(w),
+        "level": lev,
+        "lo": lo,
+        "hi": hi,
+        "etf": e,
+        "etf_end": etf.index[-1],
+        "n_etf": len(etf),
+        "change": lev - e,
+        "change_lo": clo,
+        "change_hi": chi,
+        "record": rec,
+        "record_date": rdate,
+        "record_lo": rlo,
+        "record_hi": rhi,
+        "vol_btc": float(w["btc"].std() * np.sqrt(252)),
+        "vol_btc_etf": float(etf["btc"].std() * np.sqrt(252)),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -542,9 +659,9 @@ def d11_measures(end=D11_END) -> dict:
     roll = corr.rolling_corr(p["btc"], p["ndx"], D11_WINDOW)
     crisis, calm = d11_windows(end)
     fr = corr.forbes_rigobon_test(crisis, calm, source="btc", other="ndx")
-    means = {k: float(roll.loc[_ts(a):_ts(b)].mean()) for k, (a, b) in D11_REGIMES.items()}
+    means = {k: float(roll.loc[_ts(a) : _ts(b)].mean()) for k, (a, b) in D11_REGIMES.items()}
     return {
-        "D11.corr_btc_ndx_60d_21nov": float(roll.loc[:_ts(end)].iloc[-1]),
+        "D11.corr_btc_ndx_60d_21nov": float(roll.loc[: _ts(end)].iloc[-1]),
         "D11.corr_btc_ndx_60d_2017_19": means["2017-19"],
         "D11.corr_btc_ndx_60d_2020_21": means["2020-21"],
         "D11.corr_btc_ndx_60d_etf_era": means["etf_era"],
@@ -558,8 +675,8 @@ def d11_windows(end=D11_END) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(episode window: 60 NY sessions ending ``end`` (21 Nov 2025), ETF-era sample 2024-01-01..2025-09-30
     as registered: the two overlap by the window's sessions from late August)."""
     p = btc_ndx_panel()
-    crisis = p.loc[:_ts(end)].iloc[-D11_WINDOW:]
-    calm = p.loc[_ts(D11_ETF_ERA[0]):_ts(D11_ETF_ERA[1])]
+    crisis = p.loc[: _ts(end)].iloc[-D11_WINDOW:]
+    calm = p.loc[_ts(D11_ETF_ERA[0]) : _ts(D11_ETF_ERA[1])]
     return crisis, calm
 
 
@@ -577,8 +694,9 @@ def d11_registered_tests() -> dict:
 
 
 @rule("D11a")
-def verdict_d11a(level_lo: float, level_hi: float, change_lo: float, change_hi: float, corr_high: float,
-                 corr_low: float) -> str:
+def verdict_d11a(
+    level_lo: float, level_hi: float, change_lo: float, change_hi: float, corr_high: float, corr_low: float
+) -> str:
     """A thermometer that has newly become one. Thermometer: the interval of BTC's correlation with
     global risk lies at or above ``corr_high`` (holds) or below ``corr_low`` (fails). Has become: the
     interval of the change from the ETF era lies above 0 (holds) or below 0 (fails). Supported if both
@@ -597,7 +715,7 @@ def verdict_d11a(level_lo: float, level_hi: float, change_lo: float, change_hi: 
 
 @rule("D11b")
 def verdict_d11b(level_lo: float, level_hi: float, record_lo: float, record_hi: float) -> str:
-    """"For the first time": contradicted if an earlier window's correlation (the record before the
+    """ "For the first time": contradicted if an earlier window's correlation (the record before the
     current window) has its interval entirely above the current one; supported if the current interval
     lies entirely above the record's; inconclusive otherwise."""
     if record_lo > level_hi:
@@ -613,40 +731,68 @@ def _d11(spec: Spec) -> Evaluation:
     r = d11_regime(spec["risk_factor"], int(spec["window"]), int(spec["end_shift"]), reps, level, seed)
     name = {"pc1": "the global risk factor (PC1)", "ndx": "the Nasdaq-100"}[spec["risk_factor"]]
     win = f"{r['n']} NY sessions to {r['end']:%d %b %Y}"
-    in_a = {"level_lo": r["lo"], "level_hi": r["hi"], "change_lo": r["change_lo"], "change_hi": r["change_hi"],
-            "corr_high": float(spec["corr_high"]), "corr_low": float(spec["corr_low"])}
+    in_a = {
+        "level_lo": r["lo"],
+        "level_hi": r["hi"],
+        "change_lo": r["change_lo"],
+        "change_hi": r["change_hi"],
+        "corr_high": float(spec["corr_high"]),
+        "corr_low": float(spec["corr_low"]),
+    }
     v_a = verdict_d11a(**in_a)
-    part_a = Part(v_a, f"BTC's correlation with {name} over the {win} is {r['level']:.2f} [{r['lo']:.2f}, "
-                       f"{r['hi']:.2f}] (thermometer at or above {spec['corr_high']:g}, none below "
-                       f"{spec['corr_low']:g}); against the ETF era up to {r['etf_end']:%d %b %Y} ({r['etf']:.2f}) "
-                       f"the change is {r['change']:+.2f} [{r['change_lo']:+.2f}, {r['change_hi']:+.2f}].",
-                  statistic=r["lo"], threshold=float(spec["corr_high"]), inputs=in_a)
+    part_a = Part(
+        v_a,
+        f"BTC's correlation with {name} over the {win} is {r['level']:.2f} [{r['lo']:.2f}, "
+        f"{r['hi']:.2f}] (thermometer at or above {spec['corr_high']:g}, none below "
+        f"{spec['corr_low']:g}); against the ETF era up to {r['etf_end']:%d %b %Y} ({r['etf']:.2f}) "
+        f"the change is {r['change']:+.2f} [{r['change_lo']:+.2f}, {r['change_hi']:+.2f}].",
+        statistic=r["lo"],
+        threshold=float(spec["corr_high"]),
+        inputs=in_a,
+    )
     in_b = {"level_lo": r["lo"], "level_hi": r["hi"], "record_lo": r["record_lo"], "record_hi": r["record_hi"]}
     v_b = verdict_d11b(**in_b)
-    part_b = Part(v_b, f"The earlier record of the same {r['n']}-session correlation, in the window ending "
-                       f"{r['record_date']:%d %b %Y}, was {r['record']:.2f} [{r['record_lo']:.2f}, "
-                       f"{r['record_hi']:.2f}], against {r['level']:.2f} [{r['lo']:.2f}, {r['hi']:.2f}] now.",
-                  statistic=r["record_lo"] - r["hi"], threshold=0.0, inputs=in_b)
+    part_b = Part(
+        v_b,
+        f"The earlier record of the same {r['n']}-session correlation, in the window ending "
+        f"{r['record_date']:%d %b %Y}, was {r['record']:.2f} [{r['record_lo']:.2f}, "
+        f"{r['record_hi']:.2f}], against {r['level']:.2f} [{r['lo']:.2f}, {r['hi']:.2f}] now.",
+        statistic=r["record_lo"] - r["hi"],
+        threshold=0.0,
+        inputs=in_b,
+    )
     v = dict(d11_measures())
     reg = d11_registered_tests()
     fr = reg["fr"]
-    v |= {"D11.corr_btc_risk_21nov": r["level"], "D11.corr_change_vs_etf_era": r["change"],
-          "D11.corr_record_before": r["record"], "D11.corr_record_before_date": r["record_date"].date()}
+    v |= {
+        "D11.corr_btc_risk_21nov": r["level"],
+        "D11.corr_change_vs_etf_era": r["change"],
+        "D11.corr_record_before": r["record"],
+        "D11.corr_record_before_date": r["record_date"].date(),
+    }
     # the registered measure's own interval (NDX, 60 sessions to 21 Nov), for the ledger
     rn = d11_regime("ndx", D11_WINDOW, 0, reps, level, seed)
-    intervals = {"D11.corr_btc_risk_21nov": (r["lo"], r["hi"]),
-                 "D11.corr_change_vs_etf_era": (r["change_lo"], r["change_hi"]),
-                 "D11.corr_record_before": (r["record_lo"], r["record_hi"]),
-                 "D11.corr_btc_ndx_60d_21nov": (rn["lo"], rn["hi"])}
+    intervals = {
+        "D11.corr_btc_risk_21nov": (r["lo"], r["hi"]),
+        "D11.corr_change_vs_etf_era": (r["change_lo"], r["change_hi"]),
+        "D11.corr_record_before": (r["record_lo"], r["record_hi"]),
+        "D11.corr_btc_ndx_60d_21nov": (rn["lo"], rn["hi"]),
+    }
     tests = {
-        "D11.fisher_z": Test(fr.p_raw, "one-sided Fisher z, 60-session BTC-NDX correlation to 21 Nov above the "
-                                       "registered ETF-era correlation (samples overlap; reported, does not decide)",
-                             measure="D11.fisher_z_p",
-                             power_note=f"detects (80% power) a rise of {reg['mde_r']:.2f} over the ETF era's "
-                                        f"{fr.rho_calm:.2f}"),
-        "D11.forbes_rigobon": Test(fr.p_adjusted, "one-sided Fisher z of the Forbes-Rigobon adjusted correlation "
-                                                  "(BTC source) above the ETF era's (reported, does not decide)",
-                                   measure="D11.fr_adjusted_corr", mde=reg["mde_r"]),
+        "D11.fisher_z": Test(
+            fr.p_raw,
+            "one-sided Fisher z, 60-session BTC-NDX correlation to 21 Nov above the "
+            "registered ETF-era correlation (samples overlap; reported, does not decide)",
+            measure="D11.fisher_z_p",
+            power_note=f"detects (80% power) a rise of {reg['mde_r']:.2f} over the ETF era's {fr.rho_calm:.2f}",
+        ),
+        "D11.forbes_rigobon": Test(
+            fr.p_adjusted,
+            "one-sided Fisher z of the Forbes-Rigobon adjusted correlation "
+            "(BTC source) above the ETF era's (reported, does not decide)",
+            measure="D11.fr_adjusted_corr",
+            mde=reg["mde_r"],
+        ),
     }
     return Evaluation(v, parts={"D11a": part_a, "D11b": part_b}, intervals=intervals, tests=tests)
 
@@ -660,17 +806,26 @@ def d11_history(window: int = D11_WINDOW, step: int = 20, reps: int = 199) -> pd
     roll = corr.rolling_corr(d["btc"], d["risk"], window)
     rows = []
     for k, pos in enumerate(range(window + 420 + 60, len(d), step)):
-        w = d.iloc[pos - window + 1:pos + 1]
-        prior = d.iloc[max(0, pos - window + 1 - 420):pos - window + 1]
+        w = d.iloc[pos - window + 1 : pos + 1]
+        prior = d.iloc[max(0, pos - window + 1 - 420) : pos - window + 1]
         lev, lo, hi, dr = corr.bootstrap_corr(w["btc"], w["risk"], reps=reps, seed=[k, 1])
         _, _, _, dp = corr.bootstrap_corr(prior["btc"], prior["risk"], reps=reps, seed=[k, 2])
         clo, chi = corr._pct(dr - dp, 0.90)
-        before = roll.iloc[:pos - window + 1].dropna()
+        before = roll.iloc[: pos - window + 1].dropna()
         rpos = int(d.index.get_loc(before.idxmax()))
-        rw = d.iloc[rpos - window + 1:rpos + 1]
+        rw = d.iloc[rpos - window + 1 : rpos + 1]
         _, rlo, rhi, _ = corr.bootstrap_corr(rw["btc"], rw["risk"], reps=reps, seed=[k, 3])
-        rows.append({"end": d.index[pos], "level_lo": lo, "level_hi": hi, "change_lo": clo, "change_hi": chi,
-                     "record_lo": rlo, "record_hi": rhi})
+        rows.append(
+            {
+                "end": d.index[pos],
+                "level_lo": lo,
+                "level_hi": hi,
+                "change_lo": clo,
+                "change_hi": chi,
+                "record_lo": rlo,
+                "record_hi": rhi,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -678,8 +833,9 @@ def d11_history(window: int = D11_WINDOW, step: int = 20, reps: int = 199) -> pd
 def _d11a_space() -> pd.DataFrame:
     h = d11_history()
     p = _primary("D11")
-    return h[["level_lo", "level_hi", "change_lo", "change_hi"]].assign(corr_high=p["corr_high"],
-                                                                       corr_low=p["corr_low"])
+    return h[["level_lo", "level_hi", "change_lo", "change_hi"]].assign(
+        corr_high=p["corr_high"], corr_low=p["corr_low"]
+    )
 
 
 @input_space("D11b")
@@ -690,6 +846,7 @@ def _d11b_space() -> pd.DataFrame:
 # =============================================================================================
 # D12: crypto fell first and rebounds first
 # =============================================================================================
+
 
 @cache
 def btc_at(market: str) -> pd.Series:
@@ -705,16 +862,17 @@ def _close(dataset: str, column: str) -> pd.Series:
 def _trough(s: pd.Series, a, b, days: int) -> tuple[pd.Timestamp, float]:
     """Date of the lowest close in [a, b] and the return from it to the last close on or before
     ``days`` calendar days later."""
-    w = s.loc[_ts(a):_ts(b)]
+    w = s.loc[_ts(a) : _ts(b)]
     t = w.idxmin()
-    after = s.loc[:t + pd.Timedelta(days=days)]
+    after = s.loc[: t + pd.Timedelta(days=days)]
     if after.index[-1] < t + pd.Timedelta(days=days - 5):
         raise ValueError(f"D12: no close within 5 days before {t.date()} + {days} days")
     return t, float(after.iloc[-1] / s.loc[t] - 1)
 
 
-def d12_pairs(peak_start: str = "2025-09-01", window=D12_WINDOW, days: int = D12_REBOUND_DAYS,
-              peak_end: str = D12_PEAK_END) -> pd.DataFrame:
+def d12_pairs(
+    peak_start: str = "2025-09-01", window=D12_WINDOW, days: int = D12_REBOUND_DAYS, peak_end: str = D12_PEAK_END
+) -> pd.DataFrame:
     """One row per market (NDX, Hang Seng, gold): its peak date (highest close from ``peak_start`` to
     ``peak_end``), trough date (lowest close in ``window``) and ``days``-day rebound, beside BTC's
     sampled at THAT market's close (NY close, Hong Kong close, LBMA PM fix)."""
@@ -723,10 +881,17 @@ def d12_pairs(peak_start: str = "2025-09-01", window=D12_WINDOW, days: int = D12
         s, b = _close(ds, col), btc_at(mkt)
         tm, rm = _trough(s, *window, days)
         tb, rb = _trough(b, *window, days)
-        pm = s.loc[_ts(peak_start):_ts(peak_end)].idxmax()
-        pb = b.loc[_ts(peak_start):_ts(peak_end)].idxmax()
-        rows[m] = {"close": mkt, "peak": pm, "btc_peak": pb, "trough": tm, "btc_trough": tb, "rebound": rm,
-                   "btc_rebound": rb}
+        pm = s.loc[_ts(peak_start) : _ts(peak_end)].idxmax()
+        pb = b.loc[_ts(peak_start) : _ts(peak_end)].idxmax()
+        rows[m] = {
+            "close": mkt,
+            "peak": pm,
+            "btc_peak": pb,
+            "trough": tm,
+            "btc_trough": tb,
+            "rebound": rm,
+            "btc_rebound": rb,
+        }
     return pd.DataFrame(rows).T
 
 
@@ -739,8 +904,9 @@ def d12_measures(window=D12_WINDOW, days: int = D12_REBOUND_DAYS) -> dict:
         v[f"D12.trough_date_{k}"] = t.date()
         v[f"D12.rebound_10d_{k}"] = r
     order = ["btc", "ndx", "hsi", "gold"]
-    return {f"D12.trough_date_{k}": v[f"D12.trough_date_{k}"] for k in order} | \
-           {f"D12.rebound_10d_{k}": v[f"D12.rebound_10d_{k}"] for k in order}
+    return {f"D12.trough_date_{k}": v[f"D12.trough_date_{k}"] for k in order} | {
+        f"D12.rebound_10d_{k}": v[f"D12.rebound_10d_{k}"] for k in order
+    }
 
 
 def _count_rule(n_ok: int, n: int) -> str:
@@ -773,17 +939,29 @@ def _d12(spec: Spec) -> Evaluation:
     rl = int((t["btc_rebound"] > t["rebound"]).sum())
     lab = {"ndx": "NDX", "hsi": "HSI", "gold": "gold"}
     peaks = "; ".join(f"{lab[m]} {r.peak:%d %b} (BTC {r.btc_peak:%d %b})" for m, r in t.iterrows())
-    troughs = "; ".join(f"{lab[m]} {r.trough:%d %b} {r.rebound:+.1%} (BTC {r.btc_trough:%d %b} {r.btc_rebound:+.1%})"
-                        for m, r in t.iterrows())
+    troughs = "; ".join(
+        f"{lab[m]} {r.trough:%d %b} {r.rebound:+.1%} (BTC {r.btc_trough:%d %b} {r.btc_rebound:+.1%})"
+        for m, r in t.iterrows()
+    )
     in_a = {"n_peak_first": pf, "n_markets": n}
-    part_a = Part(verdict_d12a(**in_a), f"Highest close from {spec['peak_start']} to {D12_PEAK_END}, BTC at each "
-                                        f"market's close: {peaks}. BTC peaked first against {pf} of {n}.",
-                  statistic=pf, threshold=n, inputs=in_a)
+    part_a = Part(
+        verdict_d12a(**in_a),
+        f"Highest close from {spec['peak_start']} to {D12_PEAK_END}, BTC at each "
+        f"market's close: {peaks}. BTC peaked first against {pf} of {n}.",
+        statistic=pf,
+        threshold=n,
+        inputs=in_a,
+    )
     in_b = {"n_trough_first": tf, "n_rebound_larger": rl, "n_markets": n}
-    part_b = Part(verdict_d12b(**in_b), f"Lowest close in Nov-Dec and the {spec['rebound_days']}-day rebound, BTC at "
-                                        f"each market's close: {troughs}. BTC's trough came first against {tf} of {n} "
-                                        f"and its rebound was larger against {rl} of {n}.",
-                  statistic=tf + rl, threshold=2 * n, inputs=in_b)
+    part_b = Part(
+        verdict_d12b(**in_b),
+        f"Lowest close in Nov-Dec and the {spec['rebound_days']}-day rebound, BTC at "
+        f"each market's close: {troughs}. BTC's trough came first against {tf} of {n} "
+        f"and its rebound was larger against {rl} of {n}.",
+        statistic=tf + rl,
+        threshold=2 * n,
+        inputs=in_b,
+    )
     v = d12_measures(days=int(spec["rebound_days"]))
     for m, key in (("ndx", "ny"), ("hsi", "hk"), ("gold", "lbma")):
         r = t.loc[m]
@@ -802,13 +980,23 @@ def d12_history() -> pd.DataFrame:
     for start in pd.date_range("2020-04-01", "2025-10-01", freq="MS"):
         a, b = start, start + pd.offsets.MonthEnd(2)
         try:
-            t = d12_pairs((start - pd.DateOffset(months=3)).strftime("%Y-%m-%d"), (a.strftime("%Y-%m-%d"),
-                          b.strftime("%Y-%m-%d")), D12_REBOUND_DAYS, b.strftime("%Y-%m-%d"))
+            t = d12_pairs(
+                (start - pd.DateOffset(months=3)).strftime("%Y-%m-%d"),
+                (a.strftime("%Y-%m-%d"), b.strftime("%Y-%m-%d")),
+                D12_REBOUND_DAYS,
+                b.strftime("%Y-%m-%d"),
+            )
         except ValueError:
             continue
-        rows.append({"start": a, "n_peak_first": int((t["btc_peak"] < t["peak"]).sum()),
-                     "n_trough_first": int((t["btc_trough"] < t["trough"]).sum()),
-                     "n_rebound_larger": int((t["btc_rebound"] > t["rebound"]).sum()), "n_markets": len(t)})
+        rows.append(
+            {
+                "start": a,
+                "n_peak_first": int((t["btc_peak"] < t["peak"]).sum()),
+                "n_trough_first": int((t["btc_trough"] < t["trough"]).sum()),
+                "n_rebound_larger": int((t["btc_rebound"] > t["rebound"]).sum()),
+                "n_markets": len(t),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -826,6 +1014,7 @@ def _d12a_space() -> pd.DataFrame:
 # D13: S&P 500 top-of-book liquidity dried up (not testable; a price-impact proxy)
 # =============================================================================================
 
+
 @lru_cache(maxsize=1)
 def es_session_liquidity() -> pd.DataFrame:
     """Per NYSE regular session, 20 Oct-15 Dec 2025, from E-mini S&P 500 15-minute bars (Yahoo ES=F): the
@@ -839,8 +1028,12 @@ def es_session_liquidity() -> pd.DataFrame:
         if len(b) < 20:
             continue
         r = np.log(b["close"]).diff().abs().iloc[1:]
-        rows[day] = {"bars": len(b), "range": float(((b["high"] - b["low"]) / b["close"]).mean()),
-                     "impact": float((r / b["volume"].iloc[1:]).mean() * 1e6), "volume": float(b["volume"].sum())}
+        rows[day] = {
+            "bars": len(b),
+            "range": float(((b["high"] - b["low"]) / b["close"]).mean()),
+            "impact": float((r / b["volume"].iloc[1:]).mean() * 1e6),
+            "volume": float(b["volume"].sum()),
+        }
     return pd.DataFrame(rows).T
 
 
@@ -858,18 +1051,27 @@ def _d13(spec: Spec) -> Evaluation:
     rr = float(t.loc[d, "range"] / t["range"].median())
     ir = float(t.loc[d, "impact"] / t["impact"].median())
     rank = int(t["impact"].rank(ascending=False).loc[d])
-    reason = (f"Top-of-book depth in S&P 500 (E-mini) futures needs order-book or quote data; the snapshot holds "
-              f"only OHLCV bars. Proxy (informs, does not decide): on 20 Nov the mean 15-minute ES range was "
-              f"{rr:.1f} times the median of {len(t)} sessions and the Amihud-style price impact {ir:.1f} times the "
-              f"median (rank {rank} of {len(t)}).")
-    return Evaluation({"D13.not_testable": None, "D13.es_range_ratio_20nov": rr, "D13.es_impact_ratio_20nov": ir,
-                       "D13.es_impact_rank_20nov": rank},
-                      parts={"D13": Part(verdict_d13(False), reason, inputs={"order_book_in_snapshot": False})})
+    reason = (
+        f"Top-of-book depth in S&P 500 (E-mini) futures needs order-book or quote data; the snapshot holds "
+        f"only OHLCV bars. Proxy (informs, does not decide): on 20 Nov the mean 15-minute ES range was "
+        f"{rr:.1f} times the median of {len(t)} sessions and the Amihud-style price impact {ir:.1f} times the "
+        f"median (rank {rank} of {len(t)})."
+    )
+    return Evaluation(
+        {
+            "D13.not_testable": None,
+            "D13.es_range_ratio_20nov": rr,
+            "D13.es_impact_ratio_20nov": ir,
+            "D13.es_impact_rank_20nov": rank,
+        },
+        parts={"D13": Part(verdict_d13(False), reason, inputs={"order_book_in_snapshot": False})},
+    )
 
 
 # =============================================================================================
 # K1: everything fell together, like March 2020
 # =============================================================================================
+
 
 @lru_cache(maxsize=2)
 def k1_prices(btc_close: str = "utc") -> pd.DataFrame:
@@ -900,8 +1102,15 @@ def k1_avg_corr(month: str, btc_close: str = "utc", shift_start: int = 0, shift_
 
 
 @cache
-def k1_corr_boot(btc_close: str = "utc", shift_start: int = 0, shift_end: int = 0, ratio_min: float = 0.8,
-                 reps: int = 999, level: float = 0.90, seed: int = 20251121) -> dict:
+def k1_corr_boot(
+    btc_close: str = "utc",
+    shift_start: int = 0,
+    shift_end: int = 0,
+    ratio_min: float = 0.8,
+    reps: int = 999,
+    level: float = 0.90,
+    seed: int = 20251121,
+) -> dict:
     """Average pairwise correlations of Nov 2025 and March 2020 (windows moved by the shifts, calendar
     days) with stationary-bootstrap intervals (each month resampled on its own), and the difference
     Nov - ``ratio_min`` x March with its interval."""
@@ -964,30 +1173,46 @@ def _k1(spec: Spec) -> Evaluation:
     v = k1_measures("utc")
     share = v["K1.share_assets_down_20_21nov"]
     if at != "utc":
-        share = float(np.mean([v[f"K1.{k}_return_20_21nov"] < 0 for k in ("spx", "ndx", "gold", "ssec", "hsi")]
-                              + [btc_at("NY").loc[_ts(K1_DAYS[1])] < btc_at("NY").loc[_ts(K1_DAYS[0])]]))
+        share = float(
+            np.mean(
+                [v[f"K1.{k}_return_20_21nov"] < 0 for k in ("spx", "ndx", "gold", "ssec", "hsi")]
+                + [btc_at("NY").loc[_ts(K1_DAYS[1])] < btc_at("NY").loc[_ts(K1_DAYS[0])]]
+            )
+        )
     in_a = {"share_down": share, "share_all": float(spec["share_all"]), "share_min": float(spec["share_min"])}
-    rets = ", ".join(f"{k.upper()} {v[f'K1.{k}_return_20_21nov']:+.1%}"
-                     for k in ("spx", "ndx", "gold", "ssec", "hsi", "btc"))
-    part_a = Part(verdict_k1a(**in_a), f"19->21 Nov returns: {rets}; {share:.0%} of the six fell (supported at "
-                                       f"{spec['share_all']:.0%}, contradicted below {spec['share_min']:.0%}).",
-                  statistic=share, threshold=float(spec["share_all"]), inputs=in_a)
+    rets = ", ".join(
+        f"{k.upper()} {v[f'K1.{k}_return_20_21nov']:+.1%}" for k in ("spx", "ndx", "gold", "ssec", "hsi", "btc")
+    )
+    part_a = Part(
+        verdict_k1a(**in_a),
+        f"19->21 Nov returns: {rets}; {share:.0%} of the six fell (supported at "
+        f"{spec['share_all']:.0%}, contradicted below {spec['share_min']:.0%}).",
+        statistic=share,
+        threshold=float(spec["share_all"]),
+        inputs=in_a,
+    )
     b = k1_corr_boot(at, int(spec["shift_start"]), int(spec["shift_end"]), float(spec["ratio_min"]), reps, level, seed)
     in_b = {"diff_lo": b["diff"]["lo"], "diff_hi": b["diff"]["hi"]}
     ratio = b["nov2025"]["est"] / b["mar2020"]["est"]
-    part_b = Part(verdict_k1b(**in_b),
-                  f"Average pairwise correlation of returns between common dates (BTC at the {at.upper()} close): "
-                  f"Nov 2025 {b['nov2025']['est']:.2f} [{b['nov2025']['lo']:.2f}, {b['nov2025']['hi']:.2f}] vs March "
-                  f"2020 {b['mar2020']['est']:.2f} [{b['mar2020']['lo']:.2f}, {b['mar2020']['hi']:.2f}], ratio "
-                  f"{ratio:.2f}; Nov minus {spec['ratio_min']:g} x March {b['diff']['est']:+.2f} "
-                  f"[{b['diff']['lo']:+.2f}, {b['diff']['hi']:+.2f}].",
-                  statistic=b["diff"]["est"], threshold=0.0, inputs=in_b)
+    part_b = Part(
+        verdict_k1b(**in_b),
+        f"Average pairwise correlation of returns between common dates (BTC at the {at.upper()} close): "
+        f"Nov 2025 {b['nov2025']['est']:.2f} [{b['nov2025']['lo']:.2f}, {b['nov2025']['hi']:.2f}] vs March "
+        f"2020 {b['mar2020']['est']:.2f} [{b['mar2020']['lo']:.2f}, {b['mar2020']['hi']:.2f}], ratio "
+        f"{ratio:.2f}; Nov minus {spec['ratio_min']:g} x March {b['diff']['est']:+.2f} "
+        f"[{b['diff']['lo']:+.2f}, {b['diff']['hi']:+.2f}].",
+        statistic=b["diff"]["est"],
+        threshold=0.0,
+        inputs=in_b,
+    )
     v["K1.avg_corr_diff_vs_mar2020"] = b["diff"]["est"]
     v["K1.avg_pairwise_corr_nov2025"] = b["nov2025"]["est"]
     v["K1.avg_pairwise_corr_mar2020"] = b["mar2020"]["est"]
-    intervals = {"K1.avg_pairwise_corr_nov2025": (b["nov2025"]["lo"], b["nov2025"]["hi"]),
-                 "K1.avg_pairwise_corr_mar2020": (b["mar2020"]["lo"], b["mar2020"]["hi"]),
-                 "K1.avg_corr_diff_vs_mar2020": (b["diff"]["lo"], b["diff"]["hi"])}
+    intervals = {
+        "K1.avg_pairwise_corr_nov2025": (b["nov2025"]["lo"], b["nov2025"]["hi"]),
+        "K1.avg_pairwise_corr_mar2020": (b["mar2020"]["lo"], b["mar2020"]["hi"]),
+        "K1.avg_corr_diff_vs_mar2020": (b["diff"]["lo"], b["diff"]["hi"]),
+    }
     return Evaluation(v, parts={"K1a": part_a, "K1b": part_b}, intervals=intervals)
 
 
@@ -1002,7 +1227,7 @@ def _k1b_space() -> pd.DataFrame:
     _, _, _, dm = corr.bootstrap_avg_corr(r.loc[a:b], reps=199, seed=[1, 1])
     rows = []
     for k, m in enumerate(pd.period_range("2020-04", "2025-12", freq="M")):
-        w = r.loc[_ts(m.start_time):_ts(m.end_time.normalize())]
+        w = r.loc[_ts(m.start_time) : _ts(m.end_time.normalize())]
         if len(w) < 10:
             continue
         _, _, _, dn = corr.bootstrap_avg_corr(w, reps=199, seed=[k, 2])
@@ -1015,12 +1240,13 @@ def _k1b_space() -> pd.DataFrame:
 # G5: Venezuela turmoil revived BTC as a hedge
 # =============================================================================================
 
+
 def btc_at_gold_fixes() -> pd.DataFrame:
     """Gold LBMA PM fix returns and BTC sampled at each fix (15:00 London) on the fix dates themselves
     (London has no PM fix on some half days, so the calendar is the fix file's). Columns ``gold``, ``btc``."""
     g = _load("gold_lbma_pm")["close"]
     bars = _load("btc_spot_1h")
-    g = g.loc[_ts("2024-04-05"):bars.index[-1].normalize() - pd.Timedelta(days=1)]
+    g = g.loc[_ts("2024-04-05") : bars.index[-1].normalize() - pd.Timedelta(days=1)]
     t = corr.close_instants(g.index, "LBMA")
     p = calendars.price_at(bars, t, bar_length="1h", max_staleness="1h")
     df = pd.DataFrame({"gold": g.to_numpy(), "btc": p["price"].to_numpy()}, index=g.index)
@@ -1035,11 +1261,11 @@ def g5_measures(span=G5_SPAN, window=G5_WINDOW) -> dict:
     gold = _close("gold_lbma_pm", "close")
     a, b = _ts(span[0]), _ts(span[1])
     fx = btc_at_gold_fixes()
-    w = fx.loc[_ts(window[0]):_ts(window[1])]
-    prior = fx.loc[:_ts(G5_PRIOR_END)].iloc[-G5_PRIOR_N:]
+    w = fx.loc[_ts(window[0]) : _ts(window[1])]
+    prior = fx.loc[: _ts(G5_PRIOR_END)].iloc[-G5_PRIOR_N:]
     p = corr.aligned_panel(["btc", "ndx"], "2025-08-01", "2026-01-30")
-    wn = p.loc[_ts(window[0]):_ts(window[1])]
-    pn = p.loc[:_ts(G5_PRIOR_END)].iloc[-G5_PRIOR_N:]
+    wn = p.loc[_ts(window[0]) : _ts(window[1])]
+    pn = p.loc[: _ts(G5_PRIOR_END)].iloc[-G5_PRIOR_N:]
     return {
         "G5.btc_return_2_6jan": float(ny.loc[:b].iloc[-1] / ny.loc[:a].iloc[-1] - 1),
         "G5.ndx_return_2_6jan": float(ndx.loc[:b].iloc[-1] / ndx.loc[:a].iloc[-1] - 1),
@@ -1049,7 +1275,8 @@ def g5_measures(span=G5_SPAN, window=G5_WINDOW) -> dict:
         "G5.corr_btc_ndx_2_6jan": float(wn.corr().loc["btc", "ndx"]),
         "G5.corr_btc_ndx_prior_60d": float(pn.corr().loc["btc", "ndx"]),
         "G5.btc_beta_ndx_prior_60d": float(np.cov(pn["btc"], pn["ndx"])[0, 1] / np.var(pn["ndx"], ddof=1)),
-        "_n_gold": len(w), "_n_ndx": len(wn),
+        "_n_gold": len(w),
+        "_n_ndx": len(wn),
     }
 
 
@@ -1076,27 +1303,42 @@ def _g5(spec: Spec) -> Evaluation:
     ng, nn = v.pop("_n_gold"), v.pop("_n_ndx")
     btc, ndx, beta = v["G5.btc_return_2_6jan"], v["G5.ndx_return_2_6jan"], v["G5.btc_beta_ndx_prior_60d"]
     sp_txt = f"{pd.Timestamp(span[0]):%d %b} -> {pd.Timestamp(span[1]):%d %b}"
-    part_a = Part(verdict_g5a(btc), f"BTC (at the NY close) {btc:+.1%} over {sp_txt}, NDX {ndx:+.1%}, gold "
-                                    f"{v['G5.gold_return_2_6jan']:+.1%}.",
-                  statistic=btc, threshold=0.0, inputs={"btc_return": btc})
+    part_a = Part(
+        verdict_g5a(btc),
+        f"BTC (at the NY close) {btc:+.1%} over {sp_txt}, NDX {ndx:+.1%}, gold {v['G5.gold_return_2_6jan']:+.1%}.",
+        statistic=btc,
+        threshold=0.0,
+        inputs={"btc_return": btc},
+    )
     in_b = {"ndx_return": ndx, "btc_return": btc, "stress_return": float(spec["stress_return"])}
     v_b = verdict_g5b(**in_b)
     if v_b == "inconclusive":
-        why = (f"NDX {ndx:+.1%} over {sp_txt}: no fall of the risk asset (stress needs {spec['stress_return']:+.0%} or "
-               f"worse), so the hedge test had no power here. BTC's {btc:+.1%} against its pre-event beta of "
-               f"{beta:.2f} on NDX ({beta * ndx:+.1%} implied) is a risk-on move, not a hedge.")
+        why = (
+            f"NDX {ndx:+.1%} over {sp_txt}: no fall of the risk asset (stress needs {spec['stress_return']:+.0%} or "
+            f"worse), so the hedge test had no power here. BTC's {btc:+.1%} against its pre-event beta of "
+            f"{beta:.2f} on NDX ({beta * ndx:+.1%} implied) is a risk-on move, not a hedge."
+        )
     else:
-        why = (f"NDX fell {ndx:+.1%} over {sp_txt} and BTC returned {btc:+.1%}: "
-               f"{'it did not fall with the risk asset' if v_b == 'supported' else 'it fell with the risk asset'}.")
+        why = (
+            f"NDX fell {ndx:+.1%} over {sp_txt} and BTC returned {btc:+.1%}: "
+            f"{'it did not fall with the risk asset' if v_b == 'supported' else 'it fell with the risk asset'}."
+        )
     lo, hi = corr.fisher_ci(v["G5.corr_btc_gold_2_6jan"], ng, level=float(spec.defaults["interval_level"]))
-    part_b = Part(v_b, why + f" BTC-gold correlation over {ng} fixes {v['G5.corr_btc_gold_2_6jan']:+.2f} "
-                             f"[{lo:+.2f}, {hi:+.2f}] (descriptive).",
-                  statistic=ndx, threshold=float(spec["stress_return"]), inputs=in_b)
+    part_b = Part(
+        v_b,
+        why + f" BTC-gold correlation over {ng} fixes {v['G5.corr_btc_gold_2_6jan']:+.2f} "
+        f"[{lo:+.2f}, {hi:+.2f}] (descriptive).",
+        statistic=ndx,
+        threshold=float(spec["stress_return"]),
+        inputs=in_b,
+    )
     lvl = float(spec.defaults["interval_level"])
-    intervals = {"G5.corr_btc_gold_2_6jan": (lo, hi),
-                 "G5.corr_btc_ndx_2_6jan": corr.fisher_ci(v["G5.corr_btc_ndx_2_6jan"], nn, level=lvl),
-                 "G5.corr_btc_gold_prior_60d": corr.fisher_ci(v["G5.corr_btc_gold_prior_60d"], G5_PRIOR_N, level=lvl),
-                 "G5.corr_btc_ndx_prior_60d": corr.fisher_ci(v["G5.corr_btc_ndx_prior_60d"], G5_PRIOR_N, level=lvl)}
+    intervals = {
+        "G5.corr_btc_gold_2_6jan": (lo, hi),
+        "G5.corr_btc_ndx_2_6jan": corr.fisher_ci(v["G5.corr_btc_ndx_2_6jan"], nn, level=lvl),
+        "G5.corr_btc_gold_prior_60d": corr.fisher_ci(v["G5.corr_btc_gold_prior_60d"], G5_PRIOR_N, level=lvl),
+        "G5.corr_btc_ndx_prior_60d": corr.fisher_ci(v["G5.corr_btc_ndx_prior_60d"], G5_PRIOR_N, level=lvl),
+    }
     return Evaluation(v, parts={"G5a": part_a, "G5b": part_b}, intervals=intervals)
 
 
@@ -1104,12 +1346,17 @@ def _g5(spec: Spec) -> Evaluation:
 @lru_cache(maxsize=1)
 def _g5b_space() -> pd.DataFrame:
     """Every span of four NY sessions from 2024 to January 2026: NDX and BTC (at the NY close) returns."""
-    b = btc_at("NY").loc[_ts("2024-01-01"):]
+    b = btc_at("NY").loc[_ts("2024-01-01") :]
     n = _close("ndx_1d", "close").reindex(b.index)
     ok = n.notna()
     b, n = b[ok], n[ok]
-    return pd.DataFrame({"ndx_return": (n / n.shift(4) - 1).to_numpy(), "btc_return": (b / b.shift(4) - 1).to_numpy(),
-                         "stress_return": float(_primary("G5")["stress_return"])}).dropna()
+    return pd.DataFrame(
+        {
+            "ndx_return": (n / n.shift(4) - 1).to_numpy(),
+            "btc_return": (b / b.shift(4) - 1).to_numpy(),
+            "stress_return": float(_primary("G5")["stress_return"]),
+        }
+    ).dropna()
 
 
 # =============================================================================================
@@ -1117,8 +1364,16 @@ def _g5b_space() -> pd.DataFrame:
 # =============================================================================================
 
 #: each comparison series with the reference market whose close it is measured at
-ASSET_MARKET = {"ndx": "NY", "spx": "NY", "nvda": "NY", "dxy": "NY", "us2y": "NY", "gold": "LBMA",
-                "hsi": "HK", "ssec": "SH"}
+ASSET_MARKET = {
+    "ndx": "NY",
+    "spx": "NY",
+    "nvda": "NY",
+    "dxy": "NY",
+    "us2y": "NY",
+    "gold": "LBMA",
+    "hsi": "HK",
+    "ssec": "SH",
+}
 PANEL_END = "2026-01-30"
 
 
@@ -1158,9 +1413,13 @@ def asset_corr_peaks(window: int = 60) -> pd.DataFrame:
     for a in ASSET_MARKET:
         d = asset_panel(a)
         r = corr.rolling_corr(d["btc"], d[a], window)
-        ep, pre = r.loc[_ts(a1):_ts(b1)], r.loc[_ts(a0):_ts(b0)]
-        rows[a] = {"episode_max": float(ep.max()), "episode_date": ep.idxmax().date(),
-                   "before_max": float(pre.max()), "before_date": pre.idxmax().date()}
+        ep, pre = r.loc[_ts(a1) : _ts(b1)], r.loc[_ts(a0) : _ts(b0)]
+        rows[a] = {
+            "episode_max": float(ep.max()),
+            "episode_date": ep.idxmax().date(),
+            "before_max": float(pre.max()),
+            "before_date": pre.idxmax().date(),
+        }
     return pd.DataFrame(rows).T
 
 
@@ -1173,15 +1432,17 @@ def regime_changes(seed: int = D11_BOOT["seed"]) -> pd.DataFrame:
 
     def w(name):
         a, b = corr.REGIMES[name]
-        return p.loc[_ts(a):_ts(b)]
+        return p.loc[_ts(a) : _ts(b)]
 
     crisis, _ = d11_windows()
-    calm = p.loc[_ts(D11_ETF_ERA[0]):crisis.index[0] - pd.Timedelta(days=1)]
-    cases = [("2020-21 vs 2018-19", w("2020-21"), w("2017-19"), "btc"),
-             ("2022-23 vs 2020-21", w("2022-23"), w("2020-21"), "btc"),
-             ("ETF era vs 2022-23", w("ETF era"), w("2022-23"), "btc"),
-             ("60 days to 21 Nov 2025 vs ETF era before them", crisis, calm, "btc"),
-             ("60 days to 21 Nov 2025 vs ETF era before them (NDX as source)", crisis, calm, "ndx")]
+    calm = p.loc[_ts(D11_ETF_ERA[0]) : crisis.index[0] - pd.Timedelta(days=1)]
+    cases = [
+        ("2020-21 vs 2018-19", w("2020-21"), w("2017-19"), "btc"),
+        ("2022-23 vs 2020-21", w("2022-23"), w("2020-21"), "btc"),
+        ("ETF era vs 2022-23", w("ETF era"), w("2022-23"), "btc"),
+        ("60 days to 21 Nov 2025 vs ETF era before them", crisis, calm, "btc"),
+        ("60 days to 21 Nov 2025 vs ETF era before them (NDX as source)", crisis, calm, "ndx"),
+    ]
     rows = []
     for name, s1, s2, src in cases:
         other = "ndx" if src == "btc" else "btc"
@@ -1189,8 +1450,11 @@ def regime_changes(seed: int = D11_BOOT["seed"]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("comparison")
 
 
-STRESS_EPISODES = {"yen-carry unwind (5 Aug 2024)": "2024-08-05", "tariff shock (8 Apr 2025)": "2025-04-08",
-                   "this episode (21 Nov 2025)": "2025-11-21"}
+STRESS_EPISODES = {
+    "yen-carry unwind (5 Aug 2024)": "2024-08-05",
+    "tariff shock (8 Apr 2025)": "2025-04-08",
+    "this episode (21 Nov 2025)": "2025-11-21",
+}
 
 
 def stress_table(window: int = D11_WINDOW, q: float = 0.2, reps: int = 999, seed: int = 20251121) -> pd.DataFrame:
@@ -1202,28 +1466,36 @@ def stress_table(window: int = D11_WINDOW, q: float = 0.2, reps: int = 999, seed
     samples = {}
     for name, day in STRESS_EPISODES.items():
         pos = int(d.index.get_loc(_ts(day)))
-        samples[name] = d.iloc[pos - window + 1:pos + 1]
+        samples[name] = d.iloc[pos - window + 1 : pos + 1]
     for name in ("2020-21", "2022-23", "ETF era"):
         a, b = corr.REGIMES[name]
-        samples[f"regime {name}"] = d.loc[_ts(a):_ts(b)]
+        samples[f"regime {name}"] = d.loc[_ts(a) : _ts(b)]
     rows = {}
     for k, (name, w) in enumerate(samples.items()):
         est, lo, hi, _ = corr.bootstrap_corr(w["btc"], w["risk"], reps=reps, seed=[seed, 20 + k])
         tail = w[w["risk"] <= w["risk"].quantile(q)]
-        rows[name] = {"n": len(w), "corr": est, "low": lo, "high": hi, "n_tail": len(tail),
-                      "exceedance_corr": float(np.corrcoef(tail["btc"], tail["risk"])[0, 1])}
+        rows[name] = {
+            "n": len(w),
+            "corr": est,
+            "low": lo,
+            "high": hi,
+            "n_tail": len(tail),
+            "exceedance_corr": float(np.corrcoef(tail["btc"], tail["risk"])[0, 1]),
+        }
     return pd.DataFrame(rows).T
 
 
 def chow_dates() -> dict[str, tuple[str, str, str]]:
     """Known dates tested with the Chow test (fixed from external events, not from the data), each on
     the two adjacent regimes around it: event -> (date, sample start, sample end)."""
-    return {"WHO pandemic declaration": ("2020-03-11", "2018-01-03", "2021-12-31"),
-            "US spot-ETF launch": ("2024-01-11", "2022-01-01", "2025-09-30"),
-            "BTC record high (episode start)": ("2025-10-06", "2024-01-01", PANEL_END)}
+    return {
+        "WHO pandemic declaration": ("2020-03-11", "2018-01-03", "2021-12-31"),
+        "US spot-ETF launch": ("2024-01-11", "2022-01-01", "2025-09-30"),
+        "BTC record high (episode start)": ("2025-10-06", "2024-01-01", PANEL_END),
+    }
 
 
-BREAK_MIN_SIZE = 60      # sessions: shorter than the episode (about 80 sessions), so an episode-length break can show
+BREAK_MIN_SIZE = 60  # sessions: shorter than the episode (about 80 sessions), so an episode-length break can show
 
 
 def break_analysis(min_size: int = BREAK_MIN_SIZE) -> dict:
@@ -1235,15 +1507,28 @@ def break_analysis(min_size: int = BREAK_MIN_SIZE) -> dict:
     chow = []
     for name, (d, a, b) in chow_dates().items():
         for label, data in (("raw", p), ("vol-standardised", z)):
-            w = data.loc[_ts(a):_ts(b)]
+            w = data.loc[_ts(a) : _ts(b)]
             r = corr.chow_test(w["btc"], w["ndx"], d)
-            chow.append({"date": d, "event": name, "sample": f"{a[:7]} to {b[:7]}", "returns": label,
-                         "F": r.f, "p": r.p, "n_before": r.n_before, "n_after": r.n_after,
-                         "beta_before": r.beta_before, "beta_after": r.beta_after})
+            chow.append(
+                {
+                    "date": d,
+                    "event": name,
+                    "sample": f"{a[:7]} to {b[:7]}",
+                    "returns": label,
+                    "F": r.f,
+                    "p": r.p,
+                    "n_before": r.n_before,
+                    "n_after": r.n_after,
+                    "beta_before": r.beta_before,
+                    "beta_after": r.beta_after,
+                }
+            )
     br = corr.regression_breaks(z["btc"], z["ndx"], max_breaks=5, min_size=min_size, jump=10)
     edges = [p.index[0]] + list(br.dates) + [p.index[-1] + pd.Timedelta(days=1)]
-    seg = {f"{a.date()} to {(b - pd.Timedelta(days=1)).date()}": (str(a.date()), str((b - pd.Timedelta(days=1)).date()))
-           for a, b in zip(edges[:-1], edges[1:], strict=True)}
+    seg = {
+        f"{a.date()} to {(b - pd.Timedelta(days=1)).date()}": (str(a.date()), str((b - pd.Timedelta(days=1)).date()))
+        for a, b in zip(edges[:-1], edges[1:], strict=True)
+    }
     raw_seg = corr.regime_table(p, "btc", "ndx", seg)
     return {"chow": pd.DataFrame(chow), "breaks": br, "raw_segments": raw_seg, "min_size": min_size}
 
@@ -1252,21 +1537,38 @@ def overnight_table() -> pd.DataFrame:
     """Overnight/weekend regressions of the NDX session (open -> close) on BTC's off-hours return."""
     d = d10_overnight_design()
     d = d.assign(btc_down=d["crypto_off"].clip(upper=0), btc_up=d["crypto_off"].clip(lower=0))
-    d15 = leadlag.off_hours_design(_load("btc_spot_15m"), _load("nq_fut_15m"), _load("ndx_1d"), "2025-10-21",
-                                   "2025-12-02", crypto_bar="15min", futures_bar="15min", max_staleness="15min")
-    specs = [("BTC only, 2025", d, ("crypto_off",), "crypto_off"),
-             ("BTC + NQ overnight, 2025 (D10 measure)", d, ("crypto_off", "futures_off"), "crypto_off"),
-             ("BTC down-moves + NQ, 2025", d, ("btc_down", "btc_up", "futures_off"), "btc_down"),
-             ("BTC up-moves + NQ, 2025", d, ("btc_down", "btc_up", "futures_off"), "btc_up"),
-             ("Weekends/holidays only, BTC + NQ", d[d["weekend"]], ("crypto_off", "futures_off"), "crypto_off"),
-             ("Episode Oct-Dec 2025, BTC + NQ", d.loc[_ts("2025-10-01"):], ("crypto_off", "futures_off"), "crypto_off"),
-             ("15-min bars, exact 09:30 ET, 21 Oct-2 Dec 2025", d15, ("crypto_off", "futures_off"), "crypto_off")]
+    d15 = leadlag.off_hours_design(
+        _load("btc_spot_15m"),
+        _load("nq_fut_15m"),
+        _load("ndx_1d"),
+        "2025-10-21",
+        "2025-12-02",
+        crypto_bar="15min",
+        futures_bar="15min",
+        max_staleness="15min",
+    )
+    specs = [
+        ("BTC only, 2025", d, ("crypto_off",), "crypto_off"),
+        ("BTC + NQ overnight, 2025 (D10 measure)", d, ("crypto_off", "futures_off"), "crypto_off"),
+        ("BTC down-moves + NQ, 2025", d, ("btc_down", "btc_up", "futures_off"), "btc_down"),
+        ("BTC up-moves + NQ, 2025", d, ("btc_down", "btc_up", "futures_off"), "btc_up"),
+        ("Weekends/holidays only, BTC + NQ", d[d["weekend"]], ("crypto_off", "futures_off"), "crypto_off"),
+        ("Episode Oct-Dec 2025, BTC + NQ", d.loc[_ts("2025-10-01") :], ("crypto_off", "futures_off"), "crypto_off"),
+        ("15-min bars, exact 09:30 ET, 21 Oct-2 Dec 2025", d15, ("crypto_off", "futures_off"), "crypto_off"),
+    ]
     rows = []
     for name, data, x, key in specs:
         r = leadlag.off_hours_regression(data, x=x, hac_lags=D10_HAC_LAGS)
-        rows.append({"specification": name, "coef_btc": r.loc[key, "coef"], "p_btc": r.loc[key, "p"],
-                     "coef_nq": r.loc["futures_off", "coef"] if "futures_off" in x else np.nan,
-                     "nobs": int(r["nobs"].iloc[0]), "r2": float(r["r2"].iloc[0])})
+        rows.append(
+            {
+                "specification": name,
+                "coef_btc": r.loc[key, "coef"],
+                "p_btc": r.loc[key, "p"],
+                "coef_nq": r.loc["futures_off", "coef"] if "futures_off" in x else np.nan,
+                "nobs": int(r["nobs"].iloc[0]),
+                "r2": float(r["r2"].iloc[0]),
+            }
+        )
     return pd.DataFrame(rows).set_index("specification")
 
 
@@ -1278,19 +1580,34 @@ def intraday_granger_table() -> pd.DataFrame:
     m = _load("btc_mark_usdm_5m")["close"]
     n_in = m.resample("15min").count()
     m15 = m.resample("15min").last().to_frame("close")[n_in == 3]
-    mark = pd.concat([leadlag.bar_log_returns(m15, "15min", name="btc"),
-                      leadlag.bar_log_returns(_load("nq_fut_15m"), "15min", name="nq")], axis=1, join="inner")
-    cases = [("Binance spot vs NQ, 19 Oct-3 Dec (D10)", base, "nonrobust"),
-             ("same, HC1 robust errors", base, "HC1"),
-             ("19 Oct-9 Nov", base.loc[:_ts("2025-11-09 23:59")], "nonrobust"),
-             ("10-30 Nov", base.loc[_ts("2025-11-10"):_ts("2025-11-30 23:59")], "nonrobust"),
-             ("Binance spot vs ES", pd.concat([base["btc"], es], axis=1, join="inner"), "nonrobust"),
-             ("Binance mark price vs NQ, 19 Oct-15 Dec", mark, "nonrobust")]
+    mark = pd.concat(
+        [
+            leadlag.bar_log_returns(m15, "15min", name="btc"),
+            leadlag.bar_log_returns(_load("nq_fut_15m"), "15min", name="nq"),
+        ],
+        axis=1,
+        join="inner",
+    )
+    cases = [
+        ("Binance spot vs NQ, 19 Oct-3 Dec (D10)", base, "nonrobust"),
+        ("same, HC1 robust errors", base, "HC1"),
+        ("19 Oct-9 Nov", base.loc[: _ts("2025-11-09 23:59")], "nonrobust"),
+        ("10-30 Nov", base.loc[_ts("2025-11-10") : _ts("2025-11-30 23:59")], "nonrobust"),
+        ("Binance spot vs ES", pd.concat([base["btc"], es], axis=1, join="inner"), "nonrobust"),
+        ("Binance mark price vs NQ, 19 Oct-15 Dec", mark, "nonrobust"),
+    ]
     rows = []
     for name, df, cov in cases:
         g = leadlag.granger_both_ways(df, "btc", "nq", D10_GRANGER_MAXLAGS, "bic", "15min", cov)
-        rows.append({"sample": name, "lags": int(g["lags"].iloc[0]), "nobs": int(g["nobs"].iloc[0]),
-                     "p_btc_to_stocks": g.loc["btc -> nq", "p"], "p_stocks_to_btc": g.loc["nq -> btc", "p"]})
+        rows.append(
+            {
+                "sample": name,
+                "lags": int(g["lags"].iloc[0]),
+                "nobs": int(g["nobs"].iloc[0]),
+                "p_btc_to_stocks": g.loc["btc -> nq", "p"],
+                "p_stocks_to_btc": g.loc["nq -> btc", "p"],
+            }
+        )
     return pd.DataFrame(rows).set_index("sample")
 
 
@@ -1300,9 +1617,18 @@ def intraday_2m_table() -> pd.DataFrame:
     rows = []
     for name, drop in (("all 20 sessions", ()), ("without 20-21 Nov", ("2025-11-20", "2025-11-21"))):
         r = d10_intraday(drop)
-        rows.append({"sample": name, "sessions": r["days"], "nobs": r["nobs"], "beta_btc_to_spy": r["fwd"]["coef"],
-                     "p_btc_to_spy": r["fwd"]["p"], "r2": r["fwd"]["r2"], "beta_spy_to_btc": r["rev"]["coef"],
-                     "p_spy_to_btc": r["rev"]["p"]})
+        rows.append(
+            {
+                "sample": name,
+                "sessions": r["days"],
+                "nobs": r["nobs"],
+                "beta_btc_to_spy": r["fwd"]["coef"],
+                "p_btc_to_spy": r["fwd"]["p"],
+                "r2": r["fwd"]["r2"],
+                "beta_spy_to_btc": r["rev"]["coef"],
+                "p_spy_to_btc": r["rev"]["p"],
+            }
+        )
     return pd.DataFrame(rows).set_index("sample")
 
 
@@ -1311,9 +1637,16 @@ def daily_granger_table() -> pd.DataFrame:
     p = btc_ndx_panel()
     rows = []
     for name, (a, b) in corr.REGIMES.items():
-        g = leadlag.granger_both_ways(p.loc[_ts(a):_ts(b)], "btc", "ndx", 5, "bic")
-        rows.append({"regime": name, "lags": int(g["lags"].iloc[0]), "nobs": int(g["nobs"].iloc[0]),
-                     "p_btc_to_ndx": g.loc["btc -> ndx", "p"], "p_ndx_to_btc": g.loc["ndx -> btc", "p"]})
+        g = leadlag.granger_both_ways(p.loc[_ts(a) : _ts(b)], "btc", "ndx", 5, "bic")
+        rows.append(
+            {
+                "regime": name,
+                "lags": int(g["lags"].iloc[0]),
+                "nobs": int(g["nobs"].iloc[0]),
+                "p_btc_to_ndx": g.loc["btc -> ndx", "p"],
+                "p_ndx_to_btc": g.loc["ndx -> btc", "p"],
+            }
+        )
     return pd.DataFrame(rows).set_index("regime")
 
 
@@ -1325,10 +1658,19 @@ def asia_table() -> pd.DataFrame:
         p = market_panels()[mkt]
         for name in ("ETF era", "episode"):
             a, b = corr.REGIMES[name]
-            r = leadlag.off_hours_regression(p.loc[_ts(a):_ts(b)], y=col, x=("ndx", "btc"), hac_lags=D10_HAC_LAGS)
-            rows.append({"market": col.upper(), "regime": name, "coef_ndx_prev": r.loc["ndx", "coef"],
-                         "p_ndx_prev": r.loc["ndx", "p"], "coef_btc": r.loc["btc", "coef"], "p_btc": r.loc["btc", "p"],
-                         "nobs": int(r["nobs"].iloc[0]), "r2": float(r["r2"].iloc[0])})
+            r = leadlag.off_hours_regression(p.loc[_ts(a) : _ts(b)], y=col, x=("ndx", "btc"), hac_lags=D10_HAC_LAGS)
+            rows.append(
+                {
+                    "market": col.upper(),
+                    "regime": name,
+                    "coef_ndx_prev": r.loc["ndx", "coef"],
+                    "p_ndx_prev": r.loc["ndx", "p"],
+                    "coef_btc": r.loc["btc", "coef"],
+                    "p_btc": r.loc["btc", "p"],
+                    "nobs": int(r["nobs"].iloc[0]),
+                    "r2": float(r["r2"].iloc[0]),
+                }
+            )
     return pd.DataFrame(rows).set_index(["market", "regime"])
 
 
@@ -1336,14 +1678,19 @@ def selloff_timing(start: str = "2025-11-19 21:00", end: str = "2025-11-20 21:00
     """Peak and the following trough of BTC (Binance spot), NQ and ES futures (15-minute bars) between
     two NY closes (UTC), the 20 Nov 2025 session by default."""
     rows = {}
-    for name, ds in (("BTC (Binance spot)", "btc_spot_15m"), ("NQ futures", "nq_fut_15m"),
-                     ("ES futures", "es_fut_15m")):
+    for name, ds in (
+        ("BTC (Binance spot)", "btc_spot_15m"),
+        ("NQ futures", "nq_fut_15m"),
+        ("ES futures", "es_fut_15m"),
+    ):
         rows[name] = leadlag.peak_trough_times(_load(ds), start, end)
     return pd.DataFrame(rows).T
 
 
-SPILL_SETS = {"registry (D10)": D10_SPILL_VARS,
-              "with dollar and 2-year yield": ["btc", "ndx", "gold", "hsi", "dxy", "us2y"]}
+SPILL_SETS = {
+    "registry (D10)": D10_SPILL_VARS,
+    "with dollar and 2-year yield": ["btc", "ndx", "gold", "hsi", "dxy", "us2y"],
+}
 
 
 @lru_cache(maxsize=1)
@@ -1363,11 +1710,21 @@ def spill_grid_table(reps: int = 999, level: float = 0.90, seed: int = 20251121)
             r, bs = s["result"], s["boot"]
             lo, hi = bs.interval("pairwise_net", "btc", "ndx")
             nlo, nhi = bs.interval("net", "btc")
-            rows.append({"system": system, "lag rule": "BIC over 0-4" if lags == "bic" else "fixed 1",
-                         "lags": s["lags"], "btc_to_ndx": float(r.table.loc["ndx", "btc"]),
-                         "ndx_to_btc": float(r.table.loc["btc", "ndx"]),
-                         "pairwise_net": float(r.pairwise_net.loc["btc", "ndx"]), "pn_low": lo, "pn_high": hi,
-                         "net_btc": float(r.net["btc"]), "net_low": nlo, "net_high": nhi})
+            rows.append(
+                {
+                    "system": system,
+                    "lag rule": "BIC over 0-4" if lags == "bic" else "fixed 1",
+                    "lags": s["lags"],
+                    "btc_to_ndx": float(r.table.loc["ndx", "btc"]),
+                    "ndx_to_btc": float(r.table.loc["btc", "ndx"]),
+                    "pairwise_net": float(r.pairwise_net.loc["btc", "ndx"]),
+                    "pn_low": lo,
+                    "pn_high": hi,
+                    "net_btc": float(r.net["btc"]),
+                    "net_low": nlo,
+                    "net_high": nhi,
+                }
+            )
     return pd.DataFrame(rows).set_index(["system", "lag rule"])
 
 
@@ -1377,12 +1734,21 @@ def spillover_subsamples() -> pd.DataFrame:
     rows = []
     for set_name, vars_ in SPILL_SETS.items():
         for name, (a, b) in list(corr.REGIMES.items())[1:]:
-            d = P.loc[_ts(a):_ts(b), vars_]
+            d = P.loc[_ts(a) : _ts(b), vars_]
             lags, _ = leadlag.select_lag_order(d, D10_SPILL_MAXLAGS, "bic", min_lags=0)
             r = sp.spillover(d, lags, D10_HORIZON)
-            rows.append({"variables": set_name, "regime": name, "nobs": r.nobs, "lags": lags, "total": r.total,
-                         "net_btc": float(r.net["btc"]), "btc_to_ndx": float(r.table.loc["ndx", "btc"]),
-                         "ndx_to_btc": float(r.table.loc["btc", "ndx"])})
+            rows.append(
+                {
+                    "variables": set_name,
+                    "regime": name,
+                    "nobs": r.nobs,
+                    "lags": lags,
+                    "total": r.total,
+                    "net_btc": float(r.net["btc"]),
+                    "btc_to_ndx": float(r.table.loc["ndx", "btc"]),
+                    "ndx_to_btc": float(r.table.loc["btc", "ndx"]),
+                }
+            )
     return pd.DataFrame(rows).set_index(["variables", "regime"])
 
 
@@ -1400,7 +1766,7 @@ def k1_two_session_returns() -> pd.DataFrame:
         r = {}
         for k, (ds, col, _) in K1_ASSETS.items():
             s = _close(ds, col)
-            r[k] = float(s.loc[:_ts(b)].iloc[-1] / s.loc[:_ts(a)].iloc[-1] - 1)
+            r[k] = float(s.loc[: _ts(b)].iloc[-1] / s.loc[: _ts(a)].iloc[-1] - 1)
         bt = _close("btc_spot_1d", "close")
         r["btc"] = float(bt.loc[_ts(b)] / bt.loc[_ts(a)] - 1)
         out[label] = r

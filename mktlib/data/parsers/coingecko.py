@@ -11,12 +11,24 @@ from mktlib.data.io import read_csv
 from mktlib.data.parse import check_order, frame, naive_to_utc, offset_to_utc, register, require_columns, to_float
 from mktlib.errors import DataError
 
-MARKETS_COLUMNS = ["id", "symbol", "name", "date", "current_price", "market_cap", "total_volume",
-                   "price_change_percentage_24h_in_currency", "price_change_percentage_7d_in_currency",
-                   "price_change_percentage_30d_in_currency", "last_pipeline_run_utc"]
-CHANGES = {"change_24h": "price_change_percentage_24h_in_currency",
-           "change_7d": "price_change_percentage_7d_in_currency",
-           "change_30d": "price_change_percentage_30d_in_currency"}
+MARKETS_COLUMNS = [
+    "id",
+    "symbol",
+    "name",
+    "date",
+    "current_price",
+    "market_cap",
+    "total_volume",
+    "price_change_percentage_24h_in_currency",
+    "price_change_percentage_7d_in_currency",
+    "price_change_percentage_30d_in_currency",
+    "last_pipeline_run_utc",
+]
+CHANGES = {
+    "change_24h": "price_change_percentage_24h_in_currency",
+    "change_7d": "price_change_percentage_7d_in_currency",
+    "change_30d": "price_change_percentage_30d_in_currency",
+}
 
 
 def _first_duplicate(df: pd.DataFrame, cols: list[str], where: str, what: str) -> None:
@@ -54,14 +66,19 @@ def coingecko_markets(path: Path, where: str) -> pd.DataFrame:
             raise DataError(where, f"column {c!r} has a blank value at data row {int(np.flatnonzero(blank)[0]) + 1}")
     _first_duplicate(raw, ["id", "date"], where, "(coin, date)")
     idx = naive_to_utc(raw["date"], where, "date", fmt="%Y-%m-%d")
-    out = {"coin": raw["id"], "symbol": raw["symbol"], "name": raw["name"],
-           "price": to_float(raw["current_price"], where, "current_price"),
-           "market_cap": to_float(raw["market_cap"], where, "market_cap"),
-           "volume_24h": to_float(raw["total_volume"], where, "total_volume")}
+    out = {
+        "coin": raw["id"],
+        "symbol": raw["symbol"],
+        "name": raw["name"],
+        "price": to_float(raw["current_price"], where, "current_price"),
+        "market_cap": to_float(raw["market_cap"], where, "market_cap"),
+        "volume_24h": to_float(raw["total_volume"], where, "total_volume"),
+    }
     for new, old in CHANGES.items():
         out[new] = to_float(raw[old], where, old, allow_blank=True)
-    out["fetched_at"] = offset_to_utc(raw["last_pipeline_run_utc"], where, "last_pipeline_run_utc",
-                                      expect_offset="+00:00")
+    out["fetched_at"] = offset_to_utc(
+        raw["last_pipeline_run_utc"], where, "last_pipeline_run_utc", expect_offset="+00:00"
+    )
     df = frame(idx, out)
     df["_t"] = df.index
     return df.sort_values(["_t", "coin"], kind="stable").drop(columns="_t")
@@ -96,5 +113,12 @@ def coingecko_top100_snapshots(path: Path, where: str) -> pd.DataFrame:
     keys = pd.DataFrame({"snapshot_date": raw["snapshot_date"], "name": raw["name"], "rank": rank})
     _first_duplicate(keys, ["snapshot_date", "name"], where, "(snapshot_date, name)")
     _first_duplicate(keys, ["snapshot_date", "rank"], where, "(snapshot_date, rank)")
-    return frame(idx, {"name": raw["name"], "symbol": raw["symbol"], "rank": rank.astype("int64"),
-                       "price": to_float(raw["price"], where, "price")})
+    return frame(
+        idx,
+        {
+            "name": raw["name"],
+            "symbol": raw["symbol"],
+            "rank": rank.astype("int64"),
+            "price": to_float(raw["price"], where, "price"),
+        },
+    )

@@ -86,8 +86,11 @@ def coinglass_long_short_ratio(path: Path, where: str, prefix: str, step: str = 
     bad = ((long_ + short - 100).abs() > 0.011) | ((long_ / short - ratio).abs() > 0.0055)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(where, f"long {long_.iloc[i]} / short {short.iloc[i]} / ratio {ratio.iloc[i]} are "
-                               f"inconsistent at data row {i + 1}")
+        raise DataError(
+            where,
+            f"long {long_.iloc[i]} / short {short.iloc[i]} / ratio {ratio.iloc[i]} are "
+            f"inconsistent at data row {i + 1}",
+        )
     return frame(idx, {"long_pct": long_, "short_pct": short, "long_short_ratio": ratio})
 
 
@@ -117,8 +120,14 @@ def coinglass_oi_exchange_chart(path: Path, where: str, step: str = "4h", live_l
     price = to_float(raw["price"], where, "price").to_numpy()
     values = np.column_stack([to_float(raw[c], where, c).to_numpy() for c in exchanges])
     n, k = values.shape
-    out = frame(idx.repeat(k), {"exchange": np.tile(np.array(exchanges, dtype=object), n),
-                                "oi_usd": values.reshape(-1), "price": np.repeat(price, k)})
+    out = frame(
+        idx.repeat(k),
+        {
+            "exchange": np.tile(np.array(exchanges, dtype=object), n),
+            "oi_usd": values.reshape(-1),
+            "price": np.repeat(price, k),
+        },
+    )
     return sort_long(out, ["exchange"])
 
 
@@ -133,8 +142,9 @@ OI_LIST = {
 OI_CHANGE = {f"open_interest_change_percent_{w}": f"oi_change_pct_{w}" for w in ("5m", "15m", "30m", "1h", "4h", "24h")}
 
 
-def _drop_total_row(raw: pd.DataFrame, values: dict[str, pd.Series], where: str, total: str = "All",
-                    rel: float = 1e-6) -> np.ndarray:
+def _drop_total_row(
+    raw: pd.DataFrame, values: dict[str, pd.Series], where: str, total: str = "All", rel: float = 1e-6
+) -> np.ndarray:
     """Verify the ``All`` summary row equals the sum of the exchange rows, column by column; return
     the mask of exchange rows. A missing/duplicated ``All`` row or a mismatch raises."""
     is_total = (raw["exchange"].str.strip() == total).to_numpy()
@@ -221,7 +231,9 @@ def coinglass_taker_exchange_list(path: Path, where: str, coin: str, snapshot_ti
         except (ValueError, SyntaxError):
             raise DataError(where, f"exchange_list at data row {i + 1} is not a dict literal: {text[:60]!r}") from None
         if not isinstance(d, dict) or set(d) != keys:
-            raise DataError(where, f"exchange_list at data row {i + 1} has keys {sorted(d) if isinstance(d, dict) else d!r}")
+            raise DataError(
+                where, f"exchange_list at data row {i + 1} has keys {sorted(d) if isinstance(d, dict) else d!r}"
+            )
         rows.append(d)
     per = pd.DataFrame(rows)
     if per["exchange"].duplicated().any():
@@ -231,7 +243,11 @@ def coinglass_taker_exchange_list(path: Path, where: str, coin: str, snapshot_ti
         total = to_float(raw[c], where, c).iloc[0]
         if not _close(num[c].sum(), total, 1e-6).all():
             raise DataError(where, f"exchanges' {c} sum to {num[c].sum()}, the total column says {total}")
-    cols = {"exchange": per["exchange"].astype(str), "buy_ratio_pct": num["buy_ratio"],
-            "sell_ratio_pct": num["sell_ratio"], "taker_buy_usd": num["buy_vol_usd"],
-            "taker_sell_usd": num["sell_vol_usd"]}
+    cols = {
+        "exchange": per["exchange"].astype(str),
+        "buy_ratio_pct": num["buy_ratio"],
+        "sell_ratio_pct": num["sell_ratio"],
+        "taker_buy_usd": num["buy_vol_usd"],
+        "taker_sell_usd": num["sell_vol_usd"],
+    }
     return sort_long(frame(_snapshot_index(len(per), snapshot_time), cols), ["exchange"])

@@ -9,8 +9,17 @@ import numpy as np
 import pandas as pd
 
 from mktlib.data.io import read_csv
-from mktlib.data.parse import (check_order, check_same_times, epoch_to_utc, frame, naive_to_utc, offset_to_utc, register,
-                               require_columns, to_float)
+from mktlib.data.parse import (
+    check_order,
+    check_same_times,
+    epoch_to_utc,
+    frame,
+    naive_to_utc,
+    offset_to_utc,
+    register,
+    require_columns,
+    to_float,
+)
 from mktlib.data.parsers.funding import sort_long
 from mktlib.errors import DataError
 
@@ -18,7 +27,9 @@ DATE_LABEL = "%Y-%m-%d"
 
 
 @register("binance_oi_hist_merged")
-def binance_oi_hist_merged(path: Path, where: str, symbols: dict[str, list[str]], rel_tol: float = 1e-12) -> pd.DataFrame:
+def binance_oi_hist_merged(
+    path: Path, where: str, symbols: dict[str, list[str]], rel_tol: float = 1e-12
+) -> pd.DataFrame:
     """ccyun95 ``data/oi.csv``: ``date`` plus several copies of each symbol's OI column.
 
     Upstream pandas merges left ``btc_oi_value_usd``, ``btcusdt_oi_value_usd_x``, ``..._y`` and
@@ -49,8 +60,11 @@ def binance_oi_hist_merged(path: Path, where: str, symbols: dict[str, list[str]]
         dev &= have
         if dev.any():
             i, j = (int(a[0]) for a in np.nonzero(dev))
-            raise DataError(where, f"{sym} on {raw['date'].iloc[i]}: {group[j]} = {vals[i, j]!r} contradicts "
-                                   f"the first non-blank value {first[i]!r}")
+            raise DataError(
+                where,
+                f"{sym} on {raw['date'].iloc[i]}: {group[j]} = {vals[i, j]!r} contradicts "
+                f"the first non-blank value {first[i]!r}",
+            )
         parts.append(frame(idx, {"symbol": np.full(len(idx), sym, dtype=object), "oi_usd": first}))
     return sort_long(pd.concat(parts), ["symbol"])
 
@@ -73,8 +87,11 @@ def coinalyze_oi_daily(path: Path, where: str) -> pd.DataFrame:
     differ = np.asarray(idx != labels)
     if differ.any():
         i = int(np.flatnonzero(differ)[0])
-        raise DataError(where, f"timestamp {raw['timestamp'].iloc[i]} ({idx[i]}) is not the day start of "
-                               f"date {raw['date'].iloc[i]} (data row {i + 1})")
+        raise DataError(
+            where,
+            f"timestamp {raw['timestamp'].iloc[i]} ({idx[i]}) is not the day start of "
+            f"date {raw['date'].iloc[i]} (data row {i + 1})",
+        )
     symbol = raw["symbol"].str.strip()
     check_order(idx, where, groups=symbol)
     for sym in symbol.unique():
@@ -108,8 +125,15 @@ def bitfinex_margin_long(path: Path, where: str) -> pd.DataFrame:
         raise DataError(where, f"unknown series {raw['series'].iloc[i]!r} at data row {i + 1}")
     idx = epoch_to_utc(raw["timestamp_ms"], where, "timestamp_ms", unit="ms")
     stated = offset_to_utc(raw["timestamp_utc"], where, "timestamp_utc", expect_offset="Z")
-    check_same_times(idx, stated, where, a_col="timestamp_ms", a_raw=raw["timestamp_ms"],
-                     b_col="timestamp_utc", b_raw=raw["timestamp_utc"])
+    check_same_times(
+        idx,
+        stated,
+        where,
+        a_col="timestamp_ms",
+        a_raw=raw["timestamp_ms"],
+        b_col="timestamp_utc",
+        b_raw=raw["timestamp_utc"],
+    )
     coin = raw["coin"].str.strip()
     check_order(idx, where, groups=coin + "/" + series)
     out = frame(idx, {"coin": coin, "series": series, "value": to_float(raw["value"], where, "value")})

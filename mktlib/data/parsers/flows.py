@@ -38,8 +38,9 @@ def _drop_listed(idx: pd.DatetimeIndex, totals: np.ndarray, drop_dates: dict, wh
 
 
 @register("etf_flows_farside_totals")
-def etf_flows_farside_totals(path: Path, where: str, drop_dates: dict | None = None,
-                             average_tol: float = 0.05) -> pd.DataFrame:
+def etf_flows_farside_totals(
+    path: Path, where: str, drop_dates: dict | None = None, average_tol: float = 0.05
+) -> pd.DataFrame:
     """Farside "All Data" totals: ``Date,Total`` with ``Date`` as ``DD Mon YYYY``.
 
     Values are US$ millions, with thousands separators inside quotes (``"1,045.00"``).
@@ -65,14 +66,17 @@ def etf_flows_farside_totals(path: Path, where: str, drop_dates: dict | None = N
         n_dated -= 1
     if not is_date[:n_dated].all():
         row = int(np.flatnonzero(~is_date[:n_dated])[0])
-        raise DataError(where, f"summary-like row {labels.iloc[row]!r} at data row {row + 1} is not in the "
-                               f"trailing summary block (summary rows are only allowed at the end)")
+        raise DataError(
+            where,
+            f"summary-like row {labels.iloc[row]!r} at data row {row + 1} is not in the "
+            f"trailing summary block (summary rows are only allowed at the end)",
+        )
     summary = {}
     for i in range(n_dated, len(labels)):
         lab = str(labels.iloc[i])
         if lab not in FARSIDE_SUMMARY or lab in summary:
             raise DataError(where, f"unexpected row {lab!r} in the trailing summary block at data row {i + 1}")
-        summary[lab] = float(to_float(raw["Total"].iloc[i:i + 1], where, "Total", thousands=True).iloc[0])
+        summary[lab] = float(to_float(raw["Total"].iloc[i : i + 1], where, "Total", thousands=True).iloc[0])
     body = raw.iloc[:n_dated]
     if body.empty:
         raise DataError(where, "no dated rows before the summary block")
@@ -86,14 +90,22 @@ def etf_flows_farside_totals(path: Path, where: str, drop_dates: dict | None = N
             raise DataError(where, f"summary row {lab} = {summary[lab]} but the dated rows give {value:.4f}")
     keep = _drop_listed(idx, total, drop_dates or {}, where)
     if "Average" in summary and abs(summary["Average"] - total.sum() / keep.sum()) > average_tol:
-        raise DataError(where, f"summary row Average = {summary['Average']} but Total / {int(keep.sum())} "
-                               f"kept rows = {total.sum() / keep.sum():.4f}")
+        raise DataError(
+            where,
+            f"summary row Average = {summary['Average']} but Total / {int(keep.sum())} "
+            f"kept rows = {total.sum() / keep.sum():.4f}",
+        )
     return frame(idx[keep], {"total": total[keep]})
 
 
 @register("etf_flows_wide")
-def etf_flows_wide(path: Path, where: str, date_column: str = "date", total_column: str | None = "total",
-                   drop_dates: dict | None = None) -> pd.DataFrame:
+def etf_flows_wide(
+    path: Path,
+    where: str,
+    date_column: str = "date",
+    total_column: str | None = "total",
+    drop_dates: dict | None = None,
+) -> pd.DataFrame:
     """Per-fund flows, one column per fund: ``date,<FUND>,...[,total]``, ISO dates.
 
     Every column other than ``date_column`` and ``total_column`` is a fund ticker; every cell must

@@ -25,14 +25,18 @@ def _drop_missing(raw: pd.DataFrame, value_column: str, missing: int, where: str
     text = raw[value_column].astype("string").str.strip().fillna("")
     marker = text.isin(list(MISSING_MARKERS))
     if int(marker.sum()) != int(missing):
-        raise DataError(where, f"{int(marker.sum())} row(s) with FRED's no-observation marker ('.' or blank) "
-                               f"in {value_column!r}; the catalog expects {missing}")
+        raise DataError(
+            where,
+            f"{int(marker.sum())} row(s) with FRED's no-observation marker ('.' or blank) "
+            f"in {value_column!r}; the catalog expects {missing}",
+        )
     return raw.loc[~marker.to_numpy()].reset_index(drop=True)
 
 
 @register("fred_csv")
-def fred_csv(path: Path, where: str, *, date_column: str = "date", value_column: str = "value",
-             missing: int = 0) -> pd.DataFrame:
+def fred_csv(
+    path: Path, where: str, *, date_column: str = "date", value_column: str = "value", missing: int = 0
+) -> pd.DataFrame:
     """``date,value`` (or e.g. ``observation_date,SP500``): one FRED series.
 
     Dates ``YYYY-MM-DD`` (US observation date), ascending, unique. Rows whose value is ``.`` or blank
@@ -69,15 +73,21 @@ def fred_long(path: Path, where: str, *, missing: int = 0) -> pd.DataFrame:
     check_order(naive_to_utc(raw["date"], where, "date", fmt=DATE_FMT), where, groups=series)
     raw = _drop_missing(raw, "value", missing, where)
     dates = naive_to_utc(raw["date"], where, "date", fmt=DATE_FMT)
-    df = frame(dates, {"series": raw["series_id"].astype("string").str.strip().astype(str),
-                       "value": to_float(raw["value"], where, "value")})
+    df = frame(
+        dates,
+        {
+            "series": raw["series_id"].astype("string").str.strip().astype(str),
+            "value": to_float(raw["value"], where, "value"),
+        },
+    )
     order = np.lexsort((df["series"].to_numpy(), df.index.asi8))
     return df.iloc[order]
 
 
 @register("status_csv")
-def status_csv(path: Path, where: str, *, output: str = "value", calendar: str | None = None,
-               extra_sessions: Sequence[str] = ()) -> pd.DataFrame:
+def status_csv(
+    path: Path, where: str, *, output: str = "value", calendar: str | None = None, extra_sessions: Sequence[str] = ()
+) -> pd.DataFrame:
     """``as_of,value,status`` (dylanlayden/finance-terminal store of FRED/LBMA/DefiLlama series).
 
     ``status`` is the upstream fetch flag and must be ``ok`` on every row (anything else raises).
@@ -98,6 +108,7 @@ def status_csv(path: Path, where: str, *, output: str = "value", calendar: str |
     if calendar:
         off = ~session_mask(dates, calendar, where, extra_sessions)
         if off.any():
-            raise DataError(where, f"{int(off.sum())} date(s) are not {calendar} sessions, first "
-                                   f"{dates[off][0].date()}")
+            raise DataError(
+                where, f"{int(off.sum())} date(s) are not {calendar} sessions, first {dates[off][0].date()}"
+            )
     return frame(dates, {output: to_float(raw["value"], where, "value")})

@@ -21,14 +21,24 @@ import numpy as np
 import pandas as pd
 
 from mktlib.data.io import read_csv
-from mktlib.data.parse import (check_order, check_same_times, epoch_to_utc, frame, naive_to_utc, offset_to_utc, register,
-                               require_columns, to_float)
+from mktlib.data.parse import (
+    check_order,
+    check_same_times,
+    epoch_to_utc,
+    frame,
+    naive_to_utc,
+    offset_to_utc,
+    register,
+    require_columns,
+    to_float,
+)
 from mktlib.errors import DataError
 
 OHLC = ["open", "high", "low", "close"]
 
 
 # --- shared helpers (also used by coinglass.py / derivs.py) --------------------------------------
+
 
 def settlement_hours(values: pd.Series, where: str, column: str, *, max_lag: str) -> pd.DatetimeIndex:
     """Epoch-ms settlement stamps -> the settlement hour in UTC (floored), strict about the lag.
@@ -42,8 +52,11 @@ def settlement_hours(values: pd.Series, where: str, column: str, *, max_lag: str
     bad = np.asarray(lag > pd.Timedelta(max_lag))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise DataError(where, f"column {column!r}: {values.iloc[i]!r} ({idx[i]}) is {lag[i]} after the hour; "
-                               f"a settlement stamp lies at most {max_lag} after it (data row {i + 1})")
+        raise DataError(
+            where,
+            f"column {column!r}: {values.iloc[i]!r} ({idx[i]}) is {lag[i]} after the hour; "
+            f"a settlement stamp lies at most {max_lag} after it (data row {i + 1})",
+        )
     return floored
 
 
@@ -62,8 +75,10 @@ def check_continuous(idx: pd.DatetimeIndex, hours: float, where: str) -> None:
     bad = step != unit
     if bad.any():
         i = int(np.flatnonzero(bad)[0]) + 1
-        raise DataError(where, f"settlement {idx[i]} follows {idx[i - 1]}: expected one every {hours:g}h "
-                               "(missing or extra settlement)")
+        raise DataError(
+            where,
+            f"settlement {idx[i]} follows {idx[i - 1]}: expected one every {hours:g}h (missing or extra settlement)",
+        )
 
 
 def sort_long(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -77,12 +92,15 @@ def _interval_hours(raw: pd.Series, where: str, allowed: tuple[int, ...]) -> np.
     bad = ~np.isin(hours, allowed)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise DataError(where, f"column 'funding_interval_hours' has {raw.iloc[i]!r} at data row {i + 1}; "
-                               f"expected one of {list(allowed)}")
+        raise DataError(
+            where,
+            f"column 'funding_interval_hours' has {raw.iloc[i]!r} at data row {i + 1}; expected one of {list(allowed)}",
+        )
     return hours
 
 
 # --- Binance USDT-M fundingRate flat files ------------------------------------------------------
+
 
 @register("binance_um_funding")
 def binance_um_funding(path: Path, where: str, interval_hours: int = 8, max_lag: str = "1s") -> pd.DataFrame:
@@ -102,8 +120,9 @@ def binance_um_funding(path: Path, where: str, interval_hours: int = 8, max_lag:
     check_order(idx, where)
     check_grid(idx, hours, where)
     check_continuous(idx, interval_hours, where)
-    return frame(idx, {"funding_rate": to_float(raw["last_funding_rate"], where, "last_funding_rate"),
-                       "interval_hours": hours})
+    return frame(
+        idx, {"funding_rate": to_float(raw["last_funding_rate"], where, "last_funding_rate"), "interval_hours": hours}
+    )
 
 
 @register("binance_um_funding_long")
@@ -125,12 +144,19 @@ def binance_um_funding_long(path: Path, where: str, max_lag: str = "1s") -> pd.D
         raise DataError(where, f"blank symbol at data row {int(np.flatnonzero((symbol == '').to_numpy())[0]) + 1}")
     check_order(idx, where, groups=symbol)
     check_grid(idx, hours, where)
-    out = frame(idx, {"symbol": symbol, "funding_rate": to_float(raw["last_funding_rate"], where, "last_funding_rate"),
-                      "interval_hours": hours})
+    out = frame(
+        idx,
+        {
+            "symbol": symbol,
+            "funding_rate": to_float(raw["last_funding_rate"], where, "last_funding_rate"),
+            "interval_hours": hours,
+        },
+    )
     return sort_long(out, ["symbol"])
 
 
 # --- Hyperliquid ----------------------------------------------------------------------------------
+
 
 @register("hyperliquid_funding")
 def hyperliquid_funding(path: Path, where: str, max_lag: str = "5min") -> pd.DataFrame:
@@ -149,18 +175,26 @@ def hyperliquid_funding(path: Path, where: str, max_lag: str = "5min") -> pd.Dat
     require_columns(raw, ["coin", "time_ms", "time_utc", "funding_rate", "premium"], where)
     exact = epoch_to_utc(raw["time_ms"], where, "time_ms", unit="ms")
     stated = offset_to_utc(raw["time_utc"], where, "time_utc", expect_offset="Z")
-    check_same_times(exact, stated, where, a_col="time_ms", a_raw=raw["time_ms"], b_col="time_utc",
-                     b_raw=raw["time_utc"])
+    check_same_times(
+        exact, stated, where, a_col="time_ms", a_raw=raw["time_ms"], b_col="time_utc", b_raw=raw["time_utc"]
+    )
     idx = settlement_hours(raw["time_ms"], where, "time_ms", max_lag=max_lag)
     coin = raw["coin"].str.strip()
     check_order(idx, where, groups=coin)
-    out = frame(idx, {"coin": coin, "funding_rate": to_float(raw["funding_rate"], where, "funding_rate"),
-                      "interval_hours": np.ones(len(raw)),
-                      "premium": to_float(raw["premium"], where, "premium")})
+    out = frame(
+        idx,
+        {
+            "coin": coin,
+            "funding_rate": to_float(raw["funding_rate"], where, "funding_rate"),
+            "interval_hours": np.ones(len(raw)),
+            "premium": to_float(raw["premium"], where, "premium"),
+        },
+    )
     return sort_long(out, ["coin"])
 
 
 # --- Bybit supplement (supervik/historical-funding-rates-fetcher) --------------------------------
+
 
 @register("bybit_funding_local")
 def bybit_funding_local(path: Path, where: str, tz: str = "Etc/GMT-3", interval_hours: int = 8) -> pd.DataFrame:
@@ -185,11 +219,11 @@ def bybit_funding_local(path: Path, where: str, tz: str = "Etc/GMT-3", interval_
     check_continuous(idx, interval_hours, where)
     if raw["Symbol"].nunique() != 1:
         raise DataError(where, f"expected one symbol, found {sorted(raw['Symbol'].unique())}")
-    return frame(idx, {"funding_rate": to_float(raw["Funding Rate"], where, "Funding Rate"),
-                       "interval_hours": hours})
+    return frame(idx, {"funding_rate": to_float(raw["Funding Rate"], where, "Funding Rate"), "interval_hours": hours})
 
 
 # --- CoinGlass funding-rate OHLC ------------------------------------------------------------------
+
 
 @register("coinglass_funding_ohlc")
 def coinglass_funding_ohlc(path: Path, where: str, interval_hours: int, step: str) -> pd.DataFrame:

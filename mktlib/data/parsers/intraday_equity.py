@@ -11,8 +11,17 @@ import numpy as np
 import pandas as pd
 
 from mktlib.data.io import read_csv
-from mktlib.data.parse import (check_order, check_same_times, epoch_to_utc, frame, naive_to_utc, offset_to_utc, register,
-                               require_columns, to_float)
+from mktlib.data.parse import (
+    check_order,
+    check_same_times,
+    epoch_to_utc,
+    frame,
+    naive_to_utc,
+    offset_to_utc,
+    register,
+    require_columns,
+    to_float,
+)
 from mktlib.errors import DataError
 
 OHLC = ["open", "high", "low", "close"]

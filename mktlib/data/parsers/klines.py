@@ -49,6 +49,7 @@ def kline_naive(path: Path, where: str, time_column: str = "timestamp", tz: str 
 
 # --- local helpers ------------------------------------------------------------------------------
 
+
 def _to_count(values: pd.Series, where: str, column: str) -> np.ndarray:
     """Strict conversion of a whole-number column (trade counts) to int64."""
     num = to_float(values, where, column)
@@ -59,8 +60,9 @@ def _to_count(values: pd.Series, where: str, column: str) -> np.ndarray:
     return num.to_numpy().astype("int64")
 
 
-def _check_close_time(open_idx: pd.DatetimeIndex, close_idx: pd.DatetimeIndex, where: str, bar: str,
-                      short_bars: Sequence[str] = ()) -> None:
+def _check_close_time(
+    open_idx: pd.DatetimeIndex, close_idx: pd.DatetimeIndex, where: str, bar: str, short_bars: Sequence[str] = ()
+) -> None:
     """Raise unless ``close = open + bar - 1 ms`` on every bar except the listed ``short_bars``.
 
     A listed short bar must be present, and its close time must lie inside the bar and before
@@ -77,8 +79,11 @@ def _check_close_time(open_idx: pd.DatetimeIndex, close_idx: pd.DatetimeIndex, w
     unexpected = off & ~is_listed
     if unexpected.any():
         i = int(np.flatnonzero(unexpected)[0])
-        raise DataError(where, f"close_time {close_idx[i]} != open_time + {bar} - 1 ms for the bar opening "
-                               f"{open_idx[i]} ({int(unexpected.sum())} such bar(s))")
+        raise DataError(
+            where,
+            f"close_time {close_idx[i]} != open_time + {bar} - 1 ms for the bar opening "
+            f"{open_idx[i]} ({int(unexpected.sum())} such bar(s))",
+        )
     full = is_listed & ~off
     if full.any():
         i = int(np.flatnonzero(full)[0])
@@ -90,19 +95,31 @@ def _check_close_time(open_idx: pd.DatetimeIndex, close_idx: pd.DatetimeIndex, w
         raise DataError(where, f"short bar opening {open_idx[i]} has close_time {close_idx[i]} outside the bar")
 
 
-def _check_same_time(epoch_idx: pd.DatetimeIndex, text: pd.Series, where: str, epoch_col: str,
-                     text_col: str) -> None:
+def _check_same_time(epoch_idx: pd.DatetimeIndex, text: pd.Series, where: str, epoch_col: str, text_col: str) -> None:
     """Raise unless the naive UTC text column renders exactly the epoch column."""
-    check_same_times(epoch_idx, naive_to_utc(text, where, text_col), where, a_col=epoch_col,
-                     a_raw=pd.Series(epoch_idx.astype(str)), b_col=text_col, b_raw=text)
+    check_same_times(
+        epoch_idx,
+        naive_to_utc(text, where, text_col),
+        where,
+        a_col=epoch_col,
+        a_raw=pd.Series(epoch_idx.astype(str)),
+        b_col=text_col,
+        b_raw=text,
+    )
 
 
 # --- Binance layouts ------------------------------------------------------------------------------
 
+
 @register("kline_binance_epoch")
-def kline_binance_epoch(path: Path, where: str, bar: str,
-                        taker_columns: Sequence[str] = ("taker_buy_base", "taker_buy_quote"),
-                        datetime_column: str | None = None, short_bars: Sequence[str] = ()) -> pd.DataFrame:
+def kline_binance_epoch(
+    path: Path,
+    where: str,
+    bar: str,
+    taker_columns: Sequence[str] = ("taker_buy_base", "taker_buy_quote"),
+    datetime_column: str | None = None,
+    short_bars: Sequence[str] = (),
+) -> pd.DataFrame:
     """Binance full kline columns with epoch-millisecond ``open_time``/``close_time`` (UTC).
 
     Input: ``open_time,[datetime,]open,high,low,close,volume,close_time,quote_volume,trades,
@@ -195,12 +212,14 @@ def kline_mark_price(path: Path, where: str, bar: str) -> pd.DataFrame:
         nonzero = np.asarray(to_float(raw[c], where, c) != 0)
         if nonzero.any():
             i = int(np.flatnonzero(nonzero)[0])
-            raise DataError(where, f"column {c!r} is {raw[c].iloc[i]!r} at {idx[i]}: not a mark-price kline "
-                                   "(volumes must all be 0)")
+            raise DataError(
+                where, f"column {c!r} is {raw[c].iloc[i]!r} at {idx[i]}: not a mark-price kline (volumes must all be 0)"
+            )
     return frame(idx, {c: to_float(raw[c], where, c) for c in OHLC})
 
 
 # --- other venues ---------------------------------------------------------------------------------
+
 
 @register("kline_lbank")
 def kline_lbank(path: Path, where: str, exchange: str | None = None, symbol: str | None = None) -> pd.DataFrame:
@@ -228,6 +247,9 @@ def kline_lbank(path: Path, where: str, exchange: str | None = None, symbol: str
     bad = np.asarray((out["close"] < out["low"]) | (out["close"] > out["high"]) | (out["low"] > out["high"]))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise DataError(where, f"close/low/high inconsistent at {idx[i]}: low={out['low'].iloc[i]}, "
-                               f"high={out['high'].iloc[i]}, close={out['close'].iloc[i]}")
+        raise DataError(
+            where,
+            f"close/low/high inconsistent at {idx[i]}: low={out['low'].iloc[i]}, "
+            f"high={out['high'].iloc[i]}, close={out['close'].iloc[i]}",
+        )
     return frame(idx, out)

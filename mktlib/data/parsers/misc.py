@@ -80,20 +80,28 @@ def bitbo_holdings(path: Path, where: str, totals_tol: float = 1.0) -> pd.DataFr
     total = pd.Series(btc[is_total], index=idx[is_total])
     off = (day - total.reindex(day.index)).abs()
     if (off > totals_tol).any():
-        raise DataError(where, f"totals row on {off.idxmax().date()} differs from the sum of companies "
-                               f"by {off.max():.2f} BTC")
+        raise DataError(
+            where, f"totals row on {off.idxmax().date()} differs from the sum of companies by {off.max():.2f} BTC"
+        )
     out_idx = idx[company]
     dup = pd.DataFrame({"t": out_idx.asi8, "s": symbol[company].to_numpy(), "e": entity[company].to_numpy()})
     if dup.duplicated().any():
         i = int(np.flatnonzero(dup.duplicated().to_numpy())[0])
         raise DataError(where, f"duplicate company row {dup.s.iloc[i]!r} / {dup.e.iloc[i]!r} on {out_idx[i].date()}")
-    return frame(out_idx, {"symbol": symbol[company].to_numpy(dtype=object),
-                           "entity": entity[company].to_numpy(dtype=object), "btc": btc[company]})
+    return frame(
+        out_idx,
+        {
+            "symbol": symbol[company].to_numpy(dtype=object),
+            "entity": entity[company].to_numpy(dtype=object),
+            "btc": btc[company],
+        },
+    )
 
 
 @register("validation_dated_floats")
-def validation_dated_floats(path: Path, where: str, date_column: str = "Date",
-                            columns: list[str] | None = None) -> pd.DataFrame:
+def validation_dated_floats(
+    path: Path, where: str, date_column: str = "Date", columns: list[str] | None = None
+) -> pd.DataFrame:
     """A plain table ``<date_column>,<col>,...`` with ISO dates and float columns (quotes allowed).
 
     Used for the Diebold-Yilmaz (2012) data set. ``columns`` (default: all others) are kept with

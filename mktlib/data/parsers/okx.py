@@ -15,8 +15,14 @@ SOURCE_COLUMNS = ["date", "spot_price", "futures_price", "basis", "funding_rate"
 
 
 @register("okx_swap_snapshots")
-def okx_swap_snapshots(path: Path, where: str, tz: str = "Etc/GMT-5", contract_usd: float = 100.0,
-                       funding_interval_hours: int = 8, basis_tol: float = 1e-5) -> pd.DataFrame:
+def okx_swap_snapshots(
+    path: Path,
+    where: str,
+    tz: str = "Etc/GMT-5",
+    contract_usd: float = 100.0,
+    funding_interval_hours: int = 8,
+    basis_tol: float = 1e-5,
+) -> pd.DataFrame:
     """``date,spot_price,futures_price,basis,funding_rate,open_interest,cvd`` (one row per cron run).
 
     Time: ``date`` is the run time floored to the hour in LOCAL time Asia/Almaty = UTC+5 (SOURCES.md).
@@ -61,13 +67,23 @@ def okx_swap_snapshots(path: Path, where: str, tz: str = "Etc/GMT-5", contract_u
     off = (recomputed - basis).abs() > basis_tol
     if off.any():
         i = int(np.flatnonzero(off.to_numpy())[0])
-        raise DataError(where, f"column 'basis' = {basis.iloc[i]} but (futures - spot)/spot x 100 = "
-                               f"{recomputed.iloc[i]:.6f} at data row {i + 1}: not a percent basis")
+        raise DataError(
+            where,
+            f"column 'basis' = {basis.iloc[i]} but (futures - spot)/spot x 100 = "
+            f"{recomputed.iloc[i]:.6f} at data row {i + 1}: not a percent basis",
+        )
     contracts = to_float(raw["open_interest"], where, "open_interest")
     oi_usd = contracts * contract_usd
-    return frame(idx, {
-        "spot_price": spot, "swap_price": swap, "basis_pct": basis,
-        "funding_rate": to_float(raw["funding_rate"], where, "funding_rate"),
-        "interval_hours": np.full(len(raw), float(funding_interval_hours)),
-        "oi_contracts": contracts, "oi_usd": oi_usd, "oi_coin": oi_usd / swap,
-    })
+    return frame(
+        idx,
+        {
+            "spot_price": spot,
+            "swap_price": swap,
+            "basis_pct": basis,
+            "funding_rate": to_float(raw["funding_rate"], where, "funding_rate"),
+            "interval_hours": np.full(len(raw), float(funding_interval_hours)),
+            "oi_contracts": contracts,
+            "oi_usd": oi_usd,
+            "oi_coin": oi_usd / swap,
+        },
+    )

@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 from mktlib.data.io import read_csv
-from mktlib.data.parse import (check_order, frame, naive_to_utc, offset_to_utc, register, require_columns,
-                               to_float)
+from mktlib.data.parse import check_order, frame, naive_to_utc, offset_to_utc, register, require_columns, to_float
 from mktlib.errors import DataError
 
 _FEDWATCH_BUCKET = re.compile(r"^\((\d+)-(\d+)\)$")
@@ -31,8 +30,11 @@ def _check_sums(idx: pd.DatetimeIndex, sums: np.ndarray, tol: float, where: str)
     bad = np.abs(sums - 1.0) > tol
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise DataError(where, f"probabilities on {idx[i].date()} sum to {sums[i]:.8f}, not 1 within {tol} "
-                               f"({int(bad.sum())} such date(s))")
+        raise DataError(
+            where,
+            f"probabilities on {idx[i].date()} sum to {sums[i]:.8f}, not 1 within {tol} "
+            f"({int(bad.sum())} such date(s))",
+        )
 
 
 @register("fedwatch_history")
@@ -114,8 +116,11 @@ def fedfunds_implied_probs(path: Path, where: str, sum_tol: float = 1e-6) -> pd.
         from_serial = epoch + pd.to_timedelta(days, unit="D")
         bad = np.flatnonzero(from_serial != iso)
         if len(bad):
-            raise DataError(where, f"{name}_iso {iso[bad[0]].date()} differs from Excel serial "
-                                   f"{raw[serial].iloc[bad[0]]} at data row {bad[0] + 1}")
+            raise DataError(
+                where,
+                f"{name}_iso {iso[bad[0]].date()} differs from Excel serial "
+                f"{raw[serial].iloc[bad[0]]} at data row {bad[0] + 1}",
+            )
     if (meeting < idx).any():
         i = int(np.flatnonzero(meeting < idx)[0])
         raise DataError(where, f"meeting date {meeting[i].date()} before observation date at data row {i + 1}")
@@ -125,9 +130,14 @@ def fedfunds_implied_probs(path: Path, where: str, sum_tol: float = 1e-6) -> pd.
         raise DataError(where, "probabilities outside [0, 1]")
     _check_sums(idx, values.sum(axis=1), sum_tol, where)
     k = len(prob_cols)
-    return frame(idx.repeat(k), {"meeting_date": meeting.repeat(k),
-                                 "bucket": np.tile(np.array(labels, dtype=object), len(idx)),
-                                 "probability": values.reshape(-1)})
+    return frame(
+        idx.repeat(k),
+        {
+            "meeting_date": meeting.repeat(k),
+            "bucket": np.tile(np.array(labels, dtype=object), len(idx)),
+            "probability": values.reshape(-1),
+        },
+    )
 
 
 @register("kalshi_daily_candles")

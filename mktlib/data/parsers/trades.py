@@ -58,5 +58,13 @@ def tardis_trades(path: Path, where: str, exchange: str, symbol: str) -> pd.Data
         i = int(np.flatnonzero(bad)[0])
         raise DataError(where, f"column 'side' has {raw['side'].iloc[i]!r} at data row {i + 1}, expected buy/sell")
     local = epoch_to_utc(raw["local_timestamp"], where, "local_timestamp", unit="us")
-    return frame(idx, {"trade_id": ids, "side": side.astype(str), "price": to_float(raw["price"], where, "price"),
-                       "amount": to_float(raw["amount"], where, "amount"), "local_timestamp": local.array})
+    return frame(
+        idx,
+        {
+            "trade_id": ids,
+            "side": side.astype(str),
+            "price": to_float(raw["price"], where, "price"),
+            "amount": to_float(raw["amount"], where, "amount"),
+            "local_timestamp": local.array,
+        },
+    )

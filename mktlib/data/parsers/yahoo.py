@@ -34,8 +34,7 @@ def _sessions(calendar: str) -> pd.DatetimeIndex:
     return sessions(calendar)
 
 
-def session_mask(dates: pd.DatetimeIndex, calendar: str, where: str,
-                 extra_sessions: Sequence[str] = ()) -> np.ndarray:
+def session_mask(dates: pd.DatetimeIndex, calendar: str, where: str, extra_sessions: Sequence[str] = ()) -> np.ndarray:
     """Boolean array: is each date label a session of ``calendar``?
 
     ``calendar`` is an ``exchange_calendars`` code (XNYS, XNAS, XHKG, XSHG, XTKS, XLON, ...) or
@@ -44,8 +43,9 @@ def session_mask(dates: pd.DatetimeIndex, calendar: str, where: str,
     (e.g. ICE/COMEX on an NYSE closure); each must be a non-session of the calendar.
     Dates outside the calendar's range raise rather than being misclassified.
     """
-    naive = pd.DatetimeIndex(dates).tz_localize(None) if pd.DatetimeIndex(dates).tz is not None \
-        else pd.DatetimeIndex(dates)
+    naive = (
+        pd.DatetimeIndex(dates).tz_localize(None) if pd.DatetimeIndex(dates).tz is not None else pd.DatetimeIndex(dates)
+    )
     extra = pd.DatetimeIndex(pd.to_datetime(list(extra_sessions), format=DATE_FMT))
     if calendar == "weekdays":
         mask = np.asarray(naive.day_of_week < 5)
@@ -53,8 +53,11 @@ def session_mask(dates: pd.DatetimeIndex, calendar: str, where: str,
     else:
         sessions = _sessions(calendar)
         if len(naive) and (naive.min() < sessions[0] or naive.max() > sessions[-1]):
-            raise DataError(where, f"dates {naive.min().date()}..{naive.max().date()} fall outside the "
-                                   f"{calendar} calendar ({sessions[0].date()}..{sessions[-1].date()})")
+            raise DataError(
+                where,
+                f"dates {naive.min().date()}..{naive.max().date()} fall outside the "
+                f"{calendar} calendar ({sessions[0].date()}..{sessions[-1].date()})",
+            )
         mask = np.asarray(naive.isin(sessions))
         regular = extra[extra.isin(sessions)]
     if len(regular):
@@ -81,10 +84,18 @@ def _fmt(dates: pd.DatetimeIndex | pd.Series, limit: int = 6) -> str:
 
 
 @register("daily_ohlcv")
-def daily_ohlcv(path: Path, where: str, *, calendar: str, extra_sessions: Sequence[str] = (),
-                empty_on_sessions: int = 0, drop_dates: Sequence[str] = (),
-                label_shift_tz: str | None = None, volume: str = "keep",
-                actions: Sequence[str] = ()) -> pd.DataFrame:
+def daily_ohlcv(
+    path: Path,
+    where: str,
+    *,
+    calendar: str,
+    extra_sessions: Sequence[str] = (),
+    empty_on_sessions: int = 0,
+    drop_dates: Sequence[str] = (),
+    label_shift_tz: str | None = None,
+    volume: str = "keep",
+    actions: Sequence[str] = (),
+) -> pd.DataFrame:
     """One instrument's daily bars; placeholder rows removed by a stated rule.
 
     Input: a ``date`` column (``YYYY-MM-DD``, the exchange-local trading date) and any of
@@ -153,8 +164,9 @@ def daily_ohlcv(path: Path, where: str, *, calendar: str, extra_sessions: Sequen
     if partial.any():
         i = int(np.flatnonzero(partial)[0])
         cols = [c for c in value_cols if blank[c].iloc[i]]
-        raise DataError(where, f"row {dates[i].date()} has blank {cols} but other values: neither a "
-                               f"placeholder nor a complete row")
+        raise DataError(
+            where, f"row {dates[i].date()} has blank {cols} but other values: neither a placeholder nor a complete row"
+        )
 
     # blanks occur only in empty rows here (partial rows raised above)
     vals = {c: to_float(raw[c], where, c, allow_blank=True) for c in value_cols}
@@ -174,12 +186,18 @@ def daily_ohlcv(path: Path, where: str, *, calendar: str, extra_sessions: Sequen
     not_placeholder = ~session & ~placeholder
     if not_placeholder.any():
         idx = dates[not_placeholder]
-        raise DataError(where, f"{int(not_placeholder.sum())} row(s) on non-session dates of {calendar} "
-                               f"that are not placeholders (not empty, not a zero-volume repeat): {_fmt(idx)}")
+        raise DataError(
+            where,
+            f"{int(not_placeholder.sum())} row(s) on non-session dates of {calendar} "
+            f"that are not placeholders (not empty, not a zero-volume repeat): {_fmt(idx)}",
+        )
     empty_sess = session & empty
     if int(empty_sess.sum()) != int(empty_on_sessions):
-        raise DataError(where, f"{int(empty_sess.sum())} empty row(s) on {calendar} sessions "
-                               f"({_fmt(dates[empty_sess])}); the catalog expects {empty_on_sessions}")
+        raise DataError(
+            where,
+            f"{int(empty_sess.sum())} empty row(s) on {calendar} sessions "
+            f"({_fmt(dates[empty_sess])}); the catalog expects {empty_on_sessions}",
+        )
 
     keep = session & ~empty
     kept_dates = dates[keep]
@@ -192,7 +210,9 @@ def daily_ohlcv(path: Path, where: str, *, calendar: str, extra_sessions: Sequen
         v = vals["volume"][keep]
         if volume == "zero":
             if (v != 0).any():
-                raise DataError(where, f"volume is not all zero (first non-zero at {kept_dates[(v != 0).to_numpy()][0].date()})")
+                raise DataError(
+                    where, f"volume is not all zero (first non-zero at {kept_dates[(v != 0).to_numpy()][0].date()})"
+                )
         else:
             out["volume"] = v
     for a in ACTIONS:
@@ -202,6 +222,9 @@ def daily_ohlcv(path: Path, where: str, *, calendar: str, extra_sessions: Sequen
         if a in actions:
             out[a] = s
         elif (s != 0).any():
-            raise DataError(where, f"column {a!r} has non-zero values (first at "
-                                   f"{kept_dates[(s != 0).to_numpy()][0].date()}) but is not kept")
+            raise DataError(
+                where,
+                f"column {a!r} has non-zero values (first at "
+                f"{kept_dates[(s != 0).to_numpy()][0].date()}) but is not kept",
+            )
     return frame(kept_dates, out)
