@@ -1073,11 +1073,13 @@ def rally_windows_leverage(
     open-interest series counted in positions covers both ends: per source, ``source``, ``start``,
     ``end``, ``price_return``, ``oi_change`` (:func:`position_change`) and the funding shift against
     the ``baseline_days`` before the window with its interval (``funding_diff``, ``funding_low``,
-    ``funding_high``; the same numbers as :func:`funding_shift`, vectorised). The comparable windows
+    ``funding_high``; the same numbers as :func:`funding_shift`, vectorised; ``funding_baseline``, the
+    baseline's mean annualised funding). The comparable windows
     of claim G1's "not leverage-led" reading."""
     daily = daily_funding(funding)
     grid = pd.date_range(daily.index[0], daily.index[-1], freq="D")
     ch = funding_changes(daily, length, baseline_days).reindex(grid)
+    base = daily.reindex(grid).shift(int(length)).rolling(int(baseline_days)).mean()
     a = (1 - level) / 2
     roll = ch.rolling(history_days, min_periods=history_days // 2)
     q_lo, q_hi = roll.quantile(a).shift(length), roll.quantile(1 - a).shift(length)
@@ -1092,6 +1094,7 @@ def rally_windows_leverage(
         )
         df["funding_low"] = df["funding_diff"] - q_hi.reindex(oi.index)
         df["funding_high"] = df["funding_diff"] - q_lo.reindex(oi.index)
+        df["funding_baseline"] = base.reindex(oi.index)
         df = df.dropna()
         df = df[df["price_return"] > price_band]
         df.insert(0, "end", df.index)

@@ -41,6 +41,8 @@ def test_k4b_rule_every_outcome():
     assert rule(net_btc=-5000.0, sold_share=0.10, share_min=0.25) == "partly supported"  # sold, but small
     assert rule(net_btc=30000.0, sold_share=0.30, share_min=0.25) == "partly supported"  # big sellers, net buyers
     assert rule(net_btc=0.0, sold_share=0.0, share_min=0.25) == "partly supported"
+    # a company the article names sold while the group bought: the named part holds, the spiral does not
+    assert rule(net_btc=30000.0, sold_share=0.04, share_min=0.25, named_sellers=1) == "partly supported"
 
 
 # ---- K3 evaluator ----------------------------------------------------------------------------------
@@ -98,7 +100,9 @@ def test_k4_through_the_framework(snapshot):
     s = r.summary.set_index("part")
     assert s.loc["K3a", "verdict"] == "supported" and s.loc["K3a", "n_specifications"] == 2
     assert s.loc["K4a", "primary_verdict"] == "supported"
-    assert s.loc["K4b", "verdict"] == "contradicted" and s.loc["K4b", "stability"] == 1.0
+    # Sequans (named) sold 937 BTC; the 155 companies bought 30,377 on net: partly supported
+    assert s.loc["K4b", "verdict"] == "partly supported" and s.loc["K4b", "stability"] == 1.0
+    assert r.primary["K4"].parts["K4b"].inputs["named_sellers"] == 1
     assert s.loc["K4a", "n_specifications"] == 100
     ev = r.primary["K4"]
     v = ev.values

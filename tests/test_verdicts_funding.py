@@ -13,7 +13,7 @@ from mktlib import funding as fu
 from mktlib.verdicts import funding as vf
 
 P1 = dict(price_band=0.02, spot_flow_min=0.0, etf_flow_min=0.0)
-P1B = dict(price_band=0.02, oi_band=0.02, funding_rise_min=0.0)
+P1B = dict(price_band=0.02, oi_band=0.02, funding_rise_min=0.0, neutral=0.1095)
 
 
 # ------------------------------------------------------------------------------ rules, by hand
@@ -36,19 +36,20 @@ def test_verdict_g1a(ret, snb, etf, expected):
 
 
 @pytest.mark.parametrize(
-    "ret, oi, flo, expected",
+    "ret, oi, flo, fhi, base, expected",
     [
-        (0.07, 0.003, -0.04, "supported"),  # positions flat, no significant funding rise
-        (0.07, -0.05, -0.01, "supported"),
-        (0.07, 0.05, 0.01, "contradicted"),  # positions added and funding rose: leverage-led
-        (0.07, 0.05, -0.01, "inconclusive"),  # positions added, funding not significantly up
-        (0.07, 0.00, 0.01, "inconclusive"),  # funding up, positions not added
-        (0.07, 0.02, 0.0, "supported"),  # the band and the bound are inclusive of "not up"
-        (0.01, 0.05, 0.02, "inconclusive"),  # no rally
+        (0.07, 0.003, -0.04, 0.03, 0.05, "supported"),  # positions flat; funding at most 8% < neutral
+        (0.07, 0.003, -0.04, 0.065, 0.051, "inconclusive"),  # the January case: a rise to 11.6% not ruled out
+        (0.07, -0.05, -0.01, 0.02, 0.05, "supported"),
+        (0.07, 0.05, 0.01, 0.08, 0.05, "contradicted"),  # positions added and funding rose: leverage-led
+        (0.07, 0.05, -0.01, 0.02, 0.05, "inconclusive"),  # positions added, funding not significantly up
+        (0.07, 0.00, 0.01, 0.03, 0.05, "supported"),  # funding up a little but provably below neutral
+        (0.07, 0.02, 0.0, 0.0595, 0.05, "supported"),  # the band and the neutral bound are inclusive
+        (0.01, 0.05, 0.02, 0.03, 0.05, "inconclusive"),  # no rally
     ],
 )
-def test_verdict_g1b(ret, oi, flo, expected):
-    assert vf.verdict_g1b(ret, oi, flo, **P1B) == expected
+def test_verdict_g1b(ret, oi, flo, fhi, base, expected):
+    assert vf.verdict_g1b(ret, oi, flo, fhi, base, **P1B) == expected
 
 
 @pytest.mark.parametrize(
@@ -135,12 +136,13 @@ def test_g1_on_snapshot(ledger):
     assert v["G1.funding_change_1_5jan"] == pytest.approx(0.0649970 - 0.0506341, abs=1e-5)
     lo, hi = ev.intervals["G1.funding_change_1_5jan"]
     assert lo < 0 < hi
-    assert ev.parts["G1a"].verdict == "supported" and ev.parts["G1b"].verdict == "supported"
+    assert ev.parts["G1a"].verdict == "supported" and ev.parts["G1b"].verdict == "inconclusive"
+    assert ev.parts["G1b"].inputs["funding_baseline"] + hi > 0.1095  # a rise above neutral is not ruled out
     s = ledger.summary.set_index("part")
     assert s.loc["G1a", "n_specifications"] == 75
     assert s.loc["G1a", "verdict"] == "inconclusive" and s.loc["G1a", "primary_verdict"] == "supported"
     assert s.loc["G1a", "stability"] == pytest.approx(39 / 75)
-    assert s.loc["G1b", "verdict"] == "supported" and s.loc["G1b", "stability"] == pytest.approx(51 / 75)
+    assert s.loc["G1b", "verdict"] == "inconclusive" and s.loc["G1b", "stability"] == pytest.approx(52 / 75)
 
 
 def test_g1_positions_are_face_value_not_coin(snapshot):

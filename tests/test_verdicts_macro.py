@@ -129,7 +129,12 @@ def test_d8_parts_grid_and_values(res):
     assert (a["verdict"], a["stability"]) == ("contradicted", pytest.approx(0.9))
     g = res.grid[(res.grid["part"] == "D8a") & (res.grid["verdict"] == "supported")]
     assert all('"definition": "single_bucket"' in s and '"month_day": "2025-10-17"' in s for s in g["spec"])
-    assert b["verdict_counts"] == {"contradicted": 40}
+    # 42.9% lies between the end-of-day values of 20 Nov (39.1%) and 21 Nov (71.0%): an intraday reading
+    # could have been it (inconclusive); on 20 Nov's path (30.1% -> 39.1%) it is outside (contradicted)
+    assert b["verdict_counts"] == {"inconclusive": 30, "contradicted": 10}
+    assert (b["verdict"], b["primary_verdict"]) == ("inconclusive", "inconclusive")
+    assert ev.parts["D8b"].inputs == {"ok": False, "bracketed": True}
+    assert "single bucket on 17 Oct" in ev.parts["D8a"].reason
     assert c["verdict_counts"] == {"supported": 40}
     assert ev.parts["D8c"].inputs["trough"] == pytest.approx(0.300714, abs=1e-6)
 
@@ -140,9 +145,14 @@ def test_a2_and_k2(res):
     assert a2.values["A2.cut_prob_last_date"].isoformat() == "2025-11-25"
     assert a2.values["A2.kalshi_cut_prob_26nov"] == pytest.approx(0.82)
     r = _row(res, "A2a")
-    assert (r["verdict"], r["verdict_counts"]) == ("contradicted", {"contradicted": 3, "supported": 1})
+    # readings of 25 Nov precede the article (26-27 Nov): they cannot refute it; 26 Nov's Kalshi 82% does
+    assert (r["verdict"], r["verdict_counts"]) == (
+        "inconclusive",
+        {"inconclusive": 2, "contradicted": 1, "supported": 1},
+    )
     ok = res.grid[(res.grid["part"] == "A2a") & (res.grid["verdict"] == "supported")]["spec"].tolist()
-    assert ok == ['{"quoted": 0.87, "reading": "kalshi:2025-11-27", "unit": 0.01}']
+    assert ok == ['{"quoted": 0.87, "reading": "kalshi:2025-11-27", "unit": 0.01, "written_from": "2025-11-26"}']
+    assert macro.verdict_quote_dated(False, True) == "inconclusive"
     k2 = res.primary["K2"]
     assert k2.values["K2.nvda_drawdown"] == pytest.approx(-0.14509, abs=1e-4)
     assert k2.values["K2.nvda_implied_trough_tn"] == pytest.approx(5 * (1 - 0.14509), abs=1e-3)

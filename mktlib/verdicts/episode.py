@@ -469,23 +469,34 @@ def _d14(spec: Spec) -> Evaluation:
     t_min = after["low"].idxmin()
     mn = float(after.loc[t_min, "low"])
 
-    # D14a: realised volatility against its own history
+    # D14a: realised volatility against its own history (BTC, the registered asset), or, as an analyst
+    # choice, the equity market's implied volatility (VIX close against its history)
     w = int(spec["vol_window"])
     est, lo, hi = rv_interval(
         w, str(day.date()), int(dflt["bootstrap_reps"]), int(dflt["bootstrap_seed"]), float(dflt["interval_level"])
     )
     hist = _rv(w).loc[_day(spec["vol_history"]) : day]
     pct = {k: episode.percentile_rank(hist, x) for k, x in (("est", est), ("lo", lo), ("hi", hi))}
-    a_in = {"pct_low": pct["lo"], "pct_high": pct["hi"], "high_q": float(spec["high_q"])}
-    a = Part(
-        verdict_vol_high(**a_in),
-        f"{w}-day realised volatility on {_d(day)}: {est:.0%} a year ({dflt['interval_level']:.0%} interval "
-        f"{lo:.0%}-{hi:.0%}), at percentile {pct['est']:.0%} ({pct['lo']:.0%}-{pct['hi']:.0%}) of its daily "
-        f"history since {_d(spec['vol_history'])}; 'high' means at or above percentile {spec['high_q']:.0%}",
-        statistic=pct["est"],
-        threshold=float(spec["high_q"]),
-        inputs=a_in,
-    )
+    if spec["vol_market"] == "btc":
+        a_in = {"pct_low": pct["lo"], "pct_high": pct["hi"], "high_q": float(spec["high_q"])}
+        a_text = (
+            f"{w}-day realised volatility on {_d(day)}: {est:.0%} a year ({dflt['interval_level']:.0%} interval "
+            f"{lo:.0%}-{hi:.0%}), at percentile {pct['est']:.0%} ({pct['lo']:.0%}-{pct['hi']:.0%}) of its daily "
+            f"history since {_d(spec['vol_history'])}; 'high' means at or above percentile {spec['high_q']:.0%}"
+        )
+        a_stat = pct["est"]
+    else:
+        vix = _vix_close()
+        vx = float(vix.loc[day])
+        vpct = episode.percentile_rank(vix.loc[_day(spec["vol_history"]) : day], vx)
+        a_in = {"pct_low": vpct, "pct_high": vpct, "high_q": float(spec["high_q"])}
+        a_text = (
+            f"the equity market's volatility (VIX close, an observed level) on {_d(day)}: {vx:.1f}, at percentile "
+            f"{vpct:.0%} of its daily history since {_d(spec['vol_history'])}; 'high' means at or above "
+            f"percentile {spec['high_q']:.0%}"
+        )
+        a_stat = vpct
+    a = Part(verdict_vol_high(**a_in), a_text, statistic=a_stat, threshold=float(spec["high_q"]), inputs=a_in)
 
     # D14b: the fall at the time against the 20% line and Bitcoin's own bull-market corrections
     basis = spec["basis"]
@@ -552,6 +563,14 @@ def _d14(spec: Spec) -> Evaluation:
         parts={"D14a": a, "D14b": b, "D14c": c},
         intervals={"D14.rv30_21nov": (lo, hi), "D14.rv30_percentile": (pct["lo"], pct["hi"])},
     )
+
+
+@lru_cache(maxsize=1)
+def _vix_close() -> pd.Series:
+    """CBOE VIX daily close (the official CBOE file), indexed by session day."""
+    from mktlib import data
+
+    return data.load("vix_cboe_1d")["close"]
 
 
 @lru_cache(maxsize=1)

@@ -263,12 +263,19 @@ def verdict_k4a(median_lo: float, median_hi: float, ar_max: float) -> str:
 
 
 @rule("K4b")
-def verdict_k4b(net_btc: float, sold_share: float, share_min: float) -> str:
+def verdict_k4b(net_btc: float, sold_share: float, share_min: float, named_sellers: int = 0) -> str:
     """A spiral of coin sales needs the companies, as a group, to sell (net change below 0) in a size
-    that matters (their sales at least ``share_min`` of the ETFs' outflows over the same days)."""
+    that matters (their sales at least ``share_min`` of the ETFs' outflows over the same days):
+    supported. Partly supported if the group did not, but a company the article names did sell
+    (``named_sellers`` >= 1: the named part holds, the spiral does not). Contradicted if the group
+    bought on net, its sales were small and no named company sold.
+
+    >>> verdict_k4b(30_000, 0.04, 0.25, 1), verdict_k4b(30_000, 0.04, 0.25, 0), verdict_k4b(-5_000, 0.3, 0.25)
+    ('partly supported', 'contradicted', 'supported')
+    """
     if net_btc < 0 and sold_share >= share_min:
         return "supported"
-    if net_btc > 0 and sold_share < share_min:
+    if net_btc > 0 and sold_share < share_min and named_sellers == 0:
         return "contradicted"
     return "partly supported"
 
@@ -378,7 +385,10 @@ def _k4(spec: Spec) -> Evaluation:
         f"minus coin {med['raw']:+.1%}) against the threshold {spec['ar_max']:+.0%}: {va}."
     )
     # K4b
-    vb = verdict_k4b(net_btc=h["net_btc"], sold_share=h["sold_share"], share_min=spec["share_min"])
+    named_sellers = int(h["mstr"] < 0) + int(h["sqns"] < 0)
+    vb = verdict_k4b(
+        net_btc=h["net_btc"], sold_share=h["sold_share"], share_min=spec["share_min"], named_sellers=named_sellers
+    )
     who = (
         "the " + str(h["n_companies"]) + " companies of the holdings file"
         if spec["holders"] == "all"
@@ -389,7 +399,8 @@ def _k4(spec: Spec) -> Evaluation:
         f"{h['net_btc']:+,.0f} BTC (Strategy {h['mstr']:+,.0f}, Sequans {h['sqns']:+,.0f}, about "
         f"{h['sqns_usd']:,.0f} $m); the net sellers among them sold {h['sold_btc']:,.0f} BTC, about "
         f"{h['sold_usd']:,.0f} $m, {h['sold_share']:.1%} of the ETFs' {h['etf_gross_outflow']:,.0f} $m "
-        f"of outflows on the same days (threshold {spec['share_min']:.0%}): {vb}."
+        f"of outflows on the same days (threshold {spec['share_min']:.0%}); "
+        f"{named_sellers} of the named companies the file covers sold: {vb}."
     )
     return Evaluation(
         values={
@@ -409,7 +420,12 @@ def _k4(spec: Spec) -> Evaluation:
                 reason_b,
                 statistic=h["sold_share"],
                 threshold=float(spec["share_min"]),
-                inputs={"net_btc": h["net_btc"], "sold_share": h["sold_share"], "share_min": float(spec["share_min"])},
+                inputs={
+                    "net_btc": h["net_btc"],
+                    "sold_share": h["sold_share"],
+                    "share_min": float(spec["share_min"]),
+                    "named_sellers": named_sellers,
+                },
             ),
         },
         intervals=intervals,
@@ -464,6 +480,13 @@ def k4b_space(step_days: int = 7) -> pd.DataFrame:
         t0 = hold.index[0]
         while t0 + length <= last:
             h = k4_holdings(t0, t0 + length, holders)
-            rows.append({"net_btc": h["net_btc"], "sold_share": h["sold_share"], "share_min": float(s["share_min"])})
+            rows.append(
+                {
+                    "net_btc": h["net_btc"],
+                    "sold_share": h["sold_share"],
+                    "share_min": float(s["share_min"]),
+                    "named_sellers": int(h["mstr"] < 0) + int(h["sqns"] < 0),
+                }
+            )
             t0 += pd.Timedelta(days=step_days)
     return pd.DataFrame(rows)

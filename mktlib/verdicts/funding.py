@@ -205,21 +205,30 @@ def verdict_g1b(
     price_return: float,
     oi_change: float,
     funding_low: float,
+    funding_high: float,
+    funding_baseline: float,
     price_band: float,
     oi_band: float,
     funding_rise_min: float,
+    neutral: float,
 ) -> str:
-    """Not leverage-led: in a rally, positions did not rise by more than ``oi_band`` and funding did
-    not rise significantly over its baseline (the interval's lower bound not above
-    ``funding_rise_min``): supported; both rose: contradicted (leverage-led); one of the two, or no
-    rally in the window: inconclusive."""
+    """Not leverage-led. In a rally: contradicted (leverage-led) if positions rose by more than
+    ``oi_band`` and funding rose significantly (the interval's lower bound above ``funding_rise_min``);
+    supported only on evidence of no build-up: positions not up AND even the upper end of the funding
+    interval leaves funding at or below ``neutral`` (``funding_baseline + funding_high <= neutral``: a
+    null funding test is not evidence); inconclusive otherwise, or with no rally in the window.
+
+    >>> verdict_g1b(0.07, 0.003, -0.04, 0.065, 0.051, 0.02, 0.02, 0.0, 0.1095)
+    'inconclusive'
+    >>> verdict_g1b(0.07, 0.003, -0.04, 0.03, 0.051, 0.02, 0.02, 0.0, 0.1095)
+    'supported'
+    """
     if not price_return > price_band:
         return "inconclusive"
     oi_up = oi_change > oi_band
-    f_up = funding_low > funding_rise_min
-    if oi_up and f_up:
+    if oi_up and funding_low > funding_rise_min:
         return "contradicted"
-    if not oi_up and not f_up:
+    if not oi_up and funding_baseline + funding_high <= neutral:
         return "supported"
     return "inconclusive"
 
@@ -273,6 +282,12 @@ def g1_inputs(spec: Spec | dict) -> dict:
     }
 
 
+def _okx_share() -> float:
+    from mktlib.verdicts.leverage import okx_share
+
+    return float(okx_share()["share"])
+
+
 @evaluator("G1")
 def _g1(spec: Spec) -> Evaluation:
     x = g1_inputs(spec)
@@ -317,9 +332,12 @@ def _g1(spec: Spec) -> Evaluation:
         "price_return": x["price_return"],
         "oi_change": x["oi_positions"],
         "funding_low": fs["low"],
+        "funding_high": fs["high"],
+        "funding_baseline": fs["baseline_mean"],
         "price_band": spec["price_band"],
         "oi_band": spec["oi_band"],
         "funding_rise_min": spec["funding_rise_min"],
+        "neutral": spec["neutral"],
     }
     vb = verdict_g1b(**in_b)
     reason_b = (
@@ -331,14 +349,19 @@ def _g1(spec: Spec) -> Evaluation:
             f"{fs['window_mean']:.1%} a year against {fs['baseline_mean']:.1%} over the {spec['baseline_days']} "
             f"days before: change {fs['diff'] * 100:+.1f} pp [{fs['low'] * 100:+.1f}, {fs['high'] * 100:+.1f}]: "
             + {
-                "supported": "no positions added and no significant rise in funding.",
+                "supported": "no positions added, and even the upper end of the funding interval leaves funding "
+                "below neutral.",
                 "contradicted": "positions added and funding rose significantly: leverage-led.",
                 "inconclusive": (
                     "positions added without a significant funding rise."
                     if x["oi_positions"] > spec["oi_band"]
-                    else "funding rose significantly without positions added."
+                    else f"no positions added on OKX, but the funding test cannot rule out a rise to "
+                    f"{fs['baseline_mean'] + fs['high']:.1%} a year, above neutral {spec['neutral']:.2%}: "
+                    "absence of a significant rise is not evidence of none."
                 ),
             }[vb]
+            + f" OKX, the only venue with positions in the window, is about {_okx_share():.1%} of the "
+            "market's open interest."
         )
     )
 
@@ -421,8 +444,11 @@ def _g1b_space() -> pd.DataFrame:
             "price_return": w["price_return"],
             "oi_change": w["oi_change"],
             "funding_low": w["funding_low"],
+            "funding_high": w["funding_high"],
+            "funding_baseline": w["funding_baseline"],
             "price_band": p["price_band"],
             "oi_band": p["oi_band"],
             "funding_rise_min": p["funding_rise_min"],
+            "neutral": p["neutral"],
         }
     )

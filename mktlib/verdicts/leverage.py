@@ -95,13 +95,18 @@ def verdict_a7b(n_waves: int, covered: bool) -> str:
 
 
 @rule("G3a")
-def verdict_g3a(change: float, significant: float) -> str:
-    """'Open interest has fallen significantly': supported if positions fell by at least
-    ``significant`` over the window, contradicted otherwise.
+def verdict_g3a(change: float, significant: float, coverage: float = 1.0, min_coverage: float = 0.0) -> str:
+    """'Open interest has fallen significantly': not testable when the venues measured hold less than
+    ``min_coverage`` of the market's open interest (a proxy never decides); else supported if positions
+    fell by at least ``significant`` over the window, contradicted otherwise.
 
     >>> verdict_g3a(-0.06, 0.05), verdict_g3a(0.003, 0.05), verdict_g3a(-0.049, 0.05)
     ('supported', 'contradicted', 'contradicted')
+    >>> verdict_g3a(-0.06, 0.05, coverage=0.01, min_coverage=0.5)
+    'not testable'
     """
+    if coverage < min_coverage:
+        return "not testable"
     return "supported" if change <= -significant else "contradicted"
 
 
@@ -154,9 +159,11 @@ def okx_share() -> dict:
 
 
 def article_horizon(article: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The hindsight horizon of the book: (article date, article date + hindsight_horizon_days)."""
-    d0 = _day(_claims.articles()[article]["date"])
-    return d0, d0 + pd.Timedelta(days=int(_claims.defaults()["hindsight_horizon_days"]))
+    """The book's one hindsight horizon (:func:`mktlib.verdicts.episode.hindsight_window`): the day after
+    the article's date to ``hindsight_horizon_days`` days after it."""
+    from mktlib.verdicts.episode import hindsight_window
+
+    return hindsight_window(article)
 
 
 # ------------------------------------------------------------------------ D5, A4: 20-21 Nov
@@ -243,7 +250,7 @@ def _a4(spec: Spec) -> Evaluation:
 
 @evaluator("G4")
 def _g4(spec: Spec) -> Evaluation:
-    d0, _ = article_horizon("002")
+    d0 = _day(_claims.articles()["002"]["date"])
     part = _liq_part(str(d0.date()), f"The ~$180m liquidated in the day before {_d(d0)} and its short share")
     return Evaluation({"G4.liquidations_jan": None, "G4.short_liq_share_jan": None}, parts={"G4a": part})
 
@@ -459,13 +466,22 @@ def _g3(spec: Spec) -> Evaluation:
     d1 = _day(spec["window_end"]) + pd.Timedelta(days=int(spec["end_shift"]))
     c = lev.oi_change_okx(f"{d0:%Y-%m-%d}", f"{d1:%Y-%m-%d}")
     sig = float(spec["significant"])
-    v = verdict_g3a(c["contracts_change"], sig)
     sh = okx_share()
+    cov, mincov = float(sh["share"]), float(spec["min_coverage"])
+    v = verdict_g3a(c["contracts_change"], sig, cov, mincov)
     reason = (
         f"OKX BTC-USD-SWAP, the only venue with open interest in the window (about {sh['share']:.1%} of "
         f"all-venue BTC open interest where both exist; daily changes correlate {sh['corr']:.2f}): positions "
         f"(contracts) {c['contracts_change']:+.1%} from the last snapshot of {_d(c['t0'])} to the last of "
-        f"{_d(c['t1'])}, against a significant fall of {sig:.0%}: {v}. Its coin amount changed "
+        f"{_d(c['t1'])}, against a significant fall of {sig:.0%}. "
+        + (
+            f"Not testable: the market's open interest in January is not in the snapshot (Binance's series ends "
+            f"17 Dec 2025, CoinGlass's 14 Nov), and OKX holds less than {mincov:.0%} of it, so its change is a "
+            f"proxy that does not decide. "
+            if v == "not testable"
+            else f"{v}. "
+        )
+        + f"Its coin amount changed "
         f"{c['coin_change']:+.1%} while the price changed {c['price_change']:+.1%} (an inverse swap's coin OI "
         f"falls when the price rises, with no position closed)."
     )
@@ -481,7 +497,12 @@ def _g3(spec: Spec) -> Evaluation:
                 reason,
                 statistic=c["contracts_change"],
                 threshold=-sig,
-                inputs={"change": float(c["contracts_change"]), "significant": sig},
+                inputs={
+                    "change": float(c["contracts_change"]),
+                    "significant": sig,
+                    "coverage": cov,
+                    "min_coverage": mincov,
+                },
             )
         },
     )
@@ -496,4 +517,11 @@ def _g3a_space() -> pd.DataFrame:
     k = okx_daily_last()["oi_contracts"]
     k = k.reindex(pd.date_range(k.index[0], k.index[-1], freq="D", tz="UTC"))
     ch = (k.shift(-n) / k - 1.0).dropna()
-    return pd.DataFrame({"change": ch.to_numpy(), "significant": float(th["significant"])})
+    return pd.DataFrame(
+        {
+            "change": ch.to_numpy(),
+            "significant": float(th["significant"]),
+            "coverage": float(okx_share()["share"]),
+            "min_coverage": float(th["min_coverage"]),
+        }
+    )

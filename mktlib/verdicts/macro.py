@@ -138,7 +138,37 @@ def verdict_a6(ai_min_minus_broad_max: float, broad_share_up: float, margin: flo
     return "partly supported" if soaring or struggling else "contradicted"
 
 
-for _pid in ("D1a", "D1b", "D2a", "D2b", "D3a", "D3b", "D3c", "D7a", "D7b", "D8a", "D8b", "D9a", "D9b", "K2a", "A2a"):
+def verdict_quote_eod(ok: bool, bracketed: bool) -> str:
+    """A figure quoted during a day judged on end-of-day readings only: supported if the tolerance rule
+    matches the day's end-of-day value; inconclusive if the quote lies between the previous end of day and
+    this one (an intraday reading, not in the snapshot, could have been it); contradicted otherwise.
+
+    >>> verdict_quote_eod(True, False), verdict_quote_eod(False, True), verdict_quote_eod(False, False)
+    ('supported', 'inconclusive', 'contradicted')
+    """
+    if ok:
+        return "supported"
+    return "inconclusive" if bracketed else "contradicted"
+
+
+rule("D8b")(verdict_quote_eod)
+
+
+def verdict_quote_dated(ok: bool, before_writing: bool) -> str:
+    """A figure quoted when the article was written, judged on a reading of another day: supported if
+    the tolerance rule matches; a mismatch contradicts only a reading taken while the article was being
+    written; one from before can neither confirm nor refute a quote taken later (inconclusive).
+
+    >>> verdict_quote_dated(True, True), verdict_quote_dated(False, True), verdict_quote_dated(False, False)
+    ('supported', 'inconclusive', 'contradicted')
+    """
+    if ok:
+        return "supported"
+    return "inconclusive" if before_writing else "contradicted"
+
+
+rule("A2a")(verdict_quote_dated)
+for _pid in ("D1a", "D1b", "D2a", "D2b", "D3a", "D3b", "D3c", "D7a", "D7b", "D8a", "D9a", "D9b", "K2a"):
     rule(_pid)(verdict_quote)
 rule("D8c")(verdict_collapse)
 rule("A5a")(verdict_a5)
@@ -333,8 +363,37 @@ def _d8(spec: Spec) -> Evaluation:
         fmt="{:.2%}",
         unit_text="0.1 pp",
     )
+    if not a.inputs["ok"] and spec.primary:
+        from mktlib.claims import protocol
+
+        matches = []
+        for dfn in protocol()["claims"]["D8"]["grid"]["definition"]:
+            for md in protocol()["claims"]["D8"]["grid"]["month_day"]:
+                v = _on(cut_odds(dfn), md, "fedwatch")
+                if quoted_match(v, spec["quoted_then"], spec["then_unit"]).ok:
+                    matches.append(f"{dfn.replace('_', ' ')} on {_dtext(md)} ({v:.2%})")
+        a.reason += (
+            " The quoted figure does appear in the data under another reading: " + "; ".join(matches) + "."
+            if matches
+            else " No definition or day of the grid gives it."
+        )
+    prev_d = _day(now_d) - pd.Timedelta(days=1)
+    p_prev = float(odds.loc[:prev_d].iloc[-1])
+    lo_b, hi_b = sorted((p_prev, p_now))
+    bracketed = bool(lo_b <= spec["quoted_now"] <= hi_b)
+    b.verdict = verdict_quote_eod(b.inputs["ok"], bracketed)
+    b.inputs = {"ok": b.inputs["ok"], "bracketed": bracketed}
     if not b.inputs["ok"]:
-        b.reason += " End-of-day values only: an intraday reading (not in the snapshot) could differ."
+        b.reason += (
+            f" The snapshot has end-of-day values only: the odds moved from {p_prev:.1%} at the end of the "
+            f"previous day to {p_now:.1%}, so the quoted {spec['quoted_now']:.1%} "
+            + (
+                "lies on that path: an intraday reading could have been it, and the data can neither confirm "
+                "nor rule it out."
+                if bracketed
+                else "lies outside that range."
+            )
+        )
     cf, ct = spec["collapse_from"], spec["collapse_to"]
     vc = verdict_collapse(p_then, trough, cf, ct)
     c = Part(
@@ -365,9 +424,16 @@ def _a2(spec: Spec) -> Evaluation:
         v, what = _on(ks, day, "kalshi"), f"Kalshi 1 - P(no change), close of {_dtext(day)} (US Eastern day)"
     else:
         raise ValueError(f"A2: unknown source {source!r}")
-    return Evaluation(
-        values, parts={"A2a": quote_fact(v, spec["quoted"], spec["unit"], what, fmt="{:.1%}", unit_text="1 pp")}
-    )
+    part = quote_fact(v, spec["quoted"], spec["unit"], what, fmt="{:.1%}", unit_text="1 pp")
+    before = bool(_day(day) < _day(spec["written_from"]))
+    part.verdict = verdict_quote_dated(part.inputs["ok"], before)
+    part.inputs = {"ok": part.inputs["ok"], "before_writing": before}
+    if before and not part.inputs["ok"]:
+        part.reason += (
+            f" The reading is from before the article was written (from {_dtext(spec['written_from'])}), and the "
+            "odds moved from day to day: it cannot refute a quote taken later."
+        )
+    return Evaluation(values, parts={"A2a": part})
 
 
 # ------------------------------------------------------------------ K2: NVIDIA $5tn -> $4tn
