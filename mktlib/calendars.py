@@ -128,7 +128,7 @@ def price_at(
     """The last traded price at each instant in ``times``, from OHLC bars indexed by bar OPEN time (UTC).
 
     The price at instant T is the ``column`` value of the last bar that has *ended* by T
-    (open + bar_length <= T): no look-ahead. Raises :class:`DataError` when that bar ended more
+    (open + bar_length <= T): no look-ahead. Raises :class:`~mktlib.errors.DataError` when that bar ended more
     than ``max_staleness`` before T (a data gap, or bars too coarse for the instant).
 
     Returns a DataFrame indexed by ``times`` with ``price`` and ``bar_end`` (UTC).
@@ -191,7 +191,7 @@ def crypto_at_closes(
 def session_returns(daily: pd.Series, market: str) -> pd.Series:
     """Close-to-previous-close simple returns of a daily series indexed by session labels of ``market``.
 
-    Raises :class:`DataError` if a label is not a session of the market (e.g. a placeholder row).
+    Raises :class:`~mktlib.errors.DataError` if a label is not a session of the market (e.g. a placeholder row).
     """
     ok = is_session(market, daily.index)
     if not ok.all():

@@ -717,7 +717,7 @@ def _plain(v: Value) -> Value:
 
 
 def ledger(claim_ids: list[str] | None = None) -> pd.DataFrame:
-    """One row per measure of each claim part, with the columns of :data:`LEDGER_FIELDS`
+    """One row per measure of each claim part, with the columns of ``LEDGER_FIELDS``
     (``shared/briefs/verdicts.md`` section 8). A part without measures gets one row with
     ``measure`` None."""
     res = result()

@@ -12,7 +12,7 @@ close instant, no look-ahead):
   i.e. 20:00 UTC in EDT and 21:00 UTC in EST (US daylight saving ended on 2 Nov 2025), from hourly
   bars where they exist (from 2024-04-02) and from 4-hour bars before (those end at 20:00 UTC, an
   hour before the close in winter: stated in ``sampled_utc``);
-- exchange-traded series (:data:`SERIES`) at their own official close, as of the reference close.
+- exchange-traded series (``SERIES``) at their own official close, as of the reference close.
   For an NY panel, Hong Kong (08:00 UTC) and Shanghai (07:00 UTC) closes of the same date are 12-14
   hours old; gold's PM fix (15:00 London: 14:00 UTC in BST, 15:00 UTC in GMT) is 5-6 hours old (6 hours
   when both or neither city is on summer time, 5 hours in the weeks when London has left summer time
@@ -214,7 +214,7 @@ def asof_at(
     instant of ``times`` (UTC). Returns ``value``, ``label`` (the date used) and ``age`` (instant -
     that close) indexed by ``times``.
 
-    Raises :class:`DataError` when a time has no earlier value, or the last one is older than
+    Raises :class:`~mktlib.errors.DataError` when a time has no earlier value, or the last one is older than
     ``max_age`` (a data gap, not a holiday). NaN values are an error (drop them first).
 
     >>> s = pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2025-11-20", "2025-11-21"], tz="UTC"))
@@ -354,12 +354,12 @@ def aligned_panel(
 ) -> pd.DataFrame:
     """Daily returns (or changes) indexed by the sessions of ``at``, every column aligned at its close.
 
-    ``columns``: ``"btc"`` and keys of :data:`SERIES`. Each column is the return between consecutive
+    ``columns``: ``"btc"`` and keys of ``SERIES``. Each column is the return between consecutive
     ``at`` closes of the last value known at the close (see the module docstring). ``btc`` is sampled
     at the ``at`` close. ``attrs["close_times"]`` documents each column; ``attrs["dropped"]`` lists
     sessions dropped because BTC's bar data had a gap at that close (or the next).
 
-    Raises :class:`DataError` if a series starts after ``start`` or has a gap longer than 16 days.
+    Raises :class:`~mktlib.errors.DataError` if a series starts after ``start`` or has a gap longer than 16 days.
     """
     columns = list(columns)
     unknown = [c for c in columns if c != "btc" and c not in SERIES]

@@ -3,7 +3,7 @@
 Turning points
 --------------
 :func:`find_episode` reads the turning points of the autumn-2025 episode from BTC bars. Only the
-search windows (:data:`WINDOWS`) and the recovery level (:data:`RECOVERY_LEVEL`) are fixed inputs;
+search windows (``WINDOWS``) and the recovery level (``RECOVERY_LEVEL``) are fixed inputs;
 every date and price is found by a rule:
 
 =============  =====================================================================================
@@ -566,7 +566,7 @@ def find_episode(
     """Find the episode's turning points and phases in BTC bars (see the module docstring for rules).
 
     ``bars``: ``open, high, low, close`` indexed by bar open time (UTC); hourly, daily, or hourly
-    spliced with daily (:func:`splice_bars`, with a ``bar_end`` column). Raises :class:`DataError`
+    spliced with daily (:func:`splice_bars`, with a ``bar_end`` column). Raises :class:`~mktlib.errors.DataError`
     if a window has no bars or the data never close above ``recovery_level`` after the low.
     """
     b = _check_bars(bars, "find_episode(bars)", OHLC)
@@ -784,7 +784,7 @@ def period_return(closes: pd.Series, market: str, first, last) -> dict:
     early-close days before Christmas and New Year, which have no PM auction, are not sessions).
     Returns a dict with ``ret``
     (NaN when the market had no session in the period: closed), ``from_session``, ``to_session``
-    and ``sessions`` (number of sessions in the period). Raises :class:`DataError` when the data
+    and ``sessions`` (number of sessions in the period). Raises :class:`~mktlib.errors.DataError` when the data
     lack a session the calendar has (a gap), so "closed" and "missing" are never confused.
 
     >>> import pandas as pd

@@ -68,7 +68,7 @@ def fund_flows(by_fund: pd.DataFrame) -> pd.DataFrame:
     """Per-fund daily net flows, wide: index = US trading date, one column per fund (US$ m).
 
     ``by_fund``: the long ``etf_flows_by_fund`` table (columns ``fund``, ``flow``).
-    Raises :class:`DataError` on a missing column or a repeated (date, fund) row.
+    Raises :class:`~mktlib.errors.DataError` on a missing column or a repeated (date, fund) row.
 
     >>> import pandas as pd
     >>> d = pd.DatetimeIndex(["2025-11-20"] * 2 + ["2025-11-21"] * 2, tz="UTC")
@@ -92,7 +92,7 @@ def total_flows(by_fund: pd.DataFrame, *, check_total: bool = True, tol: float =
     """Total net flow per US trading day = sum over funds (US$ m), named ``flow``.
 
     With ``check_total`` the sum is compared with the published all-fund ``total`` column (repeated
-    on each fund row) and a :class:`DataError` names the first day that differs by more than ``tol``.
+    on each fund row) and a :class:`~mktlib.errors.DataError` names the first day that differs by more than ``tol``.
 
     >>> import pandas as pd
     >>> d = pd.DatetimeIndex(["2025-11-20"] * 2, tz="UTC")
@@ -123,7 +123,7 @@ def align_flows_returns(flows: pd.Series, btc_at_close: pd.DataFrame) -> pd.Data
 
     Columns: ``flow`` (F_t), ``flow_prev`` (F_t-1), ``ret_prev`` (r_t-1), ``ret_to_close`` (r_t),
     ``ret_next`` (r_t+1), ``days_next`` (calendar days in r_t+1). Rows where any of these is missing
-    (first and last days) are dropped. Raises :class:`DataError` if a flow date is not an NY session,
+    (first and last days) are dropped. Raises :class:`~mktlib.errors.DataError` if a flow date is not an NY session,
     or if a session inside the flows' span has no flow (a gap would silently shift the timing).
 
     >>> import pandas as pd
@@ -294,7 +294,7 @@ def stablecoin_growth(supply: pd.Series, days: int = 30) -> pd.DataFrame:
 
     Columns: ``supply_bn`` (US$ bn), ``change_1d_bn``, ``change_{days}d_bn`` (US$ bn change over the last
     ``days`` calendar days), ``growth_{days}d`` (fraction), ``growth_{days}d_ann`` (the same, annualised
-    simple: x 365 / days). Raises :class:`DataError` if the grid has gaps, duplicates or NaN.
+    simple: x 365 / days). Raises :class:`~mktlib.errors.DataError` if the grid has gaps, duplicates or NaN.
 
     >>> import pandas as pd
     >>> s = pd.Series([100e9, 101e9, 103e9], index=pd.date_range("2025-11-01", periods=3, tz="UTC"))

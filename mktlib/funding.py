@@ -9,7 +9,7 @@ A funding rate is a fraction *per funding interval*. The annualised rate is simp
 so 0.01% per 8h (Binance's built-in interest leg, the "neutral" rate) is 0.0001 x 3 x 365 = 10.95% a
 year, and Hyperliquid's hourly 0.00125% is the same 10.95%. The interval is read per record
 (``interval_hours`` column), never assumed: Binance shortens some symbols' intervals. A record with
-a missing, zero, negative or NaN interval raises :class:`mktlib.DataError` naming the series.
+a missing, zero, negative or NaN interval raises :class:`~mktlib.errors.DataError` naming the series.
 Averages over a period weight each settlement by its interval (time-weighted), so mixed intervals
 average correctly; with equal intervals this is the plain mean.
 

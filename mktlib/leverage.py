@@ -419,7 +419,7 @@ def _venue_oi_cached() -> pd.DataFrame:
 def venue_oi(venues: list[str] | None = None) -> pd.DataFrame:
     """BTC futures open interest per venue on one UTC time base (the instant of each reading).
 
-    Long frame, index ``timestamp`` (UTC), columns ``venue`` (a key of :data:`VENUES`), ``oi_coin``
+    Long frame, index ``timestamp`` (UTC), columns ``venue`` (a key of ``VENUES``), ``oi_coin``
     [BTC], ``oi_usd`` [USD], ``price`` [USD per BTC, the conversion price], ``contract`` (linear,
     inverse, mixed), ``native`` (the unit the source reports), ``dataset``, ``price_source``,
     ``oi_contracts`` (OKX only). Loads the snapshot (not for doctests).

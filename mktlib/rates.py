@@ -16,7 +16,7 @@ Three pieces:
 3. **Loaders** that assemble the real series: :func:`policy_path` (FedWatch, Kalshi, 2-year yield
    on one daily grid) and :func:`horse_race_frame` (BTC at the NY close and its regressors on US
    trading days).
-4. **Event windows** (method M7): :data:`RATE_EVENTS` with announcement instants,
+4. **Event windows** (method M7): ``RATE_EVENTS`` with announcement instants,
    :func:`first_reaction` (the first observation of a market that can react to an instant),
    :func:`event_windows` (constant-mean CARs of BTC, NDX and gold via :mod:`mktlib.events`, each on
    its own clock, with placebo p-values), :func:`window_change` (odds/yield change over a window) and
@@ -656,7 +656,7 @@ def first_reaction(instant, market: str) -> pd.Timestamp:
 def event_returns() -> dict[str, pd.Series]:
     """Daily simple returns for the event study, each on its own clock: ``btc`` (Binance BTCUSDT,
     UTC calendar days), ``ndx`` (Nasdaq-100, NYSE sessions), ``gold`` (LBMA PM fix, London days).
-    ``market`` key in :data:`EVENT_CLOCK` says which clock each uses."""
+    ``market`` key in ``EVENT_CLOCK`` says which clock each uses."""
     from mktlib import data
 
     out = {
@@ -681,7 +681,7 @@ def event_windows(
     returns: dict[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
     """Constant-mean event study (:func:`mktlib.events.event_study`) of BTC, NDX and gold around
-    :data:`RATE_EVENTS`. Each asset runs on its own clock (``window`` rows: UTC calendar days for
+    ``RATE_EVENTS``. Each asset runs on its own clock (``window`` rows: UTC calendar days for
     BTC, trading sessions for NDX, London fixing days for gold); row 0 is :func:`first_reaction`.
     ``shift`` moves row 0 by that many rows (robustness). The placebo p-value compares the CAR
     t-statistic with the same statistic on ``placebo_n`` random windows of the same length in the

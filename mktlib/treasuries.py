@@ -76,7 +76,7 @@ MSCI_EVENTS = {
 def close_panel_wide(panel: pd.DataFrame, tickers, start=None, end=None) -> pd.DataFrame:
     """Wide adjusted closes (one column per ticker) from the long ``us_close_panel`` table.
 
-    Raises :class:`DataError` for an unknown ticker or a NaN close inside [start, end].
+    Raises :class:`~mktlib.errors.DataError` for an unknown ticker or a NaN close inside [start, end].
     """
     for col in ("ticker", "close"):
         if col not in panel.columns:
@@ -388,7 +388,7 @@ def mnav(market_cap: float, coins: float, price: float) -> float:
 
 def holdings(table: pd.DataFrame, symbol: str) -> pd.Series:
     """Coins held by one company per scrape date, from ``treasury_btc_holdings_1d`` (key ``symbol``,
-    e.g. ``"MSTR:NADQ"``). Raises :class:`DataError` if the symbol is absent."""
+    e.g. ``"MSTR:NADQ"``). Raises :class:`~mktlib.errors.DataError` if the symbol is absent."""
     sub = table[table["symbol"] == symbol]
     if sub.empty:
         raise DataError("holdings", f"symbol {symbol!r} not in the holdings table")
@@ -563,7 +563,7 @@ def coins_at_ny_close(
 
 
 def dat_closes(tickers=None, start: str = DAT_START, end: str = "2026-03-03") -> pd.DataFrame:
-    """Adjusted NY closes of the DAT tickers (default: :data:`DAT_COIN`) from ``us_close_panel``."""
+    """Adjusted NY closes of the DAT tickers (default: ``DAT_COIN``) from ``us_close_panel``."""
     from mktlib import data
 
     return close_panel_wide(data.load("us_close_panel"), list(tickers or DAT_COIN), start, end)

@@ -328,8 +328,11 @@ TEX_IN_DOLLARS = re.compile(r"\$[^$\n]{0,80}\\[A-Za-z]+[^$\n]{0,80}\$")
 PY_REPR = re.compile(
     r"<(?:Figure size|pandas\.|matplotlib\.|Axes|module )|object at 0x[0-9a-f]+|\bdtype: (?:float|int|object)"
 )
-MISSING_TOKEN = re.compile(r"(?:^|(?<=[\s(=:,]))[+-]?(?:nan|NaN|NaT|<NA>)%?(?=$|[\s),;.])")
-RAW_TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2})?")
+# a missing value printed by a program: a cell that is only "nan"/"NaN"/"NaT"/"None"/"<NA>", or a signed or
+# percent "nan" ("+nan%"); the words in prose ("becomes NaN") are not flagged
+MISSING_TOKEN = re.compile(r"^(?:nan|NaN|NaT|None|<NA>)$|[+-]nan%?|\bnan%")
+# pandas' way of printing an instant ("2025-10-30 00:00:00+00:00"); an ISO stamp quoted as provenance is not
+RAW_TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2})?")
 UNIT_WORD = re.compile(r"\d%? fraction\b|\bfraction of (?:USD|USDT)\b")
 
 

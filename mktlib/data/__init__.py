@@ -7,7 +7,7 @@
 
 Every :func:`load` checks the file's sha256 against the catalog, parses it with the parser the
 catalog names, validates the result (:func:`mktlib.data.validate.validate`) and caches it as
-Parquet. Problems raise :class:`mktlib.DataError` naming the file and the problem.
+Parquet. Problems raise :class:`~mktlib.errors.DataError` naming the file and the problem.
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ def read_registry(path: str | Path) -> tuple[str, str, dict[str, str]]:
 
 
 def data_url() -> str:
-    """``MKTLIB_DATA_URL`` if set, else :data:`DEFAULT_DATA_URL` (empty until publication)."""
+    """``MKTLIB_DATA_URL`` if set, else ``DEFAULT_DATA_URL`` (empty until publication)."""
     return os.environ.get("MKTLIB_DATA_URL", DEFAULT_DATA_URL).strip()
 
 
@@ -131,7 +131,7 @@ def fetch(
 ) -> Path:
     """Download the archive named in ``registry`` from ``base_url``, verify it and every file in it with
     pooch against ``registry``, and unpack it into ``dest`` (default: ``MKTLIB_DATA``, else
-    ``../shared/data``), which must not exist yet. Raises :class:`DataError` naming the file and the
+    ``../shared/data``), which must not exist yet. Raises :class:`~mktlib.errors.DataError` naming the file and the
     problem; nothing is left at ``dest`` on failure."""
     import pooch
 

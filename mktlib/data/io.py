@@ -23,7 +23,7 @@ DEFAULT_DATA_ROOT = REPO_ROOT.parent / "shared" / "data"
 def data_root() -> Path:
     """The snapshot directory: ``$MKTLIB_DATA`` if set, else ``../shared/data`` next to the repository.
 
-    Raises :class:`DataError` with instructions when the directory does not exist.
+    Raises :class:`~mktlib.errors.DataError` with instructions when the directory does not exist.
     """
     env = os.environ.get("MKTLIB_DATA")
     root = Path(env).expanduser() if env else DEFAULT_DATA_ROOT

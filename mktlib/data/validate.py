@@ -10,7 +10,7 @@ from mktlib.errors import DataError
 
 
 def validate(df: pd.DataFrame, entry: Entry) -> None:
-    """Raise :class:`DataError` unless ``df`` is exactly what ``entry`` documents.
+    """Raise :class:`~mktlib.errors.DataError` unless ``df`` is exactly what ``entry`` documents.
 
     Checks: UTC DatetimeIndex named ``timestamp`` without NaT; the documented columns, no more,
     no fewer; numeric columns are float/int; no NaN outside the ``nullable`` columns; rows unique

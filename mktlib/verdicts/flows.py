@@ -220,7 +220,7 @@ def _k4_holdings(start, end, holders: str = "all") -> dict:
 @lru_cache(maxsize=1)
 def msci_event_tests() -> pd.DataFrame:
     """The MSCI event study of MSTR against BTC at the NY close (market model, 120-session estimation,
-    10-session gap, days -1..+5; :data:`mktlib.treasuries.MSCI_EVENTS`), with the placebo p-value (every
+    10-session gap, days -1..+5; ``mktlib.treasuries.MSCI_EVENTS``), with the placebo p-value (every
     other 7-session window of MSTR since January 2024, the event windows excluded). Columns of
     :func:`mktlib.treasuries.event_table` plus ``q_placebo`` (the 1 - alpha quantile of |placebo t|),
     ``mde`` (the CAR the placebo test would detect with 80% power: (q_placebo + z_0.80) x car_se), and

@@ -1,4 +1,4 @@
-"""Per-format parsers. Importing this package registers every parser in :data:`mktlib.data.parse.PARSERS`.
+"""Per-format parsers. Importing this package registers every parser in ``mktlib.data.parse.PARSERS``.
 
 One module per source family; each parser is a small function decorated with
 ``@register("name")`` that the catalog refers to by that name.
