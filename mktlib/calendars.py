@@ -110,7 +110,7 @@ def closes(market: str, start=None, end=None) -> pd.DataFrame:
 
 
 def is_session(market: str, dates) -> pd.Series:
-    """Boolean Series: is each date (label or naive date) a trading session of ``market``?"""
+    """Boolean Series: whether each date (label or naive date) is a trading session of ``market``."""
     d = pd.DatetimeIndex(pd.to_datetime(dates))
     d = d.tz_convert("UTC").tz_localize(None) if d.tz is not None else d
     sessions = _schedule(_market(market)).index

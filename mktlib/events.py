@@ -5,7 +5,7 @@ Event time
 The index of ``asset`` *defines* the event-time unit: one step of relative time is one row. For
 equities indexed by trading session that is a trading day (weekends and holidays are skipped); for
 crypto indexed by UTC calendar day it is a calendar day. Inputs are **simple returns**; the index must
-be a tz-aware, strictly increasing, duplicate-free :class:`pandas.DatetimeIndex` with no NaN.
+be a tz-aware, strictly increasing, duplicate-free ``pandas.DatetimeIndex`` with no NaN.
 
 ``event`` is the first observation that can react: it is mapped to the first index label at or after
 it (``result.event_date``). Daily exchange data are labelled by session date at 00:00 UTC, so an

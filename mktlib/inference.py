@@ -48,7 +48,7 @@ class QuoteMatch:
 def quoted_match(
     measured: float, quoted: float, unit: float, *, tolerance_units: float = TOLERANCE_UNITS
 ) -> QuoteMatch:
-    """Is a measured value consistent with a figure quoted to precision ``unit``? (module docstring)."""
+    """Whether a measured value is consistent with a figure quoted to precision ``unit`` (module docstring)."""
     for name, v in (("measured", measured), ("quoted", quoted), ("unit", unit)):
         if v is None or not math.isfinite(float(v)):
             raise ValueError(f"quoted_match: {name} must be a finite number, got {v!r}")

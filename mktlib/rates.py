@@ -788,7 +788,7 @@ def clock_window_returns(
 def fed_2pm_windows(start_et: str = "13:45", end_et: str = "15:30") -> pd.DataFrame:
     """NQ futures (Yahoo NQ=F, 15m) and BTC (Binance USDT-M mark price, 5m) returns from ``start_et``
     to ``end_et`` on every NYSE session both files cover, with the three 14:00 ET Fed events of
-    :data:`FED_2PM` flagged. Columns ``nq``, ``btc``, ``event`` (name or empty). The other days give
+    ``FED_2PM`` flagged. Columns ``nq``, ``btc``, ``event`` (name or empty). The other days give
     the same-clock-time reference distribution for the event-day moves."""
     from mktlib import calendars, data
 

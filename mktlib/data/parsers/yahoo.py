@@ -35,7 +35,7 @@ def _sessions(calendar: str) -> pd.DatetimeIndex:
 
 
 def session_mask(dates: pd.DatetimeIndex, calendar: str, where: str, extra_sessions: Sequence[str] = ()) -> np.ndarray:
-    """Boolean array: is each date label a session of ``calendar``?
+    """Boolean array: whether each date label is a session of ``calendar``.
 
     ``calendar`` is an ``exchange_calendars`` code (XNYS, XNAS, XHKG, XSHG, XTKS, XLON, ...) or
     ``"weekdays"`` (Monday-Friday, for FX, which has no exchange calendar). ``extra_sessions``
