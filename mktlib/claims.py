@@ -950,6 +950,20 @@ def _interval_text(lo: Any, hi: Any, unit: str | None) -> str:
     return f" [{fmt_value(lo, unit)}, {fmt_value(hi, unit)}]"
 
 
+def _measure_lines(rows: pd.DataFrame, *, bh: bool) -> list[str]:
+    """HTML lines for a part's ledger rows: measure = value [interval] (p; Holm[; BH])."""
+    out = []
+    for r in rows.itertuples():
+        if r.measure is None:
+            continue
+        t = f"<code>{_esc(r.measure)}</code> = {_esc(fmt_value(r.value, r.unit))}"
+        t += _esc(_interval_text(r.interval_low, r.interval_high, r.unit))
+        if r.p_value is not None and r.p_value == r.p_value:
+            t += f" (p {r.p_value:.3g}; Holm {r.p_holm:.3g}" + (f"; BH {r.p_bh:.3g})" if bh else ")")
+        out.append(t)
+    return out
+
+
 def render_html(page_dir: str = "notebooks") -> str:
     """The full ledger as an HTML table: one row per claim part, with type, statement and quote, the
     measures (value, interval, adjusted p), the verdict badge, stability, the rule with its provenance
@@ -970,15 +984,7 @@ def render_html(page_dir: str = "notebooks") -> str:
         rows = led[led["part"] == ps.id]
         s = summ.loc[ps.id]
         title, doc = CHAPTERS[claim.chapter]
-        measured = []
-        for r in rows.itertuples():
-            if r.measure is None:
-                continue
-            txt = f"<code>{_esc(r.measure)}</code> = {_esc(fmt_value(r.value, r.unit))}"
-            txt += _esc(_interval_text(r.interval_low, r.interval_high, r.unit))
-            if r.p_value is not None and r.p_value == r.p_value:
-                txt += f" (p {r.p_value:.3g}; Holm {r.p_holm:.3g}; BH {r.p_bh:.3g})"
-            measured.append(txt)
+        measured = _measure_lines(rows, bh=True)
         stab = s["stability"]
         stab_txt = (
             "one specification" if stab is None or stab != stab else f"{stab:.0%} of {int(s['n_specifications'])}"
@@ -1068,15 +1074,7 @@ def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
     for ps in parts(claim_id):
         s = summ.loc[ps.id]
         rows = led[led["part"] == ps.id]
-        meas = []
-        for r in rows.itertuples():
-            if r.measure is None:
-                continue
-            t = f"<code>{_esc(r.measure)}</code> = {_esc(fmt_value(r.value, r.unit))}"
-            t += _esc(_interval_text(r.interval_low, r.interval_high, r.unit))
-            if r.p_value is not None and r.p_value == r.p_value:
-                t += f" (p {r.p_value:.3g}; Holm-adjusted {r.p_holm:.3g})"
-            meas.append(t)
+        meas = _measure_lines(rows, bh=False)
         stab = s["stability"]
         counts = ", ".join(f"{k} {v}" for k, v in sorted(s["verdict_counts"].items(), key=lambda kv: -kv[1]))
         stab_txt = (

@@ -315,7 +315,7 @@ def test_placeholders_are_flagged(text, what):
         ("<pandas.io.formats.style.Styler object at 0x7f3a>", "a Python repr"),
         ("return +nan% over the window", "a missing value"),
         ("NaT", "a missing value"),
-    ("None", "a missing value"),
+        ("None", "a missing value"),
         ("peak at 2025-10-30 00:00:00+00:00", "a raw timestamp"),
         ("fell -1.41% fraction", "a unit word"),
     ],
