@@ -14,11 +14,12 @@ unexport MPLBACKEND
 export PYTHONHASHSEED := 0
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
-.PHONY: help book test verify bench notebooks lock clean downloads check-site lab kernel
+.PHONY: help book site test verify bench notebooks lock clean downloads check-site lab kernel
 
 help:
 	@echo "make book   build the site from an empty cache (creates .venv, verifies the data)"
 	@echo "make test   unit/known-answer tests of mktlib and nbval on every notebook"
+	@echo "make site   rebuild keeping the execution cache (only changed notebooks execute)"
 	@echo "make check-site  open every page of the built site in headless Chromium (after make book)"
 	@echo "make bench  load and build timings"
 	@echo "make lab    JupyterLab on the notebooks, with the project's kernel (Python (mktlib))"
@@ -60,6 +61,12 @@ book: verify downloads
 	rm -rf _build
 	$(VENV)/bin/jupyter-book build . -n -W --keep-going
 	$(PY) scripts/check_outputs.py --stamp
+	@echo "The site is at file://$(CURDIR)/_build/html/index.html"
+
+# While working on a chapter: rebuild the site keeping _build and its execution cache, so only the
+# notebooks whose code changed execute again (make book always starts from an empty cache).
+site: verify downloads
+	$(VENV)/bin/jupyter-book build . -n -W --keep-going
 	@echo "The site is at file://$(CURDIR)/_build/html/index.html"
 
 # The built site as a reader sees it: every page in headless Chromium (links, images, glue values, console
