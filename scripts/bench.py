@@ -116,10 +116,7 @@ def main() -> None:
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     (out / "bench.json").write_text(json.dumps(res, indent=2))
-    print(
-        f"| measurement ({res['datasets']} datasets, {res['cpus']} cores) "
-        "| median | min | max | runs |"
-    )
+    print(f"| measurement ({res['datasets']} datasets, {res['cpus']} cores) | median | min | max | runs |")
     print("|---|---|---|---|---|")
     for key, label in [
         ("cold_load_s", "load everything, cold cache (s)"),
