@@ -1602,19 +1602,11 @@ def intraday_granger_table() -> pd.DataFrame:
         ("Binance spot vs ES", pd.concat([base["btc"], es], axis=1, join="inner"), "nonrobust"),
         ("Binance mark price vs NQ, 19 Oct-15 Dec", mark, "nonrobust"),
     ]
-    rows = []
-    for name, df, cov in cases:
-        g = leadlag.granger_both_ways(df, "btc", "nq", D10_GRANGER_MAXLAGS, "bic", "15min", cov)
-        rows.append(
-            {
-                "sample": name,
-                "lags": int(g["lags"].iloc[0]),
-                "nobs": int(g["nobs"].iloc[0]),
-                "p_btc_to_stocks": g.loc["btc -> nq", "p"],
-                "p_stocks_to_btc": g.loc["nq -> btc", "p"],
-            }
-        )
-    return pd.DataFrame(rows).set_index("sample")
+    rows = {
+        name: leadlag.granger_both_ways(df, "btc", "nq", D10_GRANGER_MAXLAGS, "bic", "15min", cov)
+        for name, df, cov in cases
+    }
+    return _granger_rows(rows, "sample", "nq", "stocks")
 
 
 def intraday_2m_table() -> pd.DataFrame:
@@ -1641,19 +1633,27 @@ def intraday_2m_table() -> pd.DataFrame:
 def daily_granger_table() -> pd.DataFrame:
     """Daily Granger tests BTC <-> NDX (NY-close panel) per regime, lag order by BIC (1..5)."""
     p = btc_ndx_panel()
-    rows = []
-    for name, (a, b) in corr.REGIMES.items():
-        g = leadlag.granger_both_ways(p.loc[_ts(a) : _ts(b)], "btc", "ndx", 5, "bic")
-        rows.append(
-            {
-                "regime": name,
-                "lags": int(g["lags"].iloc[0]),
-                "nobs": int(g["nobs"].iloc[0]),
-                "p_btc_to_ndx": g.loc["btc -> ndx", "p"],
-                "p_ndx_to_btc": g.loc["ndx -> btc", "p"],
-            }
-        )
-    return pd.DataFrame(rows).set_index("regime")
+    rows = {
+        name: leadlag.granger_both_ways(p.loc[_ts(a) : _ts(b)], "btc", "ndx", 5, "bic")
+        for name, (a, b) in corr.REGIMES.items()
+    }
+    return _granger_rows(rows, "regime", "ndx", "ndx")
+
+
+def _granger_rows(tests: dict[str, pd.DataFrame], index: str, other: str, label: str) -> pd.DataFrame:
+    """One row per sample of :func:`mktlib.leadlag.granger_both_ways` results (BTC against ``other``):
+    ``lags``, ``nobs``, ``p_btc_to_<label>``, ``p_<label>_to_btc``, indexed by ``index``."""
+    rows = [
+        {
+            index: name,
+            "lags": int(g["lags"].iloc[0]),
+            "nobs": int(g["nobs"].iloc[0]),
+            f"p_btc_to_{label}": g.loc[f"btc -> {other}", "p"],
+            f"p_{label}_to_btc": g.loc[f"{other} -> btc", "p"],
+        }
+        for name, g in tests.items()
+    ]
+    return pd.DataFrame(rows).set_index(index)
 
 
 def asia_table() -> pd.DataFrame:
