@@ -52,13 +52,14 @@ test: verify
 # The claims ledger as files the site offers for download (book/_generated/ ignores itself in git).
 GENERATED := book/_generated
 downloads: verify
-	mkdir -p $(GENERATED)
+	mkdir -p $(GENERATED)/site/figures
 	echo '*' > $(GENERATED)/.gitignore
 	$(PY) -m mktlib claims --format json -o $(GENERATED)/claims-ledger.json
 	$(PY) -m mktlib claims --format csv -o $(GENERATED)/claims-ledger.csv
 
 book: verify downloads
-	rm -rf _build
+	rm -rf _build $(GENERATED)/site/figures
+	mkdir -p $(GENERATED)/site/figures
 	$(VENV)/bin/jupyter-book build . -n -W --keep-going
 	$(PY) scripts/check_outputs.py --stamp
 	@echo "The site is at file://$(CURDIR)/_build/html/index.html"

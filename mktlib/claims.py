@@ -43,6 +43,7 @@ import json
 import math
 import os
 import pickle
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -992,13 +993,13 @@ def render_html(page_dir: str = "notebooks") -> str:
         out.append(
             f'<tr id="claim-{ps.id}"><td data-sort="{_esc(ps.id)}"><b>{_esc(ps.id)}</b></td>'
             f"<td>{_esc(ps.type)}</td><td><small>{_esc(article_names(claim.article))}</small></td>"
-            f"<td><b>{_esc(ps.statement)}</b><br><i>&ldquo;{_esc(claim.quote)}&rdquo;</i></td>"
+            f"<td><b>{_esc(cite(ps.statement))}</b><br><i>&ldquo;{_esc(claim.quote)}&rdquo;</i></td>"
             f"<td><small>{'<br>'.join(measured) or 'n/a'}</small></td>"
             f'<td data-sort="{_esc(s["verdict"])}">{verdict_badge(s["verdict"], s["primary_verdict"])}'
-            f"<br><small>{_esc(s['reason'])}</small></td>"
+            f"<br><small>{_esc(cite(s['reason']))}</small></td>"
             f'<td data-sort="{"" if stab is None or stab != stab else f"{stab:.3f}"}">{_esc(stab_txt)}</td>'
             f"<td><small><b>{_esc(provenance_label(ps))}</b></small><details><summary><small>rule</small></summary>"
-            f"<small>{_esc(ps.rule)}</small></details>"
+            f"<small>{_esc(cite(ps.rule))}</small></details>"
             f'<small><a href="{depth}{doc}.html#claim-{ps.claim.lower()}">{_esc(title)}</a></small></td></tr>'
         )
     out.append("</tbody></table>")
@@ -1057,6 +1058,27 @@ def article_names(article: str) -> str:
     )
 
 
+#: The page that shows every part's specification curve (anchors ``curve-<part>``).
+SPEC_CURVES_PAGE = "notebooks/11-spec-curves"
+_ARTICLE_REF = re.compile(r"\b([Aa])rticles? (\d{3})\b")
+
+
+def cite(text: str) -> str:
+    """Reader text with the commentaries cited by their short title, never by file number:
+    ``"as article 001 was written"`` -> ``'as "ETF & DAT double kill" was written'``.
+
+    >>> cite("BTC had jumped back above $90,000 when article 000 was written")
+    'BTC had jumped back above $90,000 when “Back above $90,000” was written'
+    """
+    arts = articles()
+
+    def sub(m: re.Match) -> str:
+        a = arts.get(m.group(2))
+        return f"\u201c{a['short']}\u201d" if a else m.group(0)
+
+    return _ARTICLE_REF.sub(sub, str(text))
+
+
 def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
     """One claim as an HTML card for the chapters, the epilogue and the ledger: the quote with its
     article, then per part its type and statement, the measures (formatted values, units, intervals,
@@ -1065,6 +1087,7 @@ def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
     claim = registry()[claim_id]
     led = ledger([claim_id])
     summ = result().summary.set_index("part")
+    depth = "../" * len([p for p in page_dir.split("/") if p])
     out = [
         f'<div class="mktlib-claim-card" id="card-{claim_id.lower()}" style="border:1px solid #ddd;'
         f'border-radius:6px;padding:8px 12px;margin:8px 0">',
@@ -1082,15 +1105,20 @@ def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
             if stab is None or stab != stab
             else f"{stab:.0%} of {int(s['n_specifications'])} specifications give the primary verdict ({counts})"
         )
+        curve = (
+            ""
+            if stab is None or stab != stab
+            else f' (<a href="{depth}{SPEC_CURVES_PAGE}.html#curve-{ps.id.lower()}">specification curve</a>)'
+        )
         out.append(
             f'<div style="margin-top:6px;padding-left:8px;border-left:3px solid #eee">'
-            f"<div><b>{_esc(ps.id)}</b> <small>[{_esc(ps.type)}]</small> {_esc(ps.statement)} &nbsp;"
+            f"<div><b>{_esc(ps.id)}</b> <small>[{_esc(ps.type)}]</small> {_esc(cite(ps.statement))} &nbsp;"
             f"{verdict_badge(s['verdict'], s['primary_verdict'])}</div>"
             f"<div><small>{'<br>'.join(meas)}</small></div>"
-            f"<div><small><b>Why:</b> {_esc(s['reason'])}</small></div>"
-            f"<div><small><b>Stability:</b> {_esc(stab_txt)}</small></div>"
+            f"<div><small><b>Why:</b> {_esc(cite(s['reason']))}</small></div>"
+            f"<div><small><b>Stability:</b> {_esc(stab_txt)}{curve}</small></div>"
             f"<details><summary><small>Rule: {_esc(provenance_label(ps))}</small></summary>"
-            f"<small>{_esc(ps.rule)}</small></details></div>"
+            f"<small>{_esc(cite(ps.rule))}</small></details></div>"
         )
     out.append("</div>")
     return "\n".join(out)

@@ -107,3 +107,50 @@ def spec_curve(part_id: str, ax=None, *, label: str = "deciding statistic"):
     ax.set_title(f"{part_id}: the verdict across the specification grid")
     ax.legend(loc="best", fontsize=8)
     return ax
+
+
+def mark_dates(ax, dates, *, labels: bool = True, ymax: float = 0.98, color: str = "#555555") -> None:
+    """Dotted vertical lines at ``dates`` (a mapping label -> date, read as UTC), labelled at the top of
+    the axes, alternating two heights so neighbours do not overlap; dates outside the x-range are
+    skipped. Example: ``mark_dates(ax, {"peak": "2025-10-06", "cascade": "2025-10-10"})``."""
+    import matplotlib.dates as mdates
+
+    lo, hi = ax.get_xlim()
+    k = 0
+    for label, d in dict(dates).items():
+        t = pd.Timestamp(d)
+        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+        if lo <= mdates.date2num(t) <= hi:
+            ax.axvline(t, color=color, lw=0.8, ls=":", zorder=0)
+            if labels:
+                ax.text(
+                    t,
+                    ymax - 0.09 * (k % 2),
+                    " " + str(label),
+                    transform=ax.get_xaxis_transform(),
+                    fontsize=7.5,
+                    color=color,
+                    va="top",
+                    ha="left",
+                )
+            k += 1
+
+
+def month_axis(ax, fmt: str = "%b\n%Y", interval: int = 1) -> None:
+    """Month ticks on a time axis (``%b\\n%Y`` labels by default)."""
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=interval))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt))
+
+
+def thousands(ax, axis: str = "y") -> None:
+    """Tick labels as ``80k`` on the given axis (prices in USDT/USD)."""
+    f = plt.FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(f)
+
+
+def percent(ax, axis: str = "y", digits: int = 0) -> None:
+    """Tick labels of fractions as percentages on the given axis."""
+    f = plt.FuncFormatter(lambda v, _: f"{v:.{digits}%}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(f)
