@@ -293,3 +293,67 @@ def for_people() -> pd.DataFrame:
             "how it is computed": t["definition"],
         }
     ).reset_index(drop=True)
+
+
+def key_dates() -> pd.DataFrame:
+    """The episode's turning points as found by :func:`mktlib.episode.find_episode` (``label, time, day,
+    bar, price, fall``), indexed by key (peak, cascade, low, recovery, rally_start, rally_peak, after_low,
+    end)."""
+    return _episode().key_dates
+
+
+@functools.lru_cache(maxsize=1)
+def _episode():
+    return episode.find_episode(episode.load_btc_bars())
+
+
+def timeline() -> pd.DataFrame:
+    """The front page's short timeline: ``date`` (UTC day) and ``event`` (a sentence built from the
+    data), the turning points and the four commentaries' dates, in order."""
+    from mktlib import claims
+    from mktlib.book import fmt_num, fmt_pct
+
+    k = key_dates()
+    t = table()
+    rows = [
+        (k.loc["peak", "day"], f"Bitcoin peaks at {fmt_num(k.loc['peak', 'price'])} (hourly high)"),
+        (
+            k.loc["cascade", "day"],
+            f"Liquidation cascade: one hourly bar falls {fmt_pct(-k.loc['cascade', 'fall'], sign=False)} from its open",
+        ),
+        (k.loc["low", "day"], f"The low: {fmt_num(k.loc['low', 'price'])} (hourly low)"),
+        (k.loc["recovery", "day"], "First daily close back above 90,000"),
+        (
+            t.loc["btc_rally_peak_close", "when"],
+            f"January rally peaks at a close of {fmt_num(t.loc['btc_rally_peak_close', 'value'])}",
+        ),
+        (t.loc["btc_undercut_day", "value"], "Bitcoin trades below the November low again"),
+        (
+            t.loc["btc_low_after_intraday", "when"],
+            f"Lowest price to date: {fmt_num(t.loc['btc_low_after_intraday', 'value'])}",
+        ),
+    ]
+    for a in claims.articles().values():
+        rows.append(
+            (pd.Timestamp(a["date"], tz="UTC"), f"Commentary \u201c{a['short']}\u201d ({a['outlet'].split(',')[0]})")
+        )
+    df = pd.DataFrame(rows, columns=["date", "event"])
+    df["date"] = pd.to_datetime(df["date"], utc=True).dt.normalize()
+    return df.sort_values("date", kind="stable").reset_index(drop=True)
+
+
+from mktlib import charts  # noqa: E402  (registration below uses the functions above)
+
+
+@charts.register(
+    "summary-btc-path",
+    sources=["btc_spot_1d_fullcols"],
+    units="USDT (Binance spot BTCUSDT daily close, read as US dollars)",
+    title="Bitcoin's daily close, September 2025 to the end of the data",
+)
+def btc_path_chart() -> pd.DataFrame:
+    """BTC's UTC daily close from 1 September 2025 to the end of the data (column ``close``)."""
+    from mktlib import data
+
+    d = data.load("btc_spot_1d_fullcols")
+    return d.loc[_day("2025-09-01") :, ["close"]]

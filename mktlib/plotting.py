@@ -154,3 +154,70 @@ def percent(ax, axis: str = "y", digits: int = 0) -> None:
     """Tick labels of fractions as percentages on the given axis."""
     f = plt.FuncFormatter(lambda v, _: f"{v:.{digits}%}")
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(f)
+
+
+def btc_path_figure(df: pd.DataFrame):
+    """The front page's lead chart: BTC's daily close (``df["close"]``, from the chart
+    ``summary-btc-path``) annotated with the key numbers and the four commentaries' dates.
+    Returns ``(fig, ax)``."""
+    from mktlib import claims, keynumbers
+    from mktlib.book import fmt_day
+
+    t = keynumbers.table()
+    fig, ax = plt.subplots(figsize=(8.6, 4.4))
+    ax.plot(df.index, df["close"], color=PALETTE["btc"], lw=1.8)
+    points = [
+        ("btc_peak_close", "highest close", (8, -2), "left"),
+        ("btc_low_close", "November low (close)", (-6, -10), "right"),
+        ("btc_rally_peak_close", "January high", (6, 6), "left"),
+        ("btc_low_after_close", "lowest close to date", (-8, -2), "right"),
+    ]
+    for key, label, off, ha in points:
+        x, y = t.loc[key, "when"], t.loc[key, "value"]
+        ax.plot([x], [y], "o", color="black", ms=3.5, zorder=4)
+        ax.annotate(
+            f"{label}\n{y:,.0f} ({fmt_day(x)})",
+            (x, y),
+            xytext=off,
+            textcoords="offset points",
+            fontsize=7.5,
+            ha=ha,
+            va="top" if off[1] < 0 else "bottom",
+        )
+    u = t.loc["btc_undercut_day", "value"]
+    ax.axvline(u, color="#c62828", lw=0.9, ls="--")
+    ax.text(
+        u,
+        0.76,
+        " breaks the November low",
+        transform=ax.get_xaxis_transform(),
+        fontsize=7.5,
+        color="#c62828",
+        va="top",
+    )
+    by_day: dict[str, list[str]] = {}
+    for a in claims.articles().values():
+        by_day.setdefault(a["date"], []).append(f"\u201c{a['short']}\u201d")
+    for i, (d, names) in enumerate(sorted(by_day.items())):
+        x = pd.Timestamp(d, tz="UTC")
+        ax.axvline(x, color="#7f7f7f", lw=0.7, ls=":")
+        ax.text(
+            x,
+            0.98 - 0.06 * i,
+            " " + ", ".join(names),
+            transform=ax.get_xaxis_transform(),
+            fontsize=6.8,
+            color="#555555",
+            va="top",
+            ha="left",
+        )
+    lo, hi = float(df["close"].min()), float(df["close"].max())
+    ax.set_ylim(lo * 0.9, hi * 1.12)
+    thousands(ax)
+    month_axis(ax, interval=2)
+    ax.set_ylabel("BTC daily close (USDT)")
+    ax.set_xlabel("date (UTC); dotted lines: the four commentaries")
+    ax.set_title(f"After the autumn crash and the January rally, Bitcoin broke its November low on {fmt_day(u)}")
+    fig.tight_layout()
+    source_note(fig, "Source: Binance spot BTCUSDT daily closes (USDT), UTC days.")
+    return fig, ax
