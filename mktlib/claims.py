@@ -974,9 +974,26 @@ def render_html(page_dir: str = "notebooks") -> str:
     summ = result().summary.set_index("part")
     depth = "../" * len([p for p in page_dir.split("/") if p])
     reg = registry()
+    arts = articles()
+    chapters = list(dict.fromkeys(CHAPTERS[reg[ps.claim].chapter][0] for ps in parts()))
+
+    def select(key: str, label: str, options: list[tuple[str, str]]) -> str:
+        opts = "".join(f'<option value="{_esc(v)}">{_esc(t)}</option>' for v, t in options)
+        return (
+            f'<label style="margin-right:10px"><small>{_esc(label)}</small> <select class="mktlib-select" '
+            f'data-key="{key}" onchange="mktlibFilter(this)"><option value="">all</option>{opts}</select></label>'
+        )
+
     out = [
+        '<div class="mktlib-controls">',
         '<input type="search" class="mktlib-filter" placeholder="filter rows (claim, article, type, verdict...)"'
         ' oninput="mktlibFilter(this)" style="width:100%;margin:4px 0">',
+        select("type", "type", [(t, t) for t in TYPES]),
+        select("verdict", "verdict", [(v, v) for v in VERDICTS]),
+        select("article", "commentary", [(a, v["short"]) for a, v in sorted(arts.items())]),
+        select("chapter", "chapter", [(c, c) for c in chapters]),
+        select("stability", "stability at least", [("0.667", "two thirds"), ("0.9", "90%"), ("1", "100%")]),
+        "</div>",
         '<table class="mktlib-ledger mktlib-sortable"><thead><tr><th>part</th><th>type</th><th>article</th>'
         "<th>what was said</th><th>measured</th><th>verdict</th><th>stability</th><th>rule</th></tr></thead><tbody>",
     ]
@@ -991,7 +1008,10 @@ def render_html(page_dir: str = "notebooks") -> str:
             "one specification" if stab is None or stab != stab else f"{stab:.0%} of {int(s['n_specifications'])}"
         )
         out.append(
-            f'<tr id="claim-{ps.id}"><td data-sort="{_esc(ps.id)}"><b>{_esc(ps.id)}</b></td>'
+            f'<tr id="claim-{ps.id}" data-type="{_esc(ps.type)}" data-verdict="{_esc(s["verdict"])}" '
+            f'data-article="{_esc(" ".join(a.strip() for a in claim.article.split(",")))}" '
+            f'data-chapter="{_esc(title)}" data-stability="{"1" if stab is None or stab != stab else f"{stab:.3f}"}">'
+            f'<td data-sort="{_esc(ps.id)}"><b>{_esc(ps.id)}</b></td>'
             f"<td>{_esc(ps.type)}</td><td><small>{_esc(article_names(claim.article))}</small></td>"
             f"<td><b>{_esc(cite(ps.statement))}</b><br><i>&ldquo;{_esc(claim.quote)}&rdquo;</i></td>"
             f"<td><small>{'<br>'.join(measured) or 'n/a'}</small></td>"
@@ -1008,8 +1028,15 @@ def render_html(page_dir: str = "notebooks") -> str:
 
 
 _TABLE_JS = """<script>
-function mktlibFilter(box){var q=box.value.toLowerCase();var t=box.nextElementSibling;
-for(const r of t.tBodies[0].rows){r.style.display=r.textContent.toLowerCase().includes(q)?'':'none';}}
+function mktlibFilter(el){var c=el.closest('.mktlib-controls')||el.parentNode;var t=c.nextElementSibling;
+while(t&&t.tagName!=='TABLE'){t=t.nextElementSibling;}if(!t){return;}
+var box=c.querySelector('.mktlib-filter');var q=box?box.value.toLowerCase():'';
+var sel=Array.from(c.querySelectorAll('select.mktlib-select')).filter(function(s){return s.value!=='';});
+for(const r of t.tBodies[0].rows){var ok=!q||r.textContent.toLowerCase().includes(q);
+ sel.forEach(function(s){var k=s.dataset.key,v=r.dataset[k]||'';
+  if(k==='stability'){ok=ok&&parseFloat(v)>=parseFloat(s.value)-1e-9;}
+  else if(k==='article'){ok=ok&&v.split(' ').indexOf(s.value)>=0;}else{ok=ok&&v===s.value;}});
+ r.style.display=ok?'':'none';}}
 document.querySelectorAll('table.mktlib-sortable').forEach(function(t){
  t.querySelectorAll('th').forEach(function(th,i){th.style.cursor='pointer';th.title='sort';
   th.addEventListener('click',function(){var b=t.tBodies[0];var rs=Array.from(b.rows);
@@ -1134,6 +1161,21 @@ def changes_log() -> list[dict[str, Any]]:
 
 
 LOG_FIELDS = ("date", "claims", "old_rule", "new_rule", "why", "verdicts_moved")
+
+
+def changes_table() -> pd.DataFrame:
+    """The changes log for people: one row per entry with ``date, claims, old rule, new rule, why,
+    verdicts moved`` as plain text (lists joined, mappings as ``key: value``, commentaries by name)."""
+
+    def text(v: Any) -> str:
+        if isinstance(v, dict):
+            return "; ".join(f"{k}: {x}" for k, x in v.items())
+        if isinstance(v, list):
+            return ", ".join(map(str, v))
+        return cite(" ".join(str(v).split()))
+
+    rows = [{k.replace("_", " "): text(e.get(k, "")) for k in LOG_FIELDS} for e in changes_log()]
+    return pd.DataFrame(rows, columns=[k.replace("_", " ") for k in LOG_FIELDS])
 
 
 def check_changes_log(protocol_sha: str | None = None, log: list[dict[str, Any]] | None = None) -> None:
