@@ -149,13 +149,13 @@ class Figure:
         return f"[figure {self.name}: {self.alt}]"
 
 
-def figure(fig, name: str, *, alt: str, out_dir: Path | None = None, show: bool = True) -> Figure:
+def figure(fig, name: str, *, alt: str, out_dir: Path | None = None, show: bool = True) -> Figure | None:
     """Publish a matplotlib figure of registered chart ``name`` (:mod:`mktlib.charts`).
 
     Writes ``<out_dir>/<name>.csv`` (the chart's data with its header), ``.png`` and ``.svg`` (default
     ``book/_generated/site/figures/``, which the site serves at ``figures/``), closes ``fig`` and displays
-    the figure with ``alt`` (checked by :func:`check_alt`) and its download bar. Returns the
-    :class:`Figure`.
+    the figure with ``alt`` (checked by :func:`check_alt`) and its download bar. Returns None when it
+    displays (``show=True``), the :class:`Figure` otherwise.
     """
     from mktlib import charts
 
@@ -175,6 +175,7 @@ def figure(fig, name: str, *, alt: str, out_dir: Path | None = None, show: bool 
         from IPython.display import display
 
         display(f)
+        return None  # displayed once: a returned object would display again as a cell's last line
     return f
 
 

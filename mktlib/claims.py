@@ -34,6 +34,7 @@ on disk, keyed by the code, the protocol and the data catalogue (:func:`result`)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import importlib
@@ -916,11 +917,23 @@ def fmt_value(value: Value, unit: str | None) -> str:
         s = f"{value:+.2%}" if abs(value) < 1 else f"{value:.1%}"
         return s + (" a year" if unit != "fraction" else "")
     if number and unit in ("correlation", "beta", "ratio", "p-value"):
-        return f"{value:.3g}" if unit == "p-value" else f"{value:.2f}"
+        if unit == "p-value" or (value != 0 and abs(value) < 0.01):
+            return f"{value:.3g}"
+        return f"{value:.2f}"
     if number and unit == "percent":
         return f"{value:.1f}%"
     if isinstance(value, float):
-        s = f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+        a = abs(value)
+        if a < 1e-9:  # a rounding residue (e.g. 2.27e-13 million dollars) is zero to a reader
+            s = "0"
+        elif a >= 1000:
+            s = f"{value:,.0f}"
+        elif a >= 1:
+            s = f"{value:,.2f}".rstrip("0").rstrip(".") if unit in ("hours", "index points") else f"{value:,.4g}"
+        else:
+            s = f"{value:.4f}".rstrip("0").rstrip(".") if a >= 1e-4 else f"{value:.2g}"
+        words = {"USD millions": "million USD", "USD trillion": "trillion USD"}
+        unit = words.get(unit, unit)
         return f"{s} {unit}" if unit and unit != "none" else s
     if unit in (None, "date", "category", "boolean", "none", "count", "UTC time"):
         return str(value)
@@ -951,13 +964,43 @@ def _interval_text(lo: Any, hi: Any, unit: str | None) -> str:
     return f" [{fmt_value(lo, unit)}, {fmt_value(hi, unit)}]"
 
 
+@functools.cache
+def _descriptions() -> dict[str, str]:
+    return {m.id: m.description for c in registry().values() for m in c.measures}
+
+
+def _short_description(measure: str) -> str:
+    """A measure for people: its registry description (at most about 120 characters, cut at a word),
+    with internal words removed; the full text and the id stay in the HTML title.
+
+    >>> _short_description("K3.etf_flow_20nov")
+    'Total US spot-bitcoin ETF net flow (sum over funds) on US trading day 2025-11-20 (claim: about -900)'
+    """
+    d = " ".join(_descriptions().get(measure, measure).split())
+    if len(d) > 120:
+        d = d[:117].rsplit(" ", 1)[0] + "..."
+    return cite(d)
+
+
+def _folded(lines: list[str], keep: int = 3) -> str:
+    """Measure lines for a card: the first ``keep`` shown, the rest folded in a ``<details>`` block."""
+    if len(lines) <= keep + 1:
+        return "<br>".join(lines)
+    rest = "<br>".join(lines[keep:])
+    return "<br>".join(lines[:keep]) + f"<details><summary>{len(lines) - keep} more measures</summary>{rest}</details>"
+
+
 def _measure_lines(rows: pd.DataFrame, *, bh: bool) -> list[str]:
     """HTML lines for a part's ledger rows: measure = value [interval] (p; Holm[; BH])."""
     out = []
     for r in rows.itertuples():
         if r.measure is None:
             continue
-        t = f"<code>{_esc(r.measure)}</code> = {_esc(fmt_value(r.value, r.unit))}"
+        t = (
+            f'<span class="mktlib-measure" title="{_esc(r.measure)}: {_esc(cite(_descriptions().get(r.measure, "")))}">'
+            f"{_esc(_short_description(r.measure))}</span>"
+            f" = {_esc(fmt_value(r.value, r.unit))}"
+        )
         t += _esc(_interval_text(r.interval_low, r.interval_high, r.unit))
         if r.p_value is not None and r.p_value == r.p_value:
             t += f" (p {r.p_value:.3g}; Holm {r.p_holm:.3g}" + (f"; BH {r.p_bh:.3g})" if bh else ")")
@@ -1091,7 +1134,8 @@ _ARTICLE_REF = re.compile(r"\b([Aa])rticles? (\d{3})\b")
 
 
 def cite(text: str) -> str:
-    """Reader text with the commentaries cited by their short title, never by file number:
+    """Reader text with the commentaries cited by their short title, never by file number, and without
+    the project's internal words ("claims brief", "registry"):
     ``"as article 001 was written"`` -> ``'as "ETF & DAT double kill" was written'``.
 
     >>> cite("BTC had jumped back above $90,000 when article 000 was written")
@@ -1103,7 +1147,21 @@ def cite(text: str) -> str:
         a = arts.get(m.group(2))
         return f"\u201c{a['short']}\u201d" if a else m.group(0)
 
-    return _ARTICLE_REF.sub(sub, str(text))
+    out = _ARTICLE_REF.sub(sub, str(text))
+    for pattern, plain_words in _JARGON:
+        out = pattern.sub(plain_words, out)
+    return out
+
+
+#: Words of the project's internals that readers should not meet, and what the page says instead.
+_JARGON = [
+    (re.compile(r"\b(?:registered|fixed) in the claims brief\b"), "registered before the analysis"),
+    (re.compile(r"\b(?:the )?claims brief registers\b"), "the claims registered before the analysis give"),
+    (re.compile(r"\b(?:the )?claims brief\b"), "the list of claims registered before the analysis"),
+    (re.compile(r"\bthe brief's\b"), "the registered"),
+    (re.compile(r"\b[Tt]he registry.s\b"), "the registered"),
+    (re.compile(r"\bthe registry\b"), "the registered list"),
+]
 
 
 def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
@@ -1141,7 +1199,7 @@ def claim_card(claim_id: str, page_dir: str = "notebooks") -> str:
             f'<div style="margin-top:6px;padding-left:8px;border-left:3px solid #eee">'
             f"<div><b>{_esc(ps.id)}</b> <small>[{_esc(ps.type)}]</small> {_esc(cite(ps.statement))} &nbsp;"
             f"{verdict_badge(s['verdict'], s['primary_verdict'])}</div>"
-            f"<div><small>{'<br>'.join(meas)}</small></div>"
+            f"<div><small>{_folded(meas)}</small></div>"
             f"<div><small><b>Why:</b> {_esc(cite(s['reason']))}</small></div>"
             f"<div><small><b>Stability:</b> {_esc(stab_txt)}{curve}</small></div>"
             f"<details><summary><small>Rule: {_esc(provenance_label(ps))}</small></summary>"

@@ -137,3 +137,11 @@ def test_cite_names_the_commentaries():
     card = claims.claim_card("A1")
     assert "article 000" not in card
     assert "11-spec-curves.html#curve-" in claims.claim_card("D14")
+
+
+def test_cite_removes_internal_jargon():
+    assert claims.cite("the 21 Nov low, fixed in the claims brief") == "the 21 Nov low, registered before the analysis"
+    assert claims.cite("the registry's six-variable system") == "the registered six-variable system"
+    for p in claims.parts():
+        for text in (p.statement, p.rule):
+            assert "claims brief" not in claims.cite(text) and "registry" not in claims.cite(text)
