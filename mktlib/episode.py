@@ -39,6 +39,13 @@ bar's own open (never the same bar's high). :func:`max_runup_bars` is the mirror
 >>> dd = max_drawdown(s)
 >>> dd.depth, dd.peak_price, dd.trough_price, str(dd.recovery_time.date())
 (-0.5, 120.0, 60.0, '2025-01-05')
+
+The chapter's page
+------------------
+The last section turns these results into what the chapter shows: its tables for people
+(:func:`turning_points_table`, :func:`phases_table`, :func:`key_day_table`, :func:`drawdowns_for_people`)
+and the data of its charts, registered with :mod:`mktlib.charts` (``episode-indexed-closes``,
+``episode-btc-drawdown-volatility``, ``episode-altcoins-10-21-nov``).
 """
 
 from __future__ import annotations
@@ -80,6 +87,21 @@ __all__ = [
     "realised_vol",
     "high_episodes",
     "percentile_rank",
+    "CHART_ASSETS",
+    "when_text",
+    "turning_points_table",
+    "phases_table",
+    "key_periods",
+    "key_day_table",
+    "drawdowns_for_people",
+    "indexed_closes",
+    "drawdown_and_vol",
+    "altcoin_panels",
+    "grid_share",
+    "grid_statistic",
+    "indexed_closes_chart",
+    "drawdown_vol_chart",
+    "altcoins_chart",
 ]
 
 OHLC = ("open", "high", "low", "close")
@@ -907,3 +929,336 @@ def load_key_closes(start="2025-06-01", end="2026-03-27") -> dict[str, tuple[pd.
             s = df["close"]
         out[name] = (s.rename(name).astype("float64"), market)
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# the chapter's tables and charts (notebooks/01-episode.ipynb): what a reader sees, computed here
+
+#: The chapter's assets in the main chart: label -> (name in :func:`load_key_closes`, colour key).
+CHART_ASSETS = {
+    "BTC": ("BTC (UTC day)", "btc"),
+    "ETH": ("ETH (UTC day)", "eth"),
+    "Nasdaq-100": ("Nasdaq-100", "ndx"),
+    "Gold": ("Gold (LBMA PM)", "gold"),
+    "Hang Seng": ("Hang Seng", "hsi"),
+}
+
+
+def when_text(time: pd.Timestamp, bar: str, day: pd.Timestamp | None = None) -> str:
+    """When a turning point happened, for people: the hour of an hourly bar (``6 Oct 2025, 18:00-19:00
+    UTC``), the day of a daily bar (``1 Jul 2026 (daily bar)``), or the close of a day (``bar ==
+    "close"``: ``close of 26 Nov 2025``, the day being ``day``).
+
+    >>> t = pd.Timestamp("2025-10-06 18:00", tz="UTC")
+    >>> when_text(t, "1h"), when_text(t.normalize(), "1d")
+    ('6 Oct 2025, 18:00-19:00 UTC', '6 Oct 2025 (daily bar)')
+    >>> when_text(pd.Timestamp("2025-11-27", tz="UTC"), "close", pd.Timestamp("2025-11-26", tz="UTC"))
+    'close of 26 Nov 2025'
+    """
+    t = pd.Timestamp(time)
+    if bar == "close":
+        d = pd.Timestamp(day) if day is not None else t - DAY
+        return f"close of {d.day} {d:%b %Y}"
+    if bar.endswith("h"):
+        end = t + pd.Timedelta(bar)
+        return f"{t.day} {t:%b %Y}, {t:%H:%M}-{end:%H:%M} UTC"
+    return f"{t.day} {t:%b %Y} (daily bar)"
+
+
+def _readable_dates(text: str) -> str:
+    """ISO dates in a text as people write them: ``2025-09-01 to 2025-10-31`` -> ``1 Sep 2025 to 31 Oct 2025``.
+
+    >>> _readable_dates("highest high, 2025-09-01 to 2025-10-31")
+    'highest high, 1 Sep 2025 to 31 Oct 2025'
+    """
+    import re
+
+    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: f"{int(m[3])} {pd.Timestamp(m[0]):%b} {m[1]}", str(text))
+
+
+def turning_points_table(key_dates: pd.DataFrame) -> pd.DataFrame:
+    """The turning points of :class:`Episode` ``key_dates`` for people: ``turning point``, ``when (UTC)``
+    (:func:`when_text`), ``price (USDT)``, ``how it is found``; the cascade's label gives its bar's fall
+    from the open."""
+    k = key_dates
+    label = k["label"].copy()
+    if "cascade" in k.index and pd.notna(k.loc["cascade", "fall"]):
+        label.loc["cascade"] = f"Cascade (the hourly bar fell {-k.loc['cascade', 'fall']:.1%} from its open)"
+    return pd.DataFrame(
+        {
+            "turning point": label,
+            "when (UTC)": [when_text(r.time, r.bar, r.day) for r in k.itertuples()],
+            "price (USDT)": k["price"].astype("float64"),
+            "how it is found": k["rule"].map(_readable_dates),
+        }
+    ).reset_index(drop=True)
+
+
+def phases_table(phases: pd.DataFrame) -> pd.DataFrame:
+    """The phases of :class:`Episode` ``phases`` for people, numbered from 1 (the numbers of the main
+    chart's bands): ``#, phase, from, to, days, price at start (USDT), price at end (USDT), return,
+    deepest fall inside``."""
+    p = phases.reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "#": np.arange(1, len(p) + 1),
+            "phase": p["phase"],
+            "from": p["start"],
+            "to": p["end"],
+            "days": p["days"].astype("float64"),
+            "price at start (USDT)": p["start_price"].astype("float64"),
+            "price at end (USDT)": p["end_price"].astype("float64"),
+            "return": p["ret"].astype("float64"),
+            "deepest fall inside": p["max_drawdown"].astype("float64"),
+        }
+    )
+
+
+def key_periods(ep: Episode) -> pd.DataFrame:
+    """The key periods of the cross-asset table: the peak day, the cascade day, 20 and 21 November
+    (the articles' days), the bounce from 22 November to the first close above the recovery level, and
+    1-5 January 2026 (the window fixed for "Spot bull, not leverage bull"). Columns ``period, first,
+    last`` for :func:`key_period_returns`."""
+
+    def short(t):
+        t = pd.Timestamp(t)
+        return f"{t.day} {t:%b}"
+
+    pk, cas, rec = ep.day("peak"), ep.day("cascade"), ep.day("recovery")
+    return pd.DataFrame(
+        {
+            "period": [
+                f"{short(pk)} (BTC's peak day)",
+                f"{short(cas)} (the cascade)",
+                "20 Nov",
+                "21 Nov (the low)",
+                f"22 Nov-{short(rec)} (the bounce)",
+                "1-5 Jan 2026",
+            ],
+            "first": [pk, cas, _ts("2025-11-20"), _ts("2025-11-21"), _ts("2025-11-22"), _ts("2026-01-01")],
+            "last": [pk, cas, _ts("2025-11-20"), _ts("2025-11-21"), rec, _ts("2026-01-05")],
+        }
+    )
+
+
+def key_day_table(returns: pd.DataFrame, periods: pd.DataFrame, assets: list[str]) -> pd.DataFrame:
+    """:func:`key_period_returns` output as one row per period (in ``periods`` order) and one column per
+    asset (in ``assets`` order), the first column ``period``; NaN where the market was closed.
+
+    >>> r = pd.DataFrame({"period": ["a", "a", "b", "b"], "asset": ["X", "Y", "X", "Y"],
+    ...                   "ret": [0.1, float("nan"), -0.2, 0.3]})
+    >>> key_day_table(r, pd.DataFrame({"period": ["b", "a"]}), ["Y", "X"]).values.tolist()
+    [['b', 0.3, -0.2], ['a', nan, 0.1]]
+    """
+    wide = returns.pivot(index="period", columns="asset", values="ret").loc[list(periods["period"]), list(assets)]
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def drawdowns_for_people(ddt: pd.DataFrame, end_label: str) -> pd.DataFrame:
+    """:func:`drawdown_table` for people: ``market, highest close, lowest close after it, deepest fall
+    (close-to-close), peak regained`` (``not by <end_label>`` when it was not), ``below the running
+    peak on 21 Nov``."""
+    return pd.DataFrame(
+        {
+            "market": list(ddt.index),
+            "highest close": list(ddt["peak_date"]),
+            "lowest close after it": list(ddt["trough_date"]),
+            "deepest fall (close-to-close)": ddt["max_drawdown"].astype("float64").to_numpy(),
+            "peak regained": [
+                f"not by {end_label}" if pd.isna(t) else f"{pd.Timestamp(t).day} {pd.Timestamp(t):%b %Y}"
+                for t in ddt["recovered"]
+            ],
+            "below the running peak on 21 Nov": ddt["drawdown_at"].astype("float64").to_numpy(),
+        }
+    )
+
+
+def indexed_closes(series: dict[str, pd.Series], base, start, end, level: float = 100.0) -> pd.DataFrame:
+    """Each series of closes :func:`rebase`-d to ``level`` at its last close on or before ``base``,
+    cut to [start, end] (UTC days, inclusive), side by side (NaN on a day a market had no session).
+
+    >>> i = pd.date_range("2025-08-29", periods=5, tz="UTC")
+    >>> s = {"A": pd.Series([50.0, 40, 60, 80, 70], index=i), "B": pd.Series([2.0, 4.0], index=i[[1, 3]])}
+    >>> indexed_closes(s, "2025-08-31", "2025-08-31", "2025-09-02").round(1).to_dict("list")
+    {'A': [100.0, 133.3, 116.7], 'B': [nan, 200.0, nan]}
+    """
+    a, z = _ts(start).normalize(), _ts(end).normalize()
+    cols = {name: rebase(s, base, level) for name, s in series.items()}
+    out = pd.DataFrame(cols)
+    out = out.loc[(out.index >= a) & (out.index <= z)].dropna(how="all")
+    out.index.name = "day"
+    return out
+
+
+def drawdown_and_vol(
+    daily: pd.DataFrame, ref: str, value: str, vol_window: int, vol_from, troughs: pd.DataFrame
+) -> pd.DataFrame:
+    """BTC's fall from its running high and its realised volatility, day by day: ``fall from the
+    highest so far`` (``daily[value] / running max of daily[ref] - 1``), ``realised volatility``
+    (:func:`realised_vol` over ``vol_window`` days, from ``vol_from`` on, NaN before) and
+    ``bull-market correction trough`` (the depth on each trough day of ``troughs``, a frame with
+    ``trough_day`` and ``depth``; NaN elsewhere).
+
+    >>> i = pd.date_range("2025-01-01", periods=4, tz="UTC")
+    >>> d = pd.DataFrame({"high": [10.0, 12, 11, 13], "close": [9.0, 11, 6, 12]}, index=i)
+    >>> t = pd.DataFrame({"trough_day": [i[2]], "depth": [-0.5]})
+    >>> f = drawdown_and_vol(d, "high", "close", 2, "2025-01-01", t)
+    >>> f["fall from the highest so far"].round(3).tolist(), f["bull-market correction trough"].tolist()[2]
+    ([-0.1, -0.083, -0.5, -0.077], -0.5)
+    """
+    dd = daily[value] / daily[ref].cummax() - 1.0
+    rv = realised_vol(daily["close"], vol_window)
+    rv = rv.where(rv.index >= _ts(vol_from))
+    trough = pd.Series(np.nan, index=daily.index)
+    for r in troughs.itertuples():
+        trough.loc[r.trough_day] = r.depth
+    out = pd.DataFrame(
+        {
+            "fall from the highest so far": dd.astype("float64"),
+            "realised volatility": rv.astype("float64"),
+            "bull-market correction trough": trough,
+        }
+    )
+    out.index.name = "day"
+    return out
+
+
+def altcoin_panels(
+    own: dict[str, float], btc: float, history: pd.DataFrame, coins: list[str] | tuple[str, ...]
+) -> pd.DataFrame:
+    """The two panels of the altcoin chart, long format: panel ``10-21 Nov 2025`` (one row per coin and
+    BTC, ``series`` the ticker in capitals, ``value`` its return, sorted from the worst) and panel
+    ``earlier windows`` (``series`` ``median altcoin, in dollars`` and ``median altcoin, against BTC``,
+    one row per earlier window ending on ``window end``: the median of the coins' returns in
+    ``history``, and that median minus BTC's; ``history`` has one column per coin and ``btc``).
+
+    >>> h = pd.DataFrame({"a": [0.1, -0.2], "b": [0.3, 0.0], "btc": [0.1, -0.1]},
+    ...                  index=pd.date_range("2025-01-01", periods=2, tz="UTC"))
+    >>> p = altcoin_panels({"a": -0.3, "b": -0.1}, -0.2, h, ["a", "b"])
+    >>> p.loc[p.panel == "10-21 Nov 2025", "series"].tolist()
+    ['A', 'BTC', 'B']
+    >>> p.loc[p.series == "median altcoin, against BTC", "value"].round(3).tolist()
+    [0.1, 0.0]
+    """
+    now = pd.Series({**{c.upper(): float(v) for c, v in own.items()}, "BTC": float(btc)}).sort_values()
+    first = pd.DataFrame({"panel": "10-21 Nov 2025", "series": now.index, "window end": pd.NaT, "value": now.values})
+    med = history[list(coins)].median(axis=1)
+    rel = history[list(coins)].sub(history["btc"], axis=0).median(axis=1)
+    rest = [
+        pd.DataFrame({"panel": "earlier windows", "series": name, "window end": s.index, "value": s.to_numpy()})
+        for name, s in (("median altcoin, in dollars", med), ("median altcoin, against BTC", rel))
+    ]
+    out = pd.concat([first, *rest], ignore_index=True)
+    out["window end"] = pd.to_datetime(out["window end"], utc=True)
+    return out
+
+
+def grid_share(grid: pd.DataFrame, part: str, key: str, verdict: str) -> pd.Series:
+    """Share of a part's specifications (rows of the claims grid: ``part``, ``spec`` as JSON, ``verdict``)
+    giving ``verdict``, for each value of the analyst choice ``key``.
+
+    >>> g = pd.DataFrame({"part": ["P"] * 3, "verdict": ["supported", "contradicted", "supported"],
+    ...                   "spec": ['{"m": "x"}', '{"m": "y"}', '{"m": "y"}']})
+    >>> grid_share(g, "P", "m", "supported").to_dict()
+    {'x': 1.0, 'y': 0.5}
+    """
+    import json
+
+    g = grid.loc[grid["part"] == part]
+    keys = g["spec"].map(lambda s: json.loads(s)[key])
+    return (g["verdict"] == verdict).groupby(keys.to_numpy()).mean()
+
+
+def grid_statistic(grid: pd.DataFrame, part: str, spec: dict) -> float:
+    """The deciding statistic of a part under one specification (``spec`` equal to the grid row's JSON).
+
+    >>> g = pd.DataFrame({"part": ["P", "P"], "spec": ['{"m": "x"}', '{"m": "y"}'], "statistic": [0.1, 0.9]})
+    >>> grid_statistic(g, "P", {"m": "y"})
+    0.9
+    """
+    import json
+
+    g = grid.loc[grid["part"] == part]
+    hit = [float(r.statistic) for r in g.itertuples() if json.loads(r.spec) == spec]
+    if len(hit) != 1:
+        raise KeyError(f"{part}: {len(hit)} grid rows for the specification {spec}")
+    return hit[0]
+
+
+# the registered charts (mktlib.charts): exactly the plotted data, from the snapshot
+
+from mktlib import charts  # noqa: E402  (registration only; mktlib.charts imports nothing from here)
+
+
+@charts.register(
+    "episode-indexed-closes",
+    sources=["btc_spot_1d_fullcols", "eth_spot_1d_fullcols", "ndx_1d", "gold_lbma_pm", "hsi_1d"],
+    units="index, last close on or before 1 Sep 2025 = 100",
+    title="BTC, ETH, the Nasdaq-100, gold and the Hang Seng, indexed closes, 1 Sep 2025 to 31 Jan 2026",
+    note="each market on its own closes: UTC daily closes for BTC and ETH, official closes for the indices, "
+    "the LBMA PM fix for gold; empty where a market had no session",
+)
+def indexed_closes_chart() -> pd.DataFrame:
+    """Closes of BTC, ETH, the Nasdaq-100, gold and the Hang Seng indexed to 100 on 1 Sep 2025, to 31 Jan 2026."""
+    from mktlib.plotting import STUDY_WINDOW
+
+    closes = load_key_closes()
+    series = {label: closes[name][0] for label, (name, _) in CHART_ASSETS.items()}
+    return indexed_closes(series, STUDY_WINDOW[0], *STUDY_WINDOW)
+
+
+@charts.register(
+    "episode-btc-drawdown-volatility",
+    sources=["btc_spot_1d_fullcols", "btc_spot_1d"],
+    units="fractions: fall from the highest daily high so far (close against it); "
+    "30-day realised volatility, annualised (sqrt 365)",
+    title="BTC's fall from its high and its 30-day realised volatility, since 2017",
+    note="the registered D14 measures (primary specification); bull-market correction troughs: falls from "
+    "a new high that ended in a new high within a year, completed before 6 Oct 2025",
+)
+def drawdown_vol_chart() -> pd.DataFrame:
+    """D14's chart: fall from the running high (primary basis), realised volatility, and the troughs of
+    Bitcoin's past bull-market corrections."""
+    from mktlib import claims
+    from mktlib.verdicts import episode as ve
+
+    s = claims.specifications("D14")[0]
+    ref, val = ve.BASES[s["basis"]]
+    peak_day = ve.drawdown_state(s["basis"], s["at_day"])["peak_day"]
+    bull = ve.bull_corrections(s["basis"], peak_day, s["bull_max_days"], s["min_correction"])
+    return drawdown_and_vol(ve.btc_daily(), ref, val, int(s["vol_window"]), s["vol_history"], bull)
+
+
+@charts.register(
+    "episode-altcoins-10-21-nov",
+    sources=[
+        "btc_spot_1d_fullcols",
+        "eth_spot_1d_fullcols",
+        "eth_spot_1d",
+        "sol_spot_1d",
+        "xrp_spot_1d",
+        "bnb_spot_1d",
+        "doge_spot_1d",
+        "ada_spot_1d",
+        "link_spot_1d",
+        "avax_spot_1d",
+        "ltc_spot_1d",
+        "zec_spot_1d",
+    ],
+    units="fraction (return from the daily open of the first day to the daily close of the last)",
+    title="Altcoins and BTC, 10-21 Nov 2025, against every earlier 12-day window",
+    note="panel '10-21 Nov 2025': each coin's return; panel 'earlier windows': the basket's median return "
+    "(in dollars, and minus BTC's) over every earlier 12-day window, dated by its last day",
+)
+def altcoins_chart() -> pd.DataFrame:
+    """K5's chart: the basket's returns over 10-21 Nov 2025 and the history its medians are ranked in."""
+    from mktlib import claims
+    from mktlib.verdicts import episode as ve
+
+    s = claims.specifications("K5")[0]
+    coins = tuple(s["baskets"][s["basket"]])
+    a, z = (_ts(x) for x in s["window"])
+    st = ve.k5_stats(coins, *s["window"])
+    h = ve._window_returns(coins, int((z - a) / DAY) + 1)
+    return altcoin_panels(st["own"], st["btc"], h.loc[h.index < a], coins)

@@ -595,3 +595,182 @@ def test_lbma_has_no_pm_fix_on_london_half_days():
     r = ep.period_return(c, "LBMA", "2025-12-31", "2026-01-02")
     assert r["ret"] == pytest.approx(5 / 4 - 1) and r["sessions"] == 1
     assert np.isnan(ep.period_return(c, "LBMA", "2025-12-24", "2025-12-26")["ret"])  # 25-26 Dec holidays
+
+
+# --------------------------------------------------------------------------------------------------
+# the chapter's page: tables for people and chart data (known answers on hand-made inputs)
+
+
+def _key_dates():
+    t = pd.Timestamp
+    return pd.DataFrame(
+        {
+            "label": ["Peak", "Cascade", "First close above 90,000"],
+            "time": [t("2025-10-06 18:00", tz=UTC), t("2025-10-10 21:00", tz=UTC), t("2025-11-27", tz=UTC)],
+            "day": [t("2025-10-06", tz=UTC), t("2025-10-10", tz=UTC), t("2025-11-26", tz=UTC)],
+            "price": [126_199.63, 102_000.0, 90_484.02],
+            "bar": ["1h", "1h", "close"],
+            "fall": [np.nan, -0.1073, np.nan],
+            "rule": ["highest high, 2025-09-01 to 2025-10-31", "largest fall", "first close above"],
+        },
+        index=pd.Index(["peak", "cascade", "recovery"], name="key"),
+    )
+
+
+def test_when_text_every_kind_of_bar():
+    t = pd.Timestamp("2025-10-06 23:00", tz=UTC)
+    assert ep.when_text(t, "1h") == "6 Oct 2025, 23:00-00:00 UTC"
+    assert ep.when_text(t.normalize(), "1d") == "6 Oct 2025 (daily bar)"
+    # a close is dated by its day; without one, by the day before the instant
+    assert ep.when_text(pd.Timestamp("2025-11-27", tz=UTC), "close") == "close of 26 Nov 2025"
+    assert (
+        ep.when_text(pd.Timestamp("2025-11-27", tz=UTC), "close", pd.Timestamp("2025-11-20")) == "close of 20 Nov 2025"
+    )
+
+
+def test_turning_points_table_for_people():
+    t = ep.turning_points_table(_key_dates())
+    assert t.columns.tolist() == ["turning point", "when (UTC)", "price (USDT)", "how it is found"]
+    assert t["turning point"].tolist()[1] == "Cascade (the hourly bar fell 10.7% from its open)"
+    assert t["when (UTC)"].tolist() == [
+        "6 Oct 2025, 18:00-19:00 UTC",
+        "10 Oct 2025, 21:00-22:00 UTC",
+        "close of 26 Nov 2025",
+    ]
+    assert t["how it is found"].iloc[0] == "highest high, 1 Sep 2025 to 31 Oct 2025"  # no ISO dates for people
+    assert t["price (USDT)"].tolist() == [126_199.63, 102_000.0, 90_484.02]
+
+
+def test_phases_table_numbers_from_one():
+    ph = pd.DataFrame(
+        {
+            "phase": ["a", "b"],
+            "start": pd.to_datetime(["2025-01-01", "2025-01-02"], utc=True),
+            "end": pd.to_datetime(["2025-01-02", "2025-01-04"], utc=True),
+            "start_price": [100.0, 90.0],
+            "end_price": [90.0, 99.0],
+            "ret": [-0.1, 0.1],
+            "max_drawdown": [-0.2, -0.05],
+            "days": [1.0, 2.0],
+        }
+    )
+    t = ep.phases_table(ph)
+    assert t["#"].tolist() == [1, 2] and t["phase"].tolist() == ["a", "b"]
+    assert t["return"].tolist() == [-0.1, 0.1] and t["deepest fall inside"].tolist() == [-0.2, -0.05]
+    assert t["to"].iloc[1] == pd.Timestamp("2025-01-04", tz=UTC)
+
+
+def test_key_periods_follow_the_episode():
+    e = ep.Episode(_key_dates(), pd.DataFrame())
+    p = ep.key_periods(e)
+    assert p["period"].tolist() == [
+        "6 Oct (BTC's peak day)",
+        "10 Oct (the cascade)",
+        "20 Nov",
+        "21 Nov (the low)",
+        "22 Nov-26 Nov (the bounce)",
+        "1-5 Jan 2026",
+    ]
+    assert p.loc[4, "first"] == pd.Timestamp("2025-11-22", tz=UTC) and p.loc[4, "last"] == e.day("recovery")
+    assert p.loc[5, "last"] == pd.Timestamp("2026-01-05", tz=UTC)
+
+
+def test_key_day_table_orders_rows_and_columns():
+    r = pd.DataFrame(
+        {"period": ["p1", "p1", "p2", "p2"], "asset": ["X", "Y", "X", "Y"], "ret": [0.1, np.nan, -0.2, 0.3]}
+    )
+    t = ep.key_day_table(r, pd.DataFrame({"period": ["p2", "p1"]}), ["Y", "X"])
+    assert t.columns.tolist() == ["period", "Y", "X"]
+    assert t["period"].tolist() == ["p2", "p1"]
+    assert t["Y"].iloc[0] == 0.3 and np.isnan(t["Y"].iloc[1]) and t["X"].tolist() == [-0.2, 0.1]
+
+
+def test_drawdowns_for_people_says_when_the_peak_was_not_regained():
+    s = {"A": _s([100, 120, 90, 60, 130]), "B": _s([10, 9, 8, 7, 6])}
+    ddt = ep.drawdown_table(s, "2025-01-01", "2025-01-05", at="2025-01-04")
+    t = ep.drawdowns_for_people(ddt, "5 Jan 2025")
+    assert t["market"].tolist() == ["A", "B"]
+    assert t["deepest fall (close-to-close)"].tolist() == pytest.approx([-0.5, -0.4])
+    assert t["peak regained"].tolist() == ["5 Jan 2025", "not by 5 Jan 2025"]
+    assert t["below the running peak on 21 Nov"].tolist() == pytest.approx([-0.5, -0.3])
+
+
+def test_indexed_closes_rebases_each_market_on_its_own_last_close():
+    i = pd.date_range("2025-08-29", periods=6, tz=UTC)  # 29 Aug (Fri) .. 3 Sep
+    crypto = pd.Series([50.0, 40, 80, 60, 90, 100], index=i)
+    stocks = pd.Series([200.0, 220, 180], index=i[[0, 4, 5]])  # no sessions 30 Aug-1 Sep
+    df = ep.indexed_closes({"C": crypto, "S": stocks}, "2025-09-01", "2025-09-01", "2025-09-03")
+    assert df.index.tolist() == list(i[3:])
+    assert df["C"].tolist() == pytest.approx([100.0, 150.0, 100 / 60 * 100])
+    assert np.isnan(df["S"].iloc[0]) and df["S"].iloc[1:].tolist() == pytest.approx([110.0, 90.0])
+    with pytest.raises(DataError, match="no close on or before"):
+        ep.indexed_closes({"S": stocks.iloc[1:]}, "2025-09-01", "2025-09-01", "2025-09-03")
+
+
+def test_drawdown_and_vol_hand_computed():
+    i = pd.date_range("2025-01-01", periods=5, tz=UTC)
+    d = pd.DataFrame({"high": [10.0, 12, 11, 13, 12], "close": [9.0, 11, 6, 12, 13]}, index=i)
+    troughs = pd.DataFrame({"trough_day": [i[2]], "depth": [-0.5]})
+    f = ep.drawdown_and_vol(d, "high", "close", 2, "2025-01-05", troughs)
+    assert f["fall from the highest so far"].tolist() == pytest.approx([-0.1, 11 / 12 - 1, -0.5, 12 / 13 - 1, 0.0])
+    rv = ep.realised_vol(d["close"], 2)
+    assert f["realised volatility"].iloc[:4].isna().all()  # before vol_from
+    assert f["realised volatility"].iloc[4] == pytest.approx(rv.iloc[4])
+    assert f["bull-market correction trough"].iloc[2] == -0.5 and f["bull-market correction trough"].notna().sum() == 1
+
+
+def test_altcoin_panels_known_medians():
+    h = pd.DataFrame(
+        {"a": [0.1, -0.2], "b": [0.3, 0.0], "c": [0.2, -0.1], "btc": [0.1, -0.1]},
+        index=pd.date_range("2025-01-01", periods=2, tz=UTC),
+    )
+    p = ep.altcoin_panels({"a": -0.3, "b": -0.1, "c": -0.25}, -0.2, h, ["a", "b", "c"])
+    now = p[p["panel"] == "10-21 Nov 2025"]
+    assert now["series"].tolist() == ["A", "C", "BTC", "B"]  # worst first, tickers in capitals
+    assert now["value"].tolist() == [-0.3, -0.25, -0.2, -0.1]
+    dollars = p[p["series"] == "median altcoin, in dollars"]
+    assert dollars["value"].tolist() == pytest.approx([0.2, -0.1])
+    assert p.loc[p["series"] == "median altcoin, against BTC", "value"].tolist() == pytest.approx([0.1, 0.0])
+    assert dollars["window end"].tolist() == list(h.index)
+
+
+def test_grid_share_and_statistic():
+    g = pd.DataFrame(
+        {
+            "part": ["P", "P", "P", "Q"],
+            "spec": ['{"m": "x", "w": 1}', '{"m": "y", "w": 1}', '{"m": "y", "w": 2}', '{"m": "x", "w": 1}'],
+            "verdict": ["supported", "contradicted", "supported", "contradicted"],
+            "statistic": [0.1, 0.2, 0.9, 0.5],
+        }
+    )
+    assert ep.grid_share(g, "P", "m", "supported").to_dict() == {"x": 1.0, "y": 0.5}
+    assert ep.grid_share(g, "P", "m", "contradicted").to_dict() == {"x": 0.0, "y": 0.5}
+    assert ep.grid_statistic(g, "P", {"m": "y", "w": 2}) == 0.9
+    assert ep.grid_statistic(g, "Q", {"m": "x", "w": 1}) == 0.5
+    with pytest.raises(KeyError, match="0 grid rows"):
+        ep.grid_statistic(g, "P", {"m": "z", "w": 1})
+
+
+def test_chapter_chart_data_on_the_snapshot(snapshot):
+    from mktlib import charts
+
+    idx = charts.data("episode-indexed-closes")
+    assert idx.columns.tolist() == ["BTC", "ETH", "Nasdaq-100", "Gold", "Hang Seng"]
+    assert idx.index[0] == pd.Timestamp("2025-09-01", tz=UTC) and idx.index[-1] == pd.Timestamp("2026-01-31", tz=UTC)
+    btc = ve.btc_daily()["close"]
+    t = pd.Timestamp("2025-11-21", tz=UTC)
+    assert idx.loc[t, "BTC"] == pytest.approx(btc.loc[t] / btc.loc["2025-09-01"].item() * 100)
+    assert idx.loc[pd.Timestamp("2025-11-22", tz=UTC), ["Nasdaq-100", "Gold", "Hang Seng"]].isna().all()  # Saturday
+
+    d14 = charts.data("episode-btc-drawdown-volatility")
+    assert d14.loc[t, "fall from the highest so far"] == pytest.approx(-0.3254, abs=5e-5)  # the D14b measure
+    assert d14.loc[t, "realised volatility"] == pytest.approx(0.439, abs=5e-4)
+    troughs = d14["bull-market correction trough"].dropna()
+    assert troughs.min() == pytest.approx(-0.5407, abs=5e-5) and troughs.idxmin() == pd.Timestamp("2021-07-20", tz=UTC)
+
+    alt = charts.data("episode-altcoins-10-21-nov")
+    now = alt[alt["panel"] == "10-21 Nov 2025"].set_index("series")["value"]
+    assert len(now) == 11 and now["BTC"] == pytest.approx(-0.1871, abs=5e-5)
+    assert now.idxmin() == "ADA" and now["ADA"] == pytest.approx(-0.293, abs=5e-4)
+    hist = alt[alt["series"] == "median altcoin, in dollars"]
+    assert hist["window end"].max() < pd.Timestamp("2025-11-10", tz=UTC)
