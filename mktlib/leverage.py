@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from mktlib import charts
 from mktlib.errors import DataError
 from mktlib.timeutil import utc
 
@@ -126,6 +127,16 @@ __all__ = [
     "wave_proxy_days",
     "wave_proxy_validation",
     "waves_between",
+    "AMPLIFICATION_EXCLUDE",
+    "CASCADE_WINDOW",
+    "KEY_DATES",
+    "a7_window",
+    "amplification_results",
+    "amplification_summary",
+    "event_threshold_grid",
+    "fmt_step",
+    "rebase",
+    "spec_grid",
 ]
 
 # The deleveraging-event rule (module docstring), set on 2026-11-21 with the first results.
@@ -1438,3 +1449,348 @@ def bitfinex_margin(coin: str = "btc", file: str = "1y") -> pd.DataFrame:
     if not lo.index.equals(sh.index):
         raise DataError(f"bitfinex_margin_{file}", "longs and shorts are sampled at different times")
     return pd.DataFrame({"longs": lo.to_numpy(), "shorts": sh.to_numpy()}, index=lo.index)
+
+
+# ------------------------------------------------------------------- the chapter's figures and tables
+
+#: The chapter's key dates, for :func:`mktlib.plotting.mark_dates` (label -> UTC instant).
+KEY_DATES = {
+    "6 Oct peak": "2025-10-06",
+    "10 Oct": "2025-10-10 21:00",
+    "21 Nov": "2025-11-21",
+    "5 Jan": "2026-01-05",
+}
+#: The span of the chapter's overview chart (UTC days).
+OVERVIEW_SPAN = ("2025-05-15", "2026-01-25")
+#: The 24 hours around the 10 October cascade shown at fine resolution (UTC).
+CASCADE_WINDOW = ("2025-10-10 12:00", "2025-10-11 12:00")
+#: Bars left out of the local projections to check that the cascade alone does not drive them (UTC).
+AMPLIFICATION_EXCLUDE = ("2025-10-10 00:00", "2025-10-12 20:00")
+#: G3's window: the last OKX snapshot of each of these UTC days (the primary specification).
+G3_DAYS = ("2025-12-31", "2026-01-05")
+#: Readable names of the series of :func:`event_series`.
+EVENT_SERIES_LABELS = {
+    "all_coinglass:coin": "All venues (BTC)",
+    "binance_usdtm:coin": "Binance USDT-M (BTC)",
+    "binance_btcusdt:coin": "Binance BTCUSDT (BTC)",
+    "okx_swap:contracts": "OKX swap (contracts)",
+    "okx_swap:coin": "OKX swap (BTC; moves against the price)",
+}
+
+
+def rebase(s: pd.Series, start=None, end=None) -> pd.Series:
+    """``s`` over the UTC range [``start``, ``end``] as an index: its first reading in the range = 100.
+
+    >>> import pandas as pd
+    >>> t = pd.date_range("2025-10-10", periods=4, freq="4h", tz="UTC")
+    >>> rebase(pd.Series([50.0, 40.0, 60.0, 55.0], index=t), "2025-10-10 04:00").tolist()
+    [100.0, 150.0, 137.5]
+    """
+    sub = s
+    if start is not None:
+        sub = sub[sub.index >= _utc(start)]
+    if end is not None:
+        sub = sub[sub.index <= _utc(end)]
+    if sub.empty:
+        raise DataError(s.name or "rebase", f"no readings in [{start}, {end}]")
+    first = float(sub.iloc[0])
+    if not np.isfinite(first) or first == 0:
+        raise DataError(s.name or "rebase", f"first reading {first} cannot be the base of an index")
+    return 100.0 * sub / first
+
+
+def fmt_step(td) -> str:
+    """A sampling step in words for tables: ``4 hours``, ``1 hour``, ``1 day``, ``2.5 days``.
+
+    >>> import pandas as pd
+    >>> fmt_step(pd.Timedelta("4h")), fmt_step(pd.Timedelta("1h")), fmt_step(pd.Timedelta("1D"))
+    ('4 hours', '1 hour', '1 day')
+    """
+    td = pd.Timedelta(td)
+    if td < pd.Timedelta("1D"):
+        n, unit = td / pd.Timedelta("1h"), "hour"
+    else:
+        n, unit = td / pd.Timedelta("1D"), "day"
+    return f"{n:g} {unit}" + ("" if n == 1 else "s")
+
+
+def a7_window() -> tuple[str, str]:
+    """A7's late-November window (two UTC dates) as the protocol states it."""
+    from mktlib import claims
+
+    th = claims.protocol()["claims"]["A7"]["thresholds"]
+    return (str(th["window_start"]), str(th["window_end"]))
+
+
+@lru_cache(maxsize=1)
+def _amplification_results() -> dict[str, pd.DataFrame]:
+    panel = amplification_panel("btc")
+    h = range(1, 13)
+    levels = ["liq_long", "liq_short"]
+    return {
+        "levels": local_projections(panel, ret="ret", shocks=levels, horizons=h),
+        "without_cascade": local_projections(
+            panel, ret="ret", shocks=levels, horizons=h, exclude=AMPLIFICATION_EXCLUDE
+        ),
+        "logs": local_projections(panel, ret="ret", shocks=["liq_long_log", "liq_short_log"], horizons=h),
+    }
+
+
+def amplification_results() -> dict[str, pd.DataFrame]:
+    """The chapter's local projections of BTC 4h returns on Binance liquidations (horizons 1-12 bars):
+    ``levels`` (liquidations in USD 100m), ``without_cascade`` (the bars of ``AMPLIFICATION_EXCLUDE``
+    left out) and ``logs`` (log(1 + USD millions)); each as :func:`local_projections` returns it."""
+    return {k: v.copy() for k, v in _amplification_results().items()}
+
+
+def amplification_summary(
+    levels: pd.DataFrame, without: pd.DataFrame, logs: pd.DataFrame, *, alpha: float = 0.05, step_hours: int = 4
+) -> dict:
+    """The numbers the chapter quotes from three :func:`local_projections` tables (long and short
+    liquidations in levels, the same without the cascade, and in logs): the one-bar coefficient on
+    long liquidations and its t (``h1_coef``, ``h1_t``; ``h1_coef_without``, ``h1_t_without``), the
+    sample size, the longest horizon in hours at which long liquidations are significant at ``alpha``
+    in levels (``sig_max_hours``) and in logs (``log_sig_max_hours``, 0 if none; ``log_sig_n`` of
+    ``log_n`` horizons), and how many of the short-liquidation tests are significant (``short_sig_n``
+    of ``short_n``)."""
+    g = levels.set_index(["shock", "h"])
+    gx = without.set_index(["shock", "h"])
+    long_lv = g.loc["liq_long"]
+    long_lg = logs.set_index(["shock", "h"]).loc["liq_long_log"]
+    sig_lv = long_lv.index[long_lv["p"] < alpha]
+    sig_lg = long_lg.index[long_lg["p"] < alpha]
+    short = pd.concat(
+        [levels.loc[levels["shock"] == "liq_short", "p"], logs.loc[logs["shock"] == "liq_short_log", "p"]]
+    )
+    h1 = min(long_lv.index)
+    return {
+        "nobs": int(long_lv.loc[h1, "nobs"]),
+        "h1_coef": float(long_lv.loc[h1, "coef"]),
+        "h1_t": float(long_lv.loc[h1, "t"]),
+        "h1_coef_without": float(gx.loc[("liq_long", h1), "coef"]),
+        "h1_t_without": float(gx.loc[("liq_long", h1), "t"]),
+        "sig_max_hours": int(step_hours * max(sig_lv)) if len(sig_lv) else 0,
+        "log_sig_n": len(sig_lg),
+        "log_n": len(long_lg),
+        "log_sig_max_hours": int(step_hours * max(sig_lg)) if len(sig_lg) else 0,
+        "short_sig_n": int((short < alpha).sum()),
+        "short_n": len(short),
+    }
+
+
+def event_threshold_grid(
+    oi: pd.Series,
+    price: pd.Series,
+    *,
+    drops=(0.03, 0.05, 0.08),
+    moves=(0.02, 0.03, 0.05),
+    when="2025-10-10 21:00",
+) -> pd.DataFrame:
+    """:func:`deleveraging_events` under every pair of thresholds: one row per (``drop``, ``move``)
+    with the number of events and whether one of them spans the instant ``when`` (the cascade)."""
+    t = _utc(when)
+    rows = []
+    for d in drops:
+        for m in moves:
+            ev = deleveraging_events(oi, price, drop=d, move=m)
+            hit = bool(((ev["start"] <= t) & (ev["end"] >= t)).any()) if len(ev) else False
+            rows.append({"drop": d, "move": m, "events": len(ev), "spans_when": hit})
+    return pd.DataFrame(rows)
+
+
+def spec_grid(curve: pd.DataFrame, index: str, columns: str, value: str = "statistic") -> pd.DataFrame:
+    """A specification curve (:func:`mktlib.claims.spec_curve`) as a two-way table of ``value`` by
+    two of its choices. Raises if other choices change ``value`` within a cell (the table would hide them).
+
+    >>> import pandas as pd
+    >>> sc = pd.DataFrame({"g": ["a", "a", "b", "b"], "s": [0, 1, 0, 1], "statistic": [0.1, 0.2, 0.3, 0.4]})
+    >>> spec_grid(sc, "g", "s").to_numpy().tolist()
+    [[0.1, 0.2], [0.3, 0.4]]
+    """
+    spread = curve.groupby([index, columns])[value].agg(lambda v: float(v.max() - v.min()))
+    if (spread > 1e-12).any():
+        raise DataError("spec_grid", f"{value} varies within ({index}, {columns}) cells: other choices matter")
+    return curve.groupby([index, columns])[value].first().unstack(columns)
+
+
+def _long(parts: list[tuple[str, str, pd.Series]]) -> pd.DataFrame:
+    frames = [
+        pd.DataFrame({"panel": panel, "series": name, "value": s.astype(float).to_numpy()}, index=s.index)
+        for panel, name, s in parts
+    ]
+    out = pd.concat(frames)
+    out.index.name = "time"
+    return out
+
+
+def _between(s: pd.Series, start, end, *, right_open: bool = False) -> pd.Series:
+    a, b = _utc(start), _utc(end)
+    return s[(s.index >= a) & ((s.index < b) if right_open else (s.index <= b))]
+
+
+@charts.register(
+    "leverage-oi-share-of-supply",
+    sources=[
+        "btc_spot_1d",
+        "btc_spot_1h",
+        "coinglass_oi_agg_btc_4h",
+        "coinglass_oi_stablem_btc_4h",
+        "oi_binance_1d",
+        "btc_okx_swap_1h",
+        "coingecko_top50_1d",
+    ],
+    units="USDT (BTC price, daily close); percent of BTC supply (open interest in BTC / circulating supply, "
+    "the same as open interest / market cap), daily means of the readings",
+    title="BTC price and BTC futures open interest as a share of BTC supply, by venue",
+    note="long format: one row per UTC day and series, 'panel' names the chart panel. Binance before "
+    "8 Nov 2025: CoinGlass USDT-M scaled to the BTCUSDT perpetual at their common readings. OKX positions: "
+    "contracts x 100 USD valued at the swap's mean price of 24-30 Nov 2025.",
+)
+def oi_share_chart() -> pd.DataFrame:
+    """The overview chart: BTC's daily close and open interest / supply (%) for all venues (to
+    14 Nov 2025), Binance (linked series) and OKX's inverse swap (positions and coin)."""
+    x0, x1 = OVERVIEW_SPAN
+    oi = venue_oi()
+    ratios = leverage_ratios(oi)
+    linked = ratios["binance_linked"]
+    sw = linked.attrs["switch"]
+    parts = [
+        ("BTC price", "BTC price (Binance spot, daily close)", _spot("1d")["close"]),
+        ("All venues", "all venues (CoinGlass, to 14 Nov)", 100 * ratios["all_coinglass"]["ratio"]),
+        ("Binance", "Binance USDT-M (CoinGlass), scaled", 100 * linked.loc[linked.index < sw, "ratio"]),
+        ("Binance", "Binance BTCUSDT perpetual", 100 * linked.loc[linked.index >= sw, "ratio"]),
+        ("OKX", "OKX swap, positions", 100 * position_ratio("okx", a7_window())["ratio"]),
+        ("OKX", "OKX swap, coin (rises when the price falls)", 100 * ratios["okx_swap"]["ratio"]),
+    ]
+    return _long([(p, n, _between(s, x0, x1)) for p, n, s in parts])
+
+
+@charts.register(
+    "leverage-cascade-10oct",
+    sources=[
+        "btc_mark_coinm_1m",
+        "btc_spot_15m",
+        "coinglass_liq_btc_4h",
+        "coinglass_oi_agg_btc_4h",
+        "coinglass_oi_stablem_btc_4h",
+        "btc_okx_swap_1h",
+        "btc_spot_1h",
+    ],
+    units="USDT (price, at each bar's close); USD millions per 4h bar, at the bar's open (liquidations, "
+    "Binance only); index, first reading from 10 Oct 2025 12:00 UTC = 100 (open interest)",
+    title="The 10 October 2025 cascade: price, Binance liquidations and open interest, 12:00 to 12:00 UTC",
+    note="long format: 'panel' names the chart panel (price, liquidations, open interest). Open interest "
+    "readings at the UTC instant they describe (a 4h CoinGlass bar's close at its end).",
+)
+def cascade_chart() -> pd.DataFrame:
+    """The 24 hours of ``CASCADE_WINDOW``: Binance's COIN-M mark price (1 min) and spot price
+    (15 min), Binance's long and short liquidations per 4h bar, and open interest rebased to 100
+    (all venues and Binance USDT-M in BTC, OKX's swap in contracts and in BTC)."""
+    from mktlib import data
+
+    w0, w1 = CASCADE_WINDOW
+    m1 = _between(data.load("btc_mark_coinm_1m")["close"], w0, w1, right_open=True)
+    m1.index = m1.index + pd.Timedelta("1min")
+    s15 = _between(_spot("15m")["close"], w0, w1, right_open=True)
+    s15.index = s15.index + pd.Timedelta("15min")
+    liq = _between(liquidations(), w0, w1, right_open=True)
+    oi = venue_oi(["all_coinglass", "binance_usdtm", "okx_swap"])
+    okx = oi[oi["venue"] == "okx_swap"]
+    return _long(
+        [
+            ("price", "Binance COIN-M mark price, 1 min", m1),
+            ("price", "Binance spot, 15 min", s15),
+            ("liquidations", "longs liquidated", liq["liq_long_usd"] / 1e6),
+            ("liquidations", "shorts liquidated", liq["liq_short_usd"] / 1e6),
+            (
+                "open interest",
+                "all venues, BTC (4h)",
+                rebase(oi.loc[oi["venue"] == "all_coinglass", "oi_coin"], w0, w1),
+            ),
+            (
+                "open interest",
+                "Binance USDT-M, BTC (4h)",
+                rebase(oi.loc[oi["venue"] == "binance_usdtm", "oi_coin"], w0, w1),
+            ),
+            ("open interest", "OKX swap, contracts (1h)", rebase(okx["oi_contracts"], w0, w1)),
+            ("open interest", "OKX swap, BTC (1h; not positions)", rebase(okx["oi_coin"], w0, w1)),
+        ]
+    )
+
+
+@charts.register(
+    "leverage-amplification",
+    sources=["coinglass_liq_btc_4h", "btc_spot_4h"],
+    units="percent cumulative BTC log return per USD 100 million liquidated in a 4h bar (Binance only)",
+    title="What a bar's liquidations predict for BTC's return over the next 4 to 48 hours (local projections)",
+    note="4h bars opened 18 May to 14 Nov 2025; controls: the bar's own return, 6 lagged returns and 6 lags of "
+    "both liquidation series; 95% band = coefficient +/- 1.96 Newey-West standard errors.",
+)
+def amplification_chart() -> pd.DataFrame:
+    """Per liquidation side and horizon: the local-projection coefficient (%), its 95% band and the
+    coefficient without the bars of 10-12 October (:func:`amplification_results`)."""
+    r = amplification_results()
+    rows = []
+    for shock, side in (("liq_long", "long"), ("liq_short", "short")):
+        a = r["levels"][r["levels"]["shock"] == shock].set_index("h")
+        x = r["without_cascade"][r["without_cascade"]["shock"] == shock].set_index("h")
+        for h in a.index:
+            c, se = float(a.loc[h, "coef"]), float(a.loc[h, "se"])
+            rows.append(
+                {
+                    "liquidations": side,
+                    "hours ahead": 4 * int(h),
+                    "effect (%)": 100 * c,
+                    "95% band, low (%)": 100 * (c - 1.96 * se),
+                    "95% band, high (%)": 100 * (c + 1.96 * se),
+                    "effect without 10-12 Oct (%)": 100 * float(x.loc[h, "coef"]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+@charts.register(
+    "leverage-wave-proxy",
+    sources=["btc_spot_1d_fullcols"],
+    units="percent (BTC daily close-to-close return); ratio (the day's volume / median volume of the previous days)",
+    title="BTC daily return and volume ratio, and the liquidation-wave proxy days, Sep 2025 to Mar 2026",
+    note="proxy day: return and volume ratio both beyond A7's primary thresholds (mktlib/protocol.yaml).",
+)
+def wave_proxy_chart() -> pd.DataFrame:
+    """A7b's liquidation-wave proxy (:func:`wave_proxy_days` with the protocol's primary thresholds)
+    from 15 Sep 2025 to 15 Mar 2026: daily return (%), volume ratio and the flag."""
+    from mktlib import claims
+    from mktlib.verdicts import leverage as verdicts
+
+    pr = claims.protocol()["claims"]["A7"]
+    p = verdicts.wave_proxy(
+        pr["primary"]["max_return"], pr["primary"]["volume_multiple"], pr["thresholds"]["volume_window_days"]
+    )
+    p = _between(p, "2025-09-15", "2026-03-15")
+    return pd.DataFrame(
+        {"return (%)": 100 * p["ret"], "volume ratio": p["volume_ratio"], "proxy day": p["flag"]}, index=p.index
+    )
+
+
+@charts.register(
+    "leverage-okx-january",
+    sources=["btc_okx_swap_1h"],
+    units="index, last snapshot of 31 Dec 2025 (UTC) = 100",
+    title="OKX BTC-USD-SWAP around G3's window: open interest in BTC and in contracts, and the swap price",
+    note="hourly snapshots at UTC hours; BTC open interest = contracts x 100 USD / swap price.",
+)
+def okx_january_chart() -> pd.DataFrame:
+    """OKX's inverse swap from 24 Dec 2025 to 12 Jan 2026, rebased to its last snapshot of G3's
+    first day: open interest in BTC, in contracts (positions) and the swap price."""
+    g = oi_change_okx(*G3_DAYS)
+    o = venue_oi(["okx_swap"])
+    base = o.loc[o.index <= g["t0"]].iloc[-1]
+    o = _between(o, "2025-12-24", "2026-01-12")
+    return pd.DataFrame(
+        {
+            "BTC open interest (not positions)": 100 * o["oi_coin"] / base["oi_coin"],
+            "contracts (positions)": 100 * o["oi_contracts"] / base["oi_contracts"],
+            "swap price": 100 * o["price"] / base["price"],
+        },
+        index=o.index.rename("time"),
+    )

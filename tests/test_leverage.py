@@ -505,3 +505,136 @@ def test_snapshot_venue_shares_and_forced_share_bounds(snapshot):
     b = L.forced_share_bounds(r["forced_share_coin"], vs["liq_share"], vs["oi_share"])
     assert b["lower"] == pytest.approx(0.129, abs=1e-3)
     assert b["rescaled"] == pytest.approx(0.129 * 0.348 / 0.0685, abs=0.01)
+
+
+# ------------------------------------------------------------------ the chapter's figures and tables
+
+
+def test_rebase_known_answer_and_bad_base():
+    t = pd.date_range("2025-10-10", periods=4, freq="4h", tz="UTC")
+    s = pd.Series([50.0, 40.0, 60.0, 55.0], index=t, name="oi")
+    assert L.rebase(s).tolist() == [100.0, 80.0, 120.0, 110.0]
+    assert L.rebase(s, "2025-10-10 04:00", "2025-10-10 08:00").tolist() == [100.0, 150.0]
+    with pytest.raises(DataError, match="no readings"):
+        L.rebase(s, "2025-10-11")
+    with pytest.raises(DataError, match="cannot be the base"):
+        L.rebase(pd.Series([0.0, 1.0], index=t[:2], name="zero"))
+
+
+def test_fmt_step():
+    assert [L.fmt_step(x) for x in ("1h", "4h", "1D", "2D", "36h")] == [
+        "1 hour",
+        "4 hours",
+        "1 day",
+        "2 days",
+        "1.5 days",
+    ]
+
+
+def _lp_rows(shock, coefs, ps, ts=None):
+    n = len(coefs)
+    return pd.DataFrame(
+        {
+            "h": range(1, n + 1),
+            "shock": shock,
+            "coef": coefs,
+            "se": 0.001,
+            "t": ts if ts is not None else [c / 0.001 for c in coefs],
+            "p": ps,
+            "nobs": 100,
+            "maxlags": 6,
+        }
+    )
+
+
+def test_amplification_summary_known_answer():
+    levels = pd.concat(
+        [
+            _lp_rows("liq_long", [-0.005, -0.004, -0.001], [0.01, 0.04, 0.5]),
+            _lp_rows("liq_short", [0.001, 0.002, 0.0], [0.3, 0.02, 0.9]),
+        ]
+    )
+    without = pd.concat(
+        [_lp_rows("liq_long", [-0.006, -0.003, 0.0], [0.001, 0.2, 0.9]), _lp_rows("liq_short", [0.0] * 3, [0.9] * 3)]
+    )
+    logs = pd.concat(
+        [
+            _lp_rows("liq_long_log", [-0.1, -0.1, -0.1], [0.2, 0.03, 0.01]),
+            _lp_rows("liq_short_log", [0.0] * 3, [0.5, 0.5, 0.04]),
+        ]
+    )
+    r = L.amplification_summary(levels, without, logs)
+    assert r["nobs"] == 100
+    assert r["h1_coef"] == -0.005 and r["h1_t"] == pytest.approx(-5.0)
+    assert r["h1_coef_without"] == -0.006
+    assert r["sig_max_hours"] == 8  # horizons 1 and 2 significant: 2 bars of 4 hours
+    assert (r["log_sig_n"], r["log_n"], r["log_sig_max_hours"]) == (2, 3, 12)
+    assert (r["short_sig_n"], r["short_n"]) == (2, 6)  # one in levels (h=2), one in logs (h=3)
+    none = L.amplification_summary(levels.assign(p=0.9), without, logs.assign(p=0.9), alpha=0.05)
+    assert none["sig_max_hours"] == 0 and none["log_sig_max_hours"] == 0 and none["short_sig_n"] == 0
+
+
+def test_event_threshold_grid_known_answer():
+    t = pd.date_range("2025-10-10", periods=6, freq="4h", tz="UTC")
+    oi = pd.Series([100.0, 100.0, 96.0, 93.0, 93.0, 93.0], index=t)  # -4% then -7% from the high
+    px = pd.Series([100.0, 100.0, 97.5, 96.0, 96.0, 96.0], index=t)  # -2.5% then -4%
+    g = L.event_threshold_grid(oi, px, drops=(0.03, 0.05, 0.08), moves=(0.02, 0.05), when="2025-10-10 09:00")
+    got = {(r.drop, r.move): (r.events, r.spans_when) for r in g.itertuples()}
+    assert got[(0.03, 0.02)] == (1, True)
+    assert got[(0.05, 0.02)] == (1, True)
+    assert got[(0.08, 0.02)] == (0, False)  # the fall never reaches 8%
+    assert got[(0.03, 0.05)] == (0, False)  # the price never moves 5%
+    assert L.event_threshold_grid(oi, px, drops=(0.03,), moves=(0.02,), when="2025-10-11 12:00")[
+        "spans_when"
+    ].tolist() == [False]
+
+
+def test_spec_grid_pivots_and_refuses_hidden_choices():
+    sc = pd.DataFrame(
+        {
+            "gauge": ["a", "a", "b", "b", "a"],
+            "shift": [0, 1, 0, 1, 0],
+            "other": [1, 1, 1, 1, 2],
+            "statistic": [0.1, 0.2, 0.3, 0.4, 0.1],
+        }
+    )
+    g = L.spec_grid(sc, "gauge", "shift")
+    assert g.loc["a", 0] == 0.1 and g.loc["b", 1] == 0.4 and g.shape == (2, 2)
+    sc.loc[4, "statistic"] = 0.9  # another choice changes the value inside the cell (a, 0)
+    with pytest.raises(DataError, match="varies"):
+        L.spec_grid(sc, "gauge", "shift")
+
+
+def test_snapshot_chapter_charts(snapshot):
+    from mktlib import charts
+
+    c = charts.data("leverage-cascade-10oct")
+    oi = c[c["panel"] == "open interest"]
+    assert set(oi.groupby("series")["value"].first().round(9)) == {100.0}
+    lq = c[c["panel"] == "liquidations"].pivot(columns="series", values="value")
+    bar = L.liquidation_summary(L.liquidations(), "2025-10-10 20:00", "2025-10-11 00:00")
+    assert lq.loc["2025-10-10 20:00", "longs liquidated"] == pytest.approx(bar["long"] / 1e6)
+
+    a = charts.data("leverage-amplification")
+    lv = L.amplification_results()["levels"]
+    coef = lv.loc[(lv["shock"] == "liq_long") & (lv["h"] == 1), "coef"].iloc[0]
+    first = a[(a["liquidations"] == "long") & (a["hours ahead"] == 4)].iloc[0]
+    assert first["effect (%)"] == pytest.approx(100 * coef)
+    assert first["95% band, low (%)"] < first["effect (%)"] < first["95% band, high (%)"]
+
+    o = charts.data("leverage-okx-january")
+    g3 = L.oi_change_okx(*L.G3_DAYS)
+    assert o.loc[g3["t0"]].tolist() == pytest.approx([100.0, 100.0, 100.0])
+    assert o.loc[g3["t1"], "contracts (positions)"] == pytest.approx(100 * (1 + g3["contracts_change"]))
+
+    w = charts.data("leverage-wave-proxy")
+    assert w.index[w["proxy day"]].tolist() == [
+        pd.Timestamp("2025-10-10", tz="UTC"),
+        pd.Timestamp("2026-02-05", tz="UTC"),
+    ]
+
+    s = charts.data("leverage-oi-share-of-supply")
+    assert set(s["panel"]) == {"BTC price", "All venues", "Binance", "OKX"}
+    allv = s[s["panel"] == "All venues"]["value"]
+    assert allv.index.max() == pd.Timestamp("2025-11-14", tz="UTC")
+    assert 2.0 < allv.median() < 5.0  # percent of supply
