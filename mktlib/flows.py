@@ -31,7 +31,7 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tsa.api import VAR
 
-from mktlib import calendars
+from mktlib import calendars, charts
 from mktlib.errors import DataError
 from mktlib.timeutil import utc
 
@@ -49,6 +49,8 @@ __all__ = [
     "var_granger",
     "stablecoin_growth",
     "window_sum",
+    "regression_table",
+    "btc_and_flows_chart",
 ]
 
 _utc = utc  # mktlib.timeutil: naive arguments are read as UTC
@@ -486,3 +488,68 @@ def etf_flows_aligned(start: str = "2024-01-12", end: str = "2026-08-11", holida
     ).index[0]
     btc = coins_at_ny_close("2024-01-11", nxt.tz_localize(None).date().isoformat(), coins=("BTC",))["BTC"]
     return align_flows_returns(tot, btc)
+
+
+# ------------------------------------------------------------------------------------------------
+# the chapter's table and chart (notebooks/06-flows-treasuries.ipynb)
+
+#: The links of :func:`flow_return_regressions` as a page names them (the slope's unit in brackets),
+#: and the factor that turns the slope into that unit.
+REGRESSION_LINKS = {
+    "returns -> flows": ("return and flow, same session (US$ m per pp)", 1000.0),
+    "lagged returns -> flows": ("return, then next session's flow (US$ m per pp)", 1000.0),
+    "flows -> returns": ("flow, then next session's return (pp per US$ bn)", 1.0),
+}
+
+
+def regression_table(regs: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The regressions of :func:`flow_return_regressions` for people: one row per sample (the keys of
+    ``regs``, e.g. ``{"ETF era": ..., "episode": ...}``) and link, in the order of
+    :data:`REGRESSION_LINKS`. Columns ``sample`` (with its number of days), ``link`` (in words, with the
+    slope's unit), ``slope`` (flows in US$ m per percentage point of return; returns in percentage
+    points per US$ 1bn of flow), ``t`` (HAC), ``R² alone`` (fraction).
+
+    >>> reg = pd.DataFrame({"b": [1.3, 0.039, 0.012], "t": [3.0, 12.0, 4.0], "r2_single": [0.01, 0.2, 0.03],
+    ...                     "n": [500] * 3}, index=["flows -> returns", "returns -> flows", "lagged returns -> flows"])
+    >>> t = regression_table({"ETF era": reg})
+    >>> t["slope"].round(1).tolist(), t["sample"].iloc[0]
+    ([39.0, 12.0, 1.3], 'ETF era (500 days)')
+    """
+    rows = []
+    for sample, reg in regs.items():
+        missing = [k for k in REGRESSION_LINKS if k not in reg.index]
+        if missing:
+            raise DataError("regression_table", f"{sample}: no regression {missing}")
+        for key, (label, scale) in REGRESSION_LINKS.items():
+            r = reg.loc[key]
+            rows.append(
+                {
+                    "sample": f"{sample} ({int(r['n'])} days)",
+                    "link": label,
+                    "slope": float(r["b"]) * scale,
+                    "t": float(r["t"]),
+                    "R² alone": float(r["r2_single"]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+CHART_WINDOW = ("2025-09-01", "2026-01-31")
+
+
+@charts.register(
+    "flows-btc-and-etf-flows",
+    sources=["etf_flows_by_fund", "etf_flows_farside", "btc_spot_1h", "btc_spot_4h", "btc_spot_4h_fullcols"],
+    units="USDT (BTC at the NY close); US$ millions (ETF net flow of the US session)",
+    title="BTC at the NY close and the US spot-bitcoin ETFs' daily net flow, Sep 2025 to Jan 2026",
+)
+def btc_and_flows_chart() -> pd.DataFrame:
+    """One row per NYSE session of :data:`CHART_WINDOW`: BTC (Binance spot) at that session's close and
+    the book's ETF net flow of the session (:func:`etf_flows_reconciled`)."""
+    from mktlib.treasuries import coins_at_ny_close
+
+    f = etf_flows_reconciled()["flow"].loc[_utc(CHART_WINDOW[0]) : _utc(CHART_WINDOW[1])]
+    btc = coins_at_ny_close(CHART_WINDOW[0], CHART_WINDOW[1], coins=("BTC",))["BTC"]["price"]
+    out = pd.DataFrame({"BTC at NY close (USDT)": btc.reindex(f.index), "ETF net flow (US$ m)": f})
+    out.index.name = "session"
+    return out

@@ -19,12 +19,14 @@ a little, so its true mNAV ratio lies between the two (both are reported).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from mktlib import calendars
+from mktlib import calendars, charts
 from mktlib.errors import DataError
 from mktlib.events import event_study, placebo, placebo_pvalue
 from mktlib.timeutil import utc
@@ -53,6 +55,13 @@ __all__ = [
     "beta_bootstrap",
     "holdings_wide",
     "holdings_flows",
+    "rebase",
+    "dat_panel",
+    "dat_rebased_chart",
+    "premium_proxies_chart",
+    "msci_study",
+    "msci_chart",
+    "msci_checks_table",
 ]
 
 _utc = utc  # mktlib.timeutil: naive arguments are read as UTC
@@ -592,3 +601,156 @@ def event_shifts(
         r = event_study(a, m, a.index[e + k], estimation=estimation, gap=gap, window=window)
         rows.append({"shift": k, "event_date": r.event_date, "car": r.car, "car_se": r.car_se, "t": r.t, "p": r.p})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The chapter's tables and charts (notebooks/06-flows-treasuries.ipynb)
+
+K4_BASE = "2025-09-30"
+"""The NY close the chapter's DAT charts are rebased to (the base of K4's primary window)."""
+CHART_START, CHART_END = "2025-09-01", "2026-01-30"
+_COIN_SOURCES = ["btc_spot_1h", "btc_spot_4h", "btc_spot_4h_fullcols", "eth_spot_15m", "eth_spot_4h"]
+
+
+def rebase(prices: pd.DataFrame, base, level: float = 100.0) -> pd.DataFrame:
+    """Each column divided by its value on ``base`` (a label of the index), times ``level``.
+
+    >>> i = pd.date_range("2025-09-29", periods=3, tz="UTC")
+    >>> p = pd.DataFrame({"a": [50.0, 100.0, 25.0], "b": [2.0, 4.0, 8.0]}, index=i)
+    >>> rebase(p, "2025-09-30")["a"].tolist(), rebase(p, "2025-09-30")["b"].tolist()
+    ([50.0, 100.0, 25.0], [50.0, 100.0, 200.0])
+    """
+    b = _utc(base)
+    if b not in prices.index:
+        raise DataError("rebase", f"base date {b.date()} not in the data")
+    row = prices.loc[b]
+    bad = [c for c in prices.columns if not (row[c] > 0)]
+    if bad:
+        raise DataError("rebase", f"no positive value on {b.date()} for {bad}")
+    return prices / row * level
+
+
+def dat_panel(start: str = DAT_START, end: str = CHART_END) -> pd.DataFrame:
+    """Adjusted NY closes of the DAT tickers (``DAT_COIN``) and BTC and ETH sampled at the same closes
+    (:func:`coins_at_ny_close`), one column each, indexed by NY session. Cached: a copy is returned."""
+    return _dat_panel(str(start), str(end)).copy()
+
+
+@lru_cache(maxsize=4)
+def _dat_panel(start: str, end: str) -> pd.DataFrame:
+    closes = dat_closes(None, start, end)
+    coins = coins_at_ny_close("2025-06-02", end)
+    at = pd.DataFrame({c: coins[c]["price"].reindex(closes.index) for c in ("BTC", "ETH")})
+    if at.isna().any().any():
+        raise DataError("dat_panel", "a coin has no price at one of the stocks' closes")
+    return pd.concat([closes, at], axis=1)
+
+
+@charts.register(
+    "flows-dat-stocks-vs-coins",
+    sources=["us_close_panel", *_COIN_SOURCES],
+    units="index, NY close of 30 Sep 2025 = 100",
+    title="The four named treasury stocks and their coins at the NY close, rebased to 30 Sep 2025",
+)
+def dat_rebased_chart() -> pd.DataFrame:
+    """MSTR and SQNS (BTC holders), BMNR and FGNX (ETH holders), BTC and ETH at the same NY closes,
+    from ``CHART_START`` to ``CHART_END``, each rebased to 100 at the close of ``K4_BASE``."""
+    p = dat_panel()[["MSTR", "SQNS", "BMNR", "FGNX", "BTC", "ETH"]].loc[_utc(CHART_START) :]
+    return rebase(p, K4_BASE)
+
+
+@charts.register(
+    "flows-dat-premium-proxies",
+    sources=["us_close_panel", "treasury_btc_holdings_1d", *_COIN_SOURCES],
+    units="ratio, 1 = the premium (mNAV) of 30 Sep 2025",
+    title="Price-based proxies of the treasury stocks' mNAV relative to 30 Sep 2025",
+)
+def premium_proxies_chart() -> pd.DataFrame:
+    """:func:`premium_proxy` from the NY close of ``K4_BASE`` to ``CHART_END``: MSTR under both
+    assumptions (holdings of Strategy from the daily holdings file), SQNS, BMNR and FGNX with constant
+    coins per share."""
+    from mktlib import data
+
+    p = dat_panel()
+    h = holdings(data.load("treasury_btc_holdings_1d"), "MSTR:NADQ")
+    pp = premium_proxy(p["MSTR"], p["BTC"], h, base=K4_BASE)
+    out = pd.DataFrame(
+        {"MSTR, constant BTC per share": pp["per_coin"], "MSTR, constant share count": pp["const_shares"]}
+    )
+    for tk in ("SQNS", "BMNR", "FGNX"):
+        out[f"{tk}, constant coins per share"] = premium_proxy(p[tk], p[DAT_COIN[tk]], base=K4_BASE)["per_coin"]
+    return out
+
+
+@lru_cache(maxsize=1)
+def msci_study() -> dict:
+    """The MSCI event study of MSTR (``MSCI_EVENTS``), as the chapter shows it: daily simple returns of
+    MSTR, BTC at the NY close and the Nasdaq-100 (2024-01-11 to 2026-07-31); the market-model results on
+    BTC for each event (``events``, :func:`mktlib.events.event_study`: 120-session estimation, 10-session
+    gap, days -1..+5); the placebo t-statistics (every other 7-session window, the event windows
+    excluded). Keys ``mstr``, ``btc``, ``ndx``, ``events``, ``placebo``. Treat as read-only."""
+    from mktlib import data
+
+    mstr = close_panel_wide(data.load("us_close_panel"), ["MSTR"], "2024-01-11", "2026-07-31")["MSTR"]
+    r_mstr = mstr.pct_change().dropna()
+    r_btc = coins_at_ny_close("2024-01-11", "2026-07-31", coins=("BTC",))["BTC"]["ret"].dropna()
+    r_ndx = data.load("ndx_1d")["close"].loc["2024-01-11":"2026-07-31"].pct_change().dropna()
+    d = pd.concat([r_mstr.rename("a"), r_btc.rename("m")], axis=1, join="inner").dropna()
+    res = {ev: event_study(d["a"], d["m"], day) for ev, day in MSCI_EVENTS.items()}
+    excl = [(r.table["date"].iloc[0], r.table["date"].iloc[-1]) for r in res.values()]
+    pl = placebo(d["a"], d["m"], window_len=7, estimation=120, gap=10, exclude=excl)
+    return {"mstr": r_mstr, "btc": r_btc, "ndx": r_ndx, "events": res, "placebo": pl}
+
+
+@charts.register(
+    "flows-msci-event-study",
+    sources=["us_close_panel", "btc_spot_1h", "btc_spot_4h", "btc_spot_4h_fullcols"],
+    units="fraction (cumulative abnormal return, CAR, and its 95% model band); t-statistic (placebo panel)",
+    title="MSTR's abnormal return against BTC around the two MSCI announcements, and the placebo t-statistics",
+)
+def msci_chart() -> pd.DataFrame:
+    """Long format, one ``panel`` per event (rows: ``day`` relative to day 0, ``car`` with its 95% model
+    band ``band_low``/``band_high``, ``label`` = the day-0 session) and a panel ``placebo`` (``t`` of every
+    placebo window, ``label`` = its first session; and the two events' ``t`` with ``label`` = the
+    event)."""
+    from mktlib.book import fmt_day
+
+    s = msci_study()
+    rows = []
+    for ev, r in s["events"].items():
+        t = r.table
+        name = ev.split(" (")[0]
+        for day, row in t.iterrows():
+            rows.append(
+                {
+                    "panel": name,
+                    "label": f"day 0: {fmt_day(r.event_date)}",
+                    "day": int(day),
+                    "car": float(row["car"]),
+                    "band_low": float(row["car"] - 1.96 * row["se_car"]),
+                    "band_high": float(row["car"] + 1.96 * row["se_car"]),
+                }
+            )
+    for start, row in s["placebo"].iterrows():
+        rows.append({"panel": "placebo", "label": f"window from {pd.Timestamp(start).date()}", "t": float(row["t"])})
+    for ev, r in s["events"].items():
+        rows.append({"panel": "placebo", "label": ev.split(" (")[0], "t": float(r.t)})
+    return pd.DataFrame(rows, columns=["panel", "label", "day", "car", "band_low", "band_high", "t"])
+
+
+def msci_checks_table(*, seed: int = 0) -> pd.DataFrame:
+    """The MSCI event study under each market model, for people: MSTR against BTC at the NY close (the
+    primary model), the Nasdaq-100 and a constant mean, and BTC itself against the Nasdaq-100
+    (:func:`event_table`). Columns ``asset``, ``event``, ``market model``, ``day 0``, ``CAR``, ``t``,
+    ``placebo p``."""
+    s = msci_study()
+    models = {"BTC at NY close": s["btc"], "Nasdaq-100": s["ndx"], "constant mean": None}
+    parts = [
+        event_table(s["mstr"], models, MSCI_EVENTS, seed=seed).assign(asset="MSTR"),
+        event_table(s["btc"], {"Nasdaq-100": s["ndx"]}, MSCI_EVENTS, seed=seed).assign(asset="BTC"),
+    ]
+    t = pd.concat(parts, ignore_index=True)
+    t["event"] = t["event"].str.split(" \\(").str[0]
+    return t.rename(columns={"model": "market model", "event_date": "day 0", "car": "CAR", "p_placebo": "placebo p"})[
+        ["asset", "event", "market model", "day 0", "CAR", "t", "placebo p"]
+    ]

@@ -275,3 +275,40 @@ def test_snapshot_flows(snapshot):
     assert a.loc["2025-11-20", "flow"] == pytest.approx(-903.2)
     g = flows.stablecoin_growth(data.load("stablecoin_supply_1d")["value"].loc["2025-01-01":"2026-01-31"])
     assert 250 < g.loc["2025-11-21", "supply_bn"] < 350
+
+
+def test_regression_table_units_and_order():
+    # hand-made regression results: the table rescales the two flow slopes to US$ m per pp and keeps the
+    # return slope in pp per US$ bn, in the order same session, flow a session later, return a session later
+    reg = pd.DataFrame(
+        {"b": [1.5, 0.04, 0.01], "t": [2.5, 10.0, 3.0], "r2_single": [0.01, 0.25, 0.02], "n": [400, 400, 400]},
+        index=["flows -> returns", "returns -> flows", "lagged returns -> flows"],
+    )
+    ep = reg.assign(b=[0.5, 0.02, 0.0], n=80)
+    t = flows.regression_table({"ETF era": reg, "episode": ep})
+    assert list(t.columns) == ["sample", "link", "slope", "t", "R² alone"]
+    assert len(t) == 6
+    assert t["slope"].tolist() == pytest.approx([40.0, 10.0, 1.5, 20.0, 0.0, 0.5])
+    assert t["t"].tolist()[:3] == [10.0, 3.0, 2.5]
+    assert t["R² alone"].tolist()[:3] == [0.25, 0.02, 0.01]
+    assert t["sample"].tolist() == ["ETF era (400 days)"] * 3 + ["episode (80 days)"] * 3
+    assert t["link"].iloc[0].startswith("return and flow, same session")
+    assert t["link"].iloc[2].endswith("(pp per US$ bn)")
+    with pytest.raises(DataError, match="no regression"):
+        flows.regression_table({"x": reg.drop(index="flows -> returns")})
+
+
+def test_snapshot_flows_chart(snapshot):
+    from mktlib import charts
+
+    df = charts.data("flows-btc-and-etf-flows")
+    assert list(df.columns) == ["BTC at NY close (USDT)", "ETF net flow (US$ m)"]
+    assert df.index[0] >= pd.Timestamp("2025-09-01", tz="UTC") and df.index[-1] <= pd.Timestamp("2026-01-31", tz="UTC")
+    assert df.loc["2025-11-20", "ETF net flow (US$ m)"] == pytest.approx(-903.2)
+    assert df["ETF net flow (US$ m)"].idxmin() == pd.Timestamp("2025-11-20", tz="UTC")
+    assert df.notna().all().all()
+    # BTC at the 20 Nov NY close (21:00 UTC) equals the close of the 1h bar opening at 20:00 UTC
+    from mktlib import data
+
+    h = data.load("btc_spot_1h")
+    assert df.loc["2025-11-20", "BTC at NY close (USDT)"] == pytest.approx(h.loc["2025-11-20 20:00", "close"])

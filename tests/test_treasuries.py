@@ -272,3 +272,48 @@ def test_event_shifts_match_event_study():
     out = tr.event_shifts(a, m, idx[250].date().isoformat(), shifts=[-2, 0, 1])
     assert list(out["event_date"]) == [idx[248], idx[250], idx[251]]
     assert out["t"].iloc[2] == pytest.approx(event_study(a, m, idx[251]).t)
+
+
+def test_rebase_known_answer_and_bad_base():
+    i = _idx(3, "2025-09-29")
+    p = pd.DataFrame({"a": [50.0, 100.0, 25.0], "b": [2.0, 4.0, 8.0]}, index=i)
+    r = tr.rebase(p, "2025-09-30")
+    assert r["a"].tolist() == [50.0, 100.0, 25.0]
+    assert r["b"].tolist() == [50.0, 100.0, 200.0]
+    assert tr.rebase(p, "2025-09-29", level=1.0)["b"].tolist() == [1.0, 2.0, 4.0]
+    with pytest.raises(DataError, match="not in the data"):
+        tr.rebase(p, "2025-10-05")
+    with pytest.raises(DataError, match="no positive value"):
+        tr.rebase(p.assign(a=[1.0, 0.0, 1.0]), "2025-09-30")
+
+
+def test_snapshot_chapter_charts(snapshot):
+    from mktlib import charts
+    from mktlib.verdicts import flows as vflows
+
+    reb = charts.data("flows-dat-stocks-vs-coins")
+    assert list(reb.columns) == ["MSTR", "SQNS", "BMNR", "FGNX", "BTC", "ETH"]
+    assert reb.loc[tr.K4_BASE].tolist() == pytest.approx([100.0] * 6)
+    # MSTR's close-to-close return 30 Sep -> 21 Nov, as in the ledger's K4a window
+    ab = vflows.k4_abnormal("2025-08-01", "2025-09-30", "2025-11-21")
+    assert reb.loc["2025-11-21", "MSTR"] / 100 - 1 == pytest.approx(ab.loc["MSTR", "stock"])
+    assert reb.loc["2025-11-21", "BTC"] / 100 - 1 == pytest.approx(ab.loc["MSTR", "coin"])
+    pp = charts.data("flows-dat-premium-proxies")
+    assert pp.index[0] == pd.Timestamp(tr.K4_BASE, tz="UTC")
+    assert pp.iloc[0].tolist() == pytest.approx([1.0] * 5)
+    # constant-coins-per-share proxy = rebased stock / rebased coin
+    assert pp.loc["2025-11-21", "MSTR, constant BTC per share"] == pytest.approx(
+        reb.loc["2025-11-21", "MSTR"] / reb.loc["2025-11-21", "BTC"]
+    )
+    ev = charts.data("flows-msci-event-study")
+    for name in ("MSCI consultation", "MSCI reprieve"):
+        assert ev.loc[ev["panel"] == name, "day"].tolist() == list(range(-1, 6))
+    # the chart's event CARs and the table's primary rows are the ledger's
+    led = vflows.msci_event_tests()
+    tab = tr.msci_checks_table().set_index(["asset", "event", "market model"])
+    for key, name in zip(tr.MSCI_EVENTS, ("MSCI consultation", "MSCI reprieve"), strict=True):
+        car = ev.loc[ev["panel"] == name, "car"].iloc[-1]
+        assert car == pytest.approx(led.loc[key, "car"])
+        assert tab.loc[("MSTR", name, "BTC at NY close"), "CAR"] == pytest.approx(led.loc[key, "car"])
+        assert tab.loc[("MSTR", name, "BTC at NY close"), "placebo p"] == pytest.approx(led.loc[key, "p_placebo"])
+    assert (ev["panel"] == "placebo").sum() == led["n_placebo"].iloc[0] + 2
