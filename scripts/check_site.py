@@ -1,13 +1,28 @@
 """Test the built site as a reader would see it (``make check-site``, after ``make book``).
 
 Serves ``_build/html`` on a free localhost port, opens every page in headless Chromium (Selenium and
-Debian's ``/usr/bin/chromedriver``) and fails, with a message naming the page, on:
+Debian's ``/usr/bin/chromedriver``) and fails, with a message naming the page and the item, on:
+
+Static checks (the HTML as built; ``--no-browser`` runs only these):
 
 * a page listed in ``_toc.yml`` that was not built, or a built page that ``_toc.yml`` does not list;
 * a broken internal link: every ``<a href>`` to a local file must exist and, for ``#fragment`` links,
-  the target page must have an element with that id; downloads and other files are also fetched over
-  HTTP (status 200, the size of the file); local stylesheets, scripts and icons must exist;
-* an image that does not load in the browser (``naturalWidth == 0``) or whose file is missing;
+  the target page must have an element with that id; local stylesheets, scripts and icons must exist;
+* a ``<script src>`` to another host (a CDN, MathJax included): the site must work offline;
+* an image whose file is missing (``data:`` images are not files: they must decode, from base64 or
+  percent-encoding, to a non-empty PNG or SVG);
+* alt text a reader learns nothing from, on every ``<img>`` (notebook figures and Sphinx/MyST images in
+  ``book/*.md`` alike): none, empty, generic (only words like figure/chart/plot/image/graph and
+  numbers), a file name or path (``*.png``, ``../``, ``_images/``: what Sphinx writes when there is no
+  alt), or shorter than ``MIN_ALT`` characters;
+* a figure without its data download: every ``<img>`` in a notebook cell output (``div.cell_output`` or
+  class ``output``) must be in a ``figure.mktlib-figure`` (:func:`mktlib.book.figure_html`); each such
+  figure needs an image and links to its own ``.csv``, ``.png`` and ``.svg`` (``figures/<name>.*`` for
+  ``id="fig-<name>"``), each file non-empty and what it says, the CSV beginning with ``# `` header lines
+  that include ``# source`` and ``# units`` lines;
+* visible code with imports or key results: a ``div.cell_input`` shown on the page (hide-input toggles
+  included) with a line ``import x`` / ``from x import y`` or ``NBVAL_CHECK_OUTPUT`` (the summary counts
+  the code cells shown per page, column ``code``);
 * an unresolved glue value. myst-nb 1.x renders an unresolved ``{glue:text}`key``` (unknown key, a
   format spec that fails, a mistyped role) as *nothing*, so the page text just loses the number. The
   checker therefore reads each page's source (from ``_toc.yml``): every glue key the source uses must
@@ -16,19 +31,37 @@ Debian's ``/usr/bin/chromedriver``) and fails, with a message naming the page, o
 * what MyST/Sphinx leave in the text when something does not resolve: a literal ``{glue``, ``??``, a
   lone ``?`` standing where a value should be (a ``?`` after a space, never a question mark ending a
   word), an empty citation ``[]``, a cross-reference that is not a link (``class="xref"`` outside
-  ``<a>``);
+  ``<a>``), prose that ``$`` signs turned into a formula;
+* what a reader must never see in the text (code excluded, table cells included, also those of
+  ``mktlib.book.table``): raw Markdown table syntax, unrendered MyST roles or directives, TeX between
+  literal dollar signs, Python reprs, ``nan``/``NaT``, raw pandas timestamps, the unit word "fraction".
+
+In the browser:
+
+* an image that does not load (``naturalWidth == 0``); linked downloads and other files (the figures'
+  CSV/PNG/SVG, sources) are fetched over HTTP (status 200, the size of the file);
+* a formula not rendered: on a page with ``span.math``/``div.math``, each must contain an
+  ``mjx-container`` within ``MATH_TIMEOUT`` s ("formula not rendered (MathJax did not load?)");
+* a sortable table (``table.mktlib-sortable``) whose header ("part", else the first) does not sort its
+  column ascending then descending in two clicks; a filter box (``input.mktlib-filter``) where typing a
+  word of the first row (its verdict) does not hide the rows without it, shows rows without it, or where
+  clearing the box does not show every row again;
 * any JavaScript console error (Chromium log level SEVERE). The browser's automatic ``/favicon.ico``
-  request is ignored unless a page declares that icon. Failures to load resources from other hosts (a
-  CDN, with no network) are reported as warnings; ``--strict-external`` makes them errors.
+  request is ignored unless a page declares that icon. A script from another host that fails to load
+  (the browser has no network) is an error; other resources from other hosts are warnings, errors with
+  ``--strict-external``.
 
 A full-page screenshot of each page (window height set to the document height, capped) goes to
-``_build/screenshots/<page>.png``. Prints a table (page, links checked, images, errors) and exits 1 on
-any error. ``--no-browser`` runs only the checks that need no browser (used by the unit tests).
+``_build/screenshots/<page>.png`` and the rendered document heights (px) to
+``_build/screenshots/heights.json`` (``{page: height}``). Prints a table (page, links checked, files
+fetched, images, code cells shown, height, errors) and exits 1 on any error.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import functools
 import http.server
 import json
@@ -176,13 +209,38 @@ def page_inventory(html: Path, toc_path: Path) -> tuple[list[str], list[str]]:
 
 
 @dataclass
+class ImageRef:
+    """An ``<img>`` of a page."""
+
+    src: str
+    alt: str | None  # None: no alt attribute
+    in_output: bool  # inside a notebook cell output (div.cell_output or class "output")
+    figure: str | None  # the id of the figure.mktlib-figure around it ("" if it has none), or None
+
+
+@dataclass
+class FigureRef:
+    """A ``<figure class="mktlib-figure">`` (:func:`mktlib.book.figure_html`): image and download links."""
+
+    id: str
+    hrefs: list[str] = field(default_factory=list)
+    images: int = 0
+
+
+@dataclass
 class PageScan:
     """What a page's HTML contains (static parse; the browser adds what scripts create)."""
 
     hrefs: list[str] = field(default_factory=list)  # <a href>, as written
     assets: list[str] = field(default_factory=list)  # local <link href>, <script src>
+    scripts: list[str] = field(default_factory=list)  # <script src>
     icons: list[str] = field(default_factory=list)  # <link rel=icon href>
     images: list[str] = field(default_factory=list)  # <img src>
+    img_tags: list[ImageRef] = field(default_factory=list)  # each <img> with its alt and context
+    figures: list[FigureRef] = field(default_factory=list)  # figure.mktlib-figure
+    code_cells: list[str] = field(default_factory=list)  # the code of each div.cell_input shown
+    sortable_tables: int = 0  # table.mktlib-sortable
+    filters: int = 0  # input.mktlib-filter
     ids: set[str] = field(default_factory=set)  # id= and <a name=>
     texts: list[str] = field(default_factory=list)  # visible text per block, code excluded
     pasted_text: int = 0  # <span class="pasted-text">: resolved {glue:text}
@@ -216,17 +274,34 @@ BLOCK_TAGS = frozenset(
 )
 
 
+@dataclass(slots=True)
+class _Open:
+    """An open element and what it started."""
+
+    tag: str
+    skips: bool = False  # code-like: its text is not prose
+    xref: bool = False
+    cite: bool = False
+    math: bool = False
+    output: bool = False  # a notebook cell output
+    figure: bool = False  # a figure.mktlib-figure
+    code: bool = False  # a div.cell_input
+
+
 class _Scanner(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.scan = PageScan()
         self.skip = 0  # depth inside code-like elements
         self.a_depth = 0
-        self.stack: list[tuple[str, bool, bool, bool, bool]] = []  # (tag, skips, xref, citation, math)
+        self.output_depth = 0
+        self.stack: list[_Open] = []
         self.buf: list[str] = []
         self.xref_text: list[list[str]] = []
         self.cite_text: list[list[str]] = []
         self.math_text: list[list[str]] = []
+        self.code_text: list[list[str]] = []
+        self.figures: list[FigureRef] = []  # open figure.mktlib-figure elements
 
     def _flush(self):
         text = re.sub(r"[ \t\r\n]+", " ", "".join(self.buf)).strip()
@@ -243,8 +318,19 @@ class _Scanner(HTMLParser):
             self.scan.ids.add(a["name"])
         if tag == "a" and "href" in a:
             self.scan.hrefs.append(a["href"])
+            if self.figures:
+                self.figures[-1].hrefs.append(a["href"])
         if tag == "img" and "src" in a:
             self.scan.images.append(a["src"])
+        if tag == "img":
+            fig = self.figures[-1].id if self.figures else None
+            self.scan.img_tags.append(ImageRef(a.get("src", ""), a.get("alt"), self.output_depth > 0, fig))
+            if self.figures:
+                self.figures[-1].images += 1
+        if tag == "input" and "mktlib-filter" in classes:
+            self.scan.filters += 1
+        if tag == "table" and "mktlib-sortable" in classes:
+            self.scan.sortable_tables += 1
         if tag == "link" and "href" in a:
             rel = a.get("rel", "").lower().split()
             if "icon" in rel:
@@ -253,58 +339,74 @@ class _Scanner(HTMLParser):
                 self.scan.assets.append(a["href"])
         if tag == "script" and "src" in a:
             self.scan.assets.append(a["src"])
+            self.scan.scripts.append(a["src"])
         if tag == "span" and "pasted-text" in classes:
             self.scan.pasted_text += 1
         if tag in VOID_TAGS:
             return
         if tag in BLOCK_TAGS:
             self._flush()
-        skips = tag in SKIP_TEXT_TAGS or "math" in classes
-        xref = "xref" in classes and self.a_depth == 0
-        cite = "bibtex-citation" in classes
-        math = "math" in classes and not self.math_text
-        self.stack.append((tag, skips, xref, cite, math))
-        self.skip += skips
+        o = _Open(
+            tag,
+            skips=tag in SKIP_TEXT_TAGS or "math" in classes,
+            xref="xref" in classes and self.a_depth == 0,
+            cite="bibtex-citation" in classes,
+            math="math" in classes and not self.math_text,
+            output="cell_output" in classes or "output" in classes,
+            figure=tag == "figure" and "mktlib-figure" in classes,
+            code=tag == "div" and "cell_input" in classes,
+        )
+        self.stack.append(o)
+        self.skip += o.skips
+        self.output_depth += o.output
         if tag == "a":
             self.a_depth += 1
-        if xref:
+        if o.xref:
             self.xref_text.append([])
-        if cite:
+        if o.cite:
             self.cite_text.append([])
-        if math:
+        if o.math:
             self.math_text.append([])
+        if o.code:
+            self.code_text.append([])
+        if o.figure:
+            self.figures.append(FigureRef(a.get("id", "")))
 
     def handle_endtag(self, tag):
-        if tag in VOID_TAGS or not any(t == tag for t, *_ in self.stack):
+        if tag in VOID_TAGS or not any(o.tag == tag for o in self.stack):
             return
         while self.stack:
-            t, skips, xref, cite, math = self.stack.pop()
-            self.skip -= skips
-            if t == "a":
+            o = self.stack.pop()
+            self.skip -= o.skips
+            self.output_depth -= o.output
+            if o.tag == "a":
                 self.a_depth -= 1
-            if xref:
+            if o.xref:
                 self.scan.unresolved_refs.append("".join(self.xref_text.pop()).strip())
-            if cite and "".join(self.cite_text.pop()).strip() in ("[]", "()", ""):
+            if o.cite and "".join(self.cite_text.pop()).strip() in ("[]", "()", ""):
                 self.scan.empty_citations += 1
-            if math:
+            if o.math:
                 self.scan.math.append("".join(self.math_text.pop()).strip())
-            if t == tag:
+            if o.code:
+                self.scan.code_cells.append("".join(self.code_text.pop()).strip("\n"))
+            if o.figure:
+                self.scan.figures.append(self.figures.pop())
+            if o.tag == tag:
                 break
         if tag in BLOCK_TAGS:
             self._flush()
 
     def handle_data(self, data):
-        for buf in self.xref_text:
-            buf.append(data)
-        for buf in self.cite_text:
-            buf.append(data)
-        for buf in self.math_text:
-            buf.append(data)
+        for bufs in (self.xref_text, self.cite_text, self.math_text, self.code_text):
+            for buf in bufs:
+                buf.append(data)
         if not self.skip:
             self.buf.append(data)
 
     def close(self):
         super().close()
+        while self.stack:  # elements left open at the end of the file
+            self.handle_endtag(self.stack[-1].tag)
         self._flush()
 
 
@@ -477,6 +579,188 @@ def check_assets(page: str, srcs: list[str], html: Path, what: str) -> list[str]
 
 
 # ---------------------------------------------------------------------------------------------------
+# Images, figures, code cells, scripts
+# ---------------------------------------------------------------------------------------------------
+
+MIN_ALT = 20
+#: Alt words that say nothing (with numbers: "Figure 3", "chart 2").
+_GENERIC_ALT_WORDS = {"a", "an", "the", "figure", "fig", "chart", "plot", "image", "img", "graph", "picture"}
+_FILE_ALT = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|pdf)\s*$|^\s*(?:\.\.?/|/|_images/|data:|https?://)", re.I)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:import [A-Za-z_]|from [A-Za-z_.][\w.]* import )", re.M)
+
+
+def alt_problem(alt: str | None) -> str | None:
+    """What is wrong with an image's alt text (None if nothing): a screen-reader user must learn what
+    the figure shows.
+
+    >>> alt_problem(None), alt_problem(" "), alt_problem("Figure 3"), alt_problem("../_images/ab12.png")
+    ('no alt text', 'empty alt text', "generic alt text 'Figure 3'", "alt text is a file name '../_images/ab12.png'")
+    >>> alt_problem("BTC price"), alt_problem("BTC fell 31% from its 6 October peak to the 21 November low")
+    ("alt text too short ('BTC price', 9 characters; at least 20)", None)
+    """
+    if alt is None:
+        return "no alt text"
+    a = " ".join(alt.split())
+    if not a:
+        return "empty alt text"
+    if all(w.lower() in _GENERIC_ALT_WORDS or w.isdigit() for w in re.findall(r"[A-Za-z]+|\d+", a)):
+        return f"generic alt text {a!r}"
+    if _FILE_ALT.search(a):
+        return f"alt text is a file name {a!r}"
+    if len(a) < MIN_ALT:
+        return f"alt text too short ({a!r}, {len(a)} characters; at least {MIN_ALT})"
+    return None
+
+
+def image_label(img: ImageRef) -> str:
+    """How an error names an image: its figure's id, else its src (a data: URI shortened)."""
+    src = img.src if not img.src.startswith("data:") else img.src[: img.src.find(",") + 1] + "..."
+    return f"figure #{img.figure}" if img.figure else f"image {src!r}"
+
+
+def data_uri_problem(src: str) -> str | None:
+    """A ``data:`` image must decode to a non-empty PNG or SVG (None if it does).
+
+    >>> data_uri_problem("data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="), data_uri_problem("data:image/png;base64,")
+    (None, 'its data: URI is empty')
+    >>> data_uri_problem("data:image/png;base64,@@@")
+    'its data: URI does not decode (base64: Only base64 data is allowed)'
+    """
+    head, sep, payload = src.partition(",")
+    if not sep:
+        return "its data: URI has no ',' (not a data URI)"
+    parts = [x.strip().lower() for x in head[5:].split(";")]
+    mime = parts[0]
+    if mime not in ("image/png", "image/svg+xml"):
+        return f"its data: URI is {mime or 'untyped'}, not a PNG or SVG image"
+    try:
+        if "base64" in parts[1:]:
+            body = base64.b64decode(re.sub(r"\s+", "", unquote(payload)), validate=True)
+        else:
+            body = unquote(payload).encode()
+    except (binascii.Error, ValueError) as e:
+        return f"its data: URI does not decode (base64: {e})"
+    if not body:
+        return "its data: URI is empty"
+    if mime == "image/png" and not body.startswith(PNG_MAGIC):
+        return "its data: URI is not a PNG (no PNG signature)"
+    if mime == "image/svg+xml" and b"<svg" not in body[:8192]:
+        return "its data: URI is not an SVG (no <svg element)"
+    return None
+
+
+def check_images(scan: PageScan) -> list[str]:
+    """Alt text of every image, data: images that decode, and notebook-output images that are figures
+    with their downloads (:func:`mktlib.book.figure`)."""
+    errors = []
+    for img in scan.img_tags:
+        label = image_label(img)
+        why = alt_problem(img.alt)
+        if why and img.alt is not None and img.alt.strip() == img.src.strip():
+            why = "alt text is the image's file name (what Sphinx writes when there is no alt)"
+        if why:
+            errors.append(f"{label}: {why} (say what the figure shows)")
+        if img.src.strip().lower().startswith("data:"):
+            why = data_uri_problem(img.src.strip())
+            if why:
+                errors.append(f"{label}: {why}")
+        if img.in_output and img.figure is None:
+            errors.append(
+                f"figure without its data download: {label} in a notebook output is not in a "
+                "figure.mktlib-figure (show it with mktlib.book.figure)"
+            )
+    return errors
+
+
+def csv_header_problem(text: str) -> str | None:
+    r"""A figure's CSV begins with '# ' header lines that include '# source' and '# units' lines.
+
+    >>> csv_header_problem("# BTC\n# source: Binance\n# units: USD\ntime,close\n"), csv_header_problem("a,b\n")
+    (None, "does not begin with a '# ' header line")
+    """
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("# "):
+        return "does not begin with a '# ' header line"
+    head = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        head.append(line)
+    missing = [k for k in ("source", "units") if not any(re.match(rf"#\s*{k}\b", h, re.I) for h in head)]
+    return f"has no '# {missing[0]}: ...' line in its header" if missing else None
+
+
+def check_figures(page: str, scan: PageScan, html: Path) -> list[str]:
+    """Every figure.mktlib-figure has an image and links to its .csv, .png and .svg; each linked file is
+    non-empty and what it says (a missing file is reported as a broken link); the CSV has its header."""
+    errors = []
+    for fig in scan.figures:
+        label = f"figure #{fig.id}" if fig.id else "a figure.mktlib-figure with no id"
+        if not fig.images:
+            errors.append(f"{label}: has no image")
+        name = fig.id.removeprefix("fig-") if fig.id.startswith("fig-") else None
+        for ext in ("csv", "png", "svg"):
+            links = [
+                (h, t)
+                for h in fig.hrefs
+                if (t := resolve(page, h)).kind == "local" and t.path.lower().endswith("." + ext)
+            ]
+            if not links:
+                errors.append(f"figure without its data download: {label} has no link to its .{ext} file")
+                continue
+            href, t = links[0]
+            if name is not None and PurePosixPath(t.path).stem != name:
+                errors.append(f"{label}: its .{ext} link {href!r} is not this figure's file ({name}.{ext})")
+            f = local_file(html, t.path)
+            if f is None:
+                continue  # a broken link: check_links reports it
+            size = f.stat().st_size
+            if size == 0:
+                errors.append(f"{label}: download {t.path} is empty")
+                continue
+            with f.open("rb") as fh:
+                head = fh.read(65536)
+            if ext == "png" and not head.startswith(PNG_MAGIC):
+                errors.append(f"{label}: download {t.path} is not a PNG")
+            elif ext == "svg" and b"<svg" not in head:
+                errors.append(f"{label}: download {t.path} is not an SVG")
+            elif ext == "csv":
+                why = csv_header_problem(head.decode("utf-8", errors="replace"))
+                if why:
+                    errors.append(f"{label}: download {t.path} {why}")
+    return errors
+
+
+def check_code_cells(scan: PageScan) -> list[str]:
+    """Code shown on the page must not be the imports or the key-results check of a notebook."""
+    errors = []
+    for code in scan.code_cells:
+        m = _IMPORT_LINE.search(code)
+        if "NBVAL_CHECK_OUTPUT" in code:
+            what, line = "key results: NBVAL_CHECK_OUTPUT", next(x for x in code.splitlines() if "NBVAL" in x)
+        elif m:
+            what, line = "imports", code[m.start() :].splitlines()[0]
+        else:
+            continue
+        errors.append(
+            f"code cell with imports/key results visible on the page ({what}; tag the cell remove-input "
+            f"or remove-cell): {line.strip()[:80]!r}"
+        )
+    return errors
+
+
+def check_scripts(page: str, scan: PageScan) -> list[str]:
+    """Every ``<script src>`` is served by the site itself: the site must work offline."""
+    return [
+        f"script from another host {src!r}: the site must work offline (serve it from _static; "
+        "MathJax: sphinx-mathjax-offline)"
+        for src in dict.fromkeys(scan.scripts)
+        if resolve(page, src).kind == "external"
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------
 # Glue
 # ---------------------------------------------------------------------------------------------------
 
@@ -622,6 +906,8 @@ class PageResult:
     links: int = 0
     external: int = 0
     images: int = 0
+    code: int = 0  # code cells shown on the page
+    height: int | None = None  # rendered document height in px (browser only)
     files: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -663,7 +949,12 @@ class Site:
         res.errors += errs
         res.errors += check_assets(page, s.assets, self.html, "asset")
         res.errors += check_assets(page, s.images, self.html, "image")
+        res.errors += check_scripts(page, s)
         res.images = len(s.images)
+        res.errors += check_images(s)
+        res.errors += check_figures(page, s, self.html)
+        res.errors += check_code_cells(s)
+        res.code = len(s.code_cells)
         res.errors += text_problems(s.texts)
         res.errors += [f"unresolved cross-reference {r!r} (shown as text, not a link)" for r in s.unresolved_refs]
         if s.empty_citations:
@@ -711,14 +1002,87 @@ def start_browser(profile: str):
 
 
 JS_PAGE = """
-const imgs = Array.from(document.images).map(i => ({src: i.getAttribute('src') || '', url: i.currentSrc || i.src,
-    complete: i.complete, w: i.naturalWidth}));
+const short = s => s.startsWith('data:') ? s.slice(0, s.indexOf(',') + 1) + '...' : s;
+const imgs = Array.from(document.images).map(i => ({src: short(i.getAttribute('src') || ''),
+    url: short(i.currentSrc || i.src), complete: i.complete, w: i.naturalWidth}));
 const hrefs = Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'));
 const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id)
     .concat(Array.from(document.querySelectorAll('a[name]')).map(e => e.getAttribute('name')));
 const h = Math.max(document.body ? document.body.scrollHeight : 0, document.documentElement.scrollHeight);
 return {imgs: imgs, hrefs: hrefs, ids: ids, height: h, viewport: window.innerHeight};
 """
+
+#: Formulas (Sphinx: span.math / div.math) and those MathJax has not rendered (no mjx-container inside).
+JS_MATH = """
+const m = Array.from(document.querySelectorAll('span.math, div.math'));
+return {n: m.length, todo: m.filter(e => !e.querySelector('mjx-container'))
+    .map(e => e.textContent.replace(/\\s+/g, ' ').trim().slice(0, 60)),
+    loaded: !!(window.MathJax && window.MathJax.startup)};
+"""
+MATH_TIMEOUT = 10.0
+#: How long to wait for MathJax itself to appear after the page's load event (its script is loaded by
+#: then unless a script adds it later); without it the formulas will not render, so waiting longer is moot.
+MATHJAX_GRACE = 2.0
+
+#: The header to click in sortable table arguments[0] ("part", else the first) and its column.
+JS_SORT_HEADER = """
+const t = document.querySelectorAll('table.mktlib-sortable')[arguments[0]];
+const ths = Array.from((t.tHead || t).querySelectorAll('th'));
+if (!ths.length || !t.tBodies.length) return null;
+const th = ths.find(h => h.textContent.trim().toLowerCase() === 'part') || ths[0];
+return [th, th.cellIndex, th.textContent.trim()];
+"""
+#: The sort keys of column arguments[1] of sortable table arguments[0], in row order.
+JS_SORT_KEYS = """
+const t = document.querySelectorAll('table.mktlib-sortable')[arguments[0]];
+return Array.from(t.tBodies[0].rows).map(r => {const c = r.cells[arguments[1]];
+    return c ? (c.dataset.sort || c.textContent).trim() : '';});
+"""
+#: How keys arguments[0] are ordered: numbers as numbers, text as the browser compares it (plain or
+#: numeric collation): 'ascending', 'descending', 'constant' or 'unsorted'.
+JS_ORDER = """
+const keys = arguments[0];
+function cmp(a, c, numeric) {const na = parseFloat(a), nc = parseFloat(c);
+    return (!isNaN(na) && !isNaN(nc)) ? na - nc : a.localeCompare(c, undefined, {numeric: numeric});}
+for (const numeric of [false, true]) {
+    let asc = true, desc = true;
+    for (let i = 1; i < keys.length; i++) {
+        const r = cmp(keys[i - 1], keys[i], numeric);
+        if (r > 0) asc = false;
+        if (r < 0) desc = false;
+    }
+    if (asc && desc) return 'constant';
+    if (asc) return 'ascending';
+    if (desc) return 'descending';
+}
+return 'unsorted';
+"""
+#: Filter box arguments[0]: its table (the element after it, else the next table) and a term to type:
+#: the verdict of the first row, else a word of it, that some rows contain and some do not.
+JS_FILTER_SETUP = """
+const box = document.querySelectorAll('input.mktlib-filter')[arguments[0]];
+let t = box.nextElementSibling;
+if (!t || t.tagName !== 'TABLE') t = Array.from(document.querySelectorAll('table')).find(
+    x => box.compareDocumentPosition(x) & Node.DOCUMENT_POSITION_FOLLOWING) || null;
+if (!t || !t.tBodies.length || !t.tBodies[0].rows.length) return {box: box, table: null};
+const rows = Array.from(t.tBodies[0].rows), text = rows.map(r => r.textContent.toLowerCase());
+const cands = Array.from(rows[0].querySelectorAll('.verdict')).map(e => e.textContent.trim());
+Array.from(rows[0].cells).forEach(c => cands.push(...c.textContent.split(/\\s+/)));
+let term = null, n = 0;
+for (const w of cands.map(w => w.replace(/^\\W+|\\W+$/g, '')).filter(w => w.length >= 3)) {
+    n = text.filter(x => x.includes(w.toLowerCase())).length;
+    if (n > 0 && n < rows.length) {term = w; break;}
+}
+return {box: box, table: t, term: term, rows: rows.length, with_term: n};
+"""
+#: Rows of table arguments[0] shown, and shown rows without the term arguments[1].
+JS_FILTER_STATE = """
+const rows = Array.from(arguments[0].tBodies[0].rows), term = arguments[1].toLowerCase();
+const shown = rows.filter(r => getComputedStyle(r).display !== 'none');
+return {rows: rows.length, shown: shown.length,
+        wrong: shown.filter(r => !r.textContent.toLowerCase().includes(term)).length};
+"""
+JS_SET_VALUE = "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));"
 
 
 def fit_window(driver) -> None:
@@ -739,7 +1103,8 @@ def fit_window(driver) -> None:
 
 
 def browse(driver, base: str, page: str, shot: Path | None) -> dict:
-    """Open a page, let it settle with the whole page in the viewport, collect what the reader gets."""
+    """Open a page, let it settle with the whole page in the viewport (images loaded, formulas rendered),
+    collect what the reader gets, take the screenshot, then try the sortable tables and filter boxes."""
     driver.set_window_size(WIDTH, 900)
     driver.get(base + page)
     fit_window(driver)
@@ -748,20 +1113,140 @@ def browse(driver, base: str, page: str, shot: Path | None) -> dict:
         if driver.execute_script("return Array.from(document.images).every(i => i.complete)"):
             break
         time.sleep(0.1)
+    math = wait_for_math(driver)
+    if math["n"]:
+        fit_window(driver)  # rendered formulas change the height
     info = driver.execute_script(JS_PAGE)
+    info["math"] = math
     if shot is not None:
         shot.parent.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(shot))
+    info["widget_errors"], info["widget_warnings"] = widget_problems(driver)
     info["log"] = driver.get_log("browser")
     return info
 
 
+def wait_for_math(driver, timeout: float = MATH_TIMEOUT) -> dict:
+    """Wait until MathJax has rendered every formula (or ``timeout`` s); ``{n, todo}``: the number of
+    formulas and the start of those not rendered."""
+    start = time.monotonic()
+    while True:
+        m = driver.execute_script(JS_MATH)
+        waited = time.monotonic() - start
+        if not m["todo"] or waited > timeout or (not m["loaded"] and waited > min(MATHJAX_GRACE, timeout)):
+            m["waited"] = waited
+            return m
+        time.sleep(0.2)
+
+
+def click(driver, element) -> str | None:
+    """Click as a reader does; if something covers the element, click it by script and say so."""
+    from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException
+
+    try:
+        element.click()
+        return None
+    except (ElementClickInterceptedException, ElementNotInteractableException) as e:
+        driver.execute_script("arguments[0].click();", element)
+        return f"{type(e).__name__} (clicked by script instead)"
+
+
+def sort_problems(driver, i: int) -> tuple[list[str], list[str]]:
+    """Click the header of sortable table ``i`` twice: its column must then be sorted one way, then the
+    other, with the same rows."""
+    what = f"sortable table {i + 1}"
+    head = driver.execute_script(JS_SORT_HEADER, i)
+    if head is None:
+        return [f"{what} has no header cell or no body"], []
+    th, col, label = head
+    keys0 = driver.execute_script(JS_SORT_KEYS, i, col)
+    if len(set(keys0)) < 2:
+        return [], [f"{what}: fewer than two different values under '{label}': sorting not tested"]
+    warnings, seen = [], []
+    for _ in range(2):
+        w = click(driver, th)
+        if w:
+            warnings.append(f"{what}: the header '{label}' cannot be clicked: {w}")
+        keys = driver.execute_script(JS_SORT_KEYS, i, col)
+        seen.append((keys, driver.execute_script(JS_ORDER, keys)))
+    (k1, d1), (k2, d2) = seen
+    if sorted(k1) != sorted(keys0) or sorted(k2) != sorted(keys0):
+        return [f"{what}: sorting on '{label}' lost or changed rows"], warnings
+    if {d1, d2} != {"ascending", "descending"} or k1 == k2:
+        return [
+            f"{what}: clicking the header '{label}' does not sort the table (after one click the column is "
+            f"{d1}, after two {d2}; expected ascending and descending)"
+        ], warnings
+    return [], warnings
+
+
+def filter_problems(driver, j: int) -> tuple[list[str], list[str]]:
+    """Type a term in filter box ``j``: some rows must hide and every row shown must contain it; clearing
+    the box must show every row again."""
+    what = f"filter box {j + 1}"
+    s = driver.execute_script(JS_FILTER_SETUP, j)
+    if s["table"] is None:
+        return [f"{what} has no table with rows after it"], []
+    if s["term"] is None:
+        return [], [f"{what}: no word of the first row is missing from another row: filtering not tested"]
+    box, table, term = s["box"], s["table"], s["term"]
+    before = driver.execute_script(JS_FILTER_STATE, table, "")
+    try:
+        box.send_keys(term)  # typed as a reader does: one input event per key
+    except Exception:  # noqa: BLE001 - a box that cannot take keys (hidden, covered): set it by script
+        driver.execute_script(JS_SET_VALUE, box, term)
+    after = driver.execute_script(JS_FILTER_STATE, table, term)
+    driver.execute_script(JS_SET_VALUE, box, "")
+    cleared = driver.execute_script(JS_FILTER_STATE, table, "")
+    errors = []
+    if after["shown"] == after["rows"]:
+        errors.append(
+            f"{what}: typing {term!r} hides no row (filtering does not work: {s['rows'] - s['with_term']} of "
+            f"{s['rows']} rows do not contain it)"
+        )
+    elif after["shown"] == 0:
+        errors.append(f"{what}: typing {term!r} hides every row ({s['with_term']} contain it)")
+    elif after["wrong"]:
+        errors.append(f"{what}: after typing {term!r}, {after['wrong']} row(s) shown do not contain it")
+    if cleared["shown"] != before["shown"]:
+        errors.append(f"{what}: clearing the box shows {cleared['shown']} of the {before['shown']} rows")
+    return errors, []
+
+
+def widget_problems(driver) -> tuple[list[str], list[str]]:
+    """(errors, warnings) from trying every sortable table and every filter box of the open page."""
+    from selenium.common.exceptions import WebDriverException
+
+    n_tables, n_filters = driver.execute_script(
+        "return [document.querySelectorAll('table.mktlib-sortable').length,"
+        " document.querySelectorAll('input.mktlib-filter').length];"
+    )
+    errors, warnings = [], []
+    # the filter first: it types a word of the first row as the page shows it, before any sort
+    for check, n, what in ((filter_problems, n_filters, "filter box"), (sort_problems, n_tables, "sortable table")):
+        for i in range(n):
+            try:
+                e, w = check(driver, i)
+            except WebDriverException as ex:
+                e, w = [f"{what} {i + 1} could not be tried: {type(ex).__name__}: {ex.msg}"], []
+            errors += e
+            warnings += w
+    return errors, warnings
+
+
 def console_problems(
-    entries: list[dict], base: str, icons: list[str], page: str, missing: set[str] = frozenset()
+    entries: list[dict],
+    base: str,
+    icons: list[str],
+    page: str,
+    missing: set[str] = frozenset(),
+    reported: set[str] = frozenset(),
 ) -> tuple[list[str], list[str]]:
     """(errors, warnings) from the browser log: SEVERE entries are errors; a failed load from another
-    host is a warning; the automatic /favicon.ico request counts only if the page declares that icon;
-    failed loads of files in ``missing`` (paths already reported as missing) are not repeated."""
+    host is an error for a script (a ``.js`` file, or MathJax: the site must work offline) and a warning
+    for anything else; the automatic /favicon.ico request counts only if the page declares that icon;
+    failed loads of local files in ``missing`` and of URLs in ``reported`` (scripts from other hosts,
+    already reported) are not repeated."""
     declared = {base + resolve(page, i).path for i in icons if resolve(page, i).kind == "local"}
     errors, warnings = [], []
     for e in entries:
@@ -774,10 +1259,19 @@ def console_problems(
         if url.startswith(base) and unquote(urlsplit(url).path).lstrip("/") in missing:
             continue
         if url.startswith(("http://", "https://")) and not url.startswith(base) and "Failed to load" in msg:
-            warnings.append(f"external resource did not load (network?): {msg}")
+            if _no_scheme(url) in {_no_scheme(r) for r in reported}:
+                continue
+            if urlsplit(url).path.endswith((".js", ".mjs")) or "mathjax" in url.lower():
+                errors.append(f"script from another host did not load (the site must work offline): {msg}")
+            else:
+                warnings.append(f"external resource did not load (network?): {msg}")
             continue
         errors.append(f"JavaScript console error: {msg.replace(base, '/')}")
     return errors, warnings
+
+
+def _no_scheme(url: str) -> str:
+    return re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*:", "", url)
 
 
 def fetch(base: str, rel: str, html: Path) -> str | None:
@@ -804,19 +1298,23 @@ def shot_path(shots: Path, page: str) -> Path:
 
 def table(results: list[PageResult]) -> str:
     """The summary: page, local links checked (of which files fetched: downloads, sources), images,
-    errors."""
-    rows = [("page", "links", "files", "images", "errors")] + [
+    code cells shown, rendered height in px ("-" without the browser), errors."""
+    head = ("page", "links", "files", "images", "code", "height", "errors")
+    rows = [head] + [
         (
             r.page + (f" ({r.note})" if r.note else ""),
             str(r.links),
             str(len(r.files)),
             str(r.images),
+            str(r.code),
+            "-" if r.height is None else str(r.height),
             str(len(r.errors)),
         )
         for r in results
     ]
-    w = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = [f"{r[0]:<{w[0]}}" + "".join(f"  {r[i]:>{w[i]}}" for i in range(1, 5)) for r in rows]
+    n = len(head)
+    w = [max(len(r[i]) for r in rows) for i in range(n)]
+    lines = [f"{r[0]:<{w[0]}}" + "".join(f"  {r[i]:>{w[i]}}" for i in range(1, n)) for r in rows]
     lines.insert(1, "  ".join("-" * x for x in w))
     return "\n".join(lines)
 
@@ -859,18 +1357,29 @@ def run(
                 if shots is not None and info["height"] > MAX_HEIGHT:
                     res.warnings.append(f"the screenshot shows the first {info['viewport']} of {info['height']} px")
                 res.images = len(info["imgs"])
+                res.height = int(info["height"])
                 for img in info["imgs"]:
                     if not img["complete"] or img["w"] == 0:
                         res.errors.append(f"image does not load: {img['src'] or img['url']} (naturalWidth 0)")
+                todo = info["math"]["todo"]
+                if todo:
+                    res.errors.append(
+                        f"formula not rendered (MathJax did not load?): {len(todo)} of {info['math']['n']} "
+                        f"formula(s) after {info['math']['waited']:.0f} s"
+                        + ("" if info["math"]["loaded"] else " (no MathJax on the page)")
+                        + ", e.g. "
+                        + ", ".join(repr(x) for x in todo[:3])
+                    )
+                res.errors += info["widget_errors"]
+                res.warnings += info["widget_warnings"]
+                scan = site.scan(page)
                 missing = {
                     t.path
-                    for t in (
-                        resolve(page, u)
-                        for u in site.scan(page).assets + site.scan(page).images + [i["src"] for i in info["imgs"]]
-                    )
+                    for t in (resolve(page, u) for u in scan.assets + scan.images + [i["src"] for i in info["imgs"]])
                     if t.kind == "local" and local_file(html, t.path) is None
                 }
-                errs, warns = console_problems(info["log"], base, site.scan(page).icons, page, missing)
+                reported = {urljoin(base + page, s) for s in scan.scripts if resolve(page, s).kind == "external"}
+                errs, warns = console_problems(info["log"], base, scan.icons, page, missing, reported)
                 res.errors += errs
                 (res.errors if strict_external else res.warnings).extend(warns)
                 for f in res.files:
@@ -881,6 +1390,10 @@ def run(
             driver.quit()
             server.shutdown()
             shutil.rmtree(profile, ignore_errors=True)
+        if shots is not None:
+            shots.mkdir(parents=True, exist_ok=True)
+            heights = {p: results[p].height for p in pages if results[p].height is not None}
+            (shots / "heights.json").write_text(json.dumps(heights, indent=1) + "\n")
     else:
         for page in pages:
             results[page] = site.static_check(page)
@@ -898,7 +1411,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--screenshots", type=Path, default=None, help="default: <html>/../screenshots")
     ap.add_argument("--no-screenshots", action="store_true")
     ap.add_argument("--no-browser", action="store_true", help="static checks only")
-    ap.add_argument("--strict-external", action="store_true", help="failed loads from other hosts are errors")
+    ap.add_argument(
+        "--strict-external",
+        action="store_true",
+        help="failed loads of non-script resources from other hosts are errors (scripts always are)",
+    )
     a = ap.parse_args(argv)
     html = a.html.resolve()
     if not (html / "index.html").is_file() and not built_pages(html):

@@ -1,18 +1,30 @@
 """scripts/check_site.py: the parsing and checking logic, on a tiny fake site written to tmp_path.
 
-The browser part (Chromium: images' naturalWidth, console errors, screenshots) runs in ``make check-site``;
-these tests need no browser.
+Most tests need no browser. The tests marked ``browser`` run the whole checker in headless Chromium on a
+fake site (sortable table and filter box with the ledger's own JavaScript, formulas with the MathJax the
+site serves) and are skipped when ``/usr/bin/chromium`` or ``/usr/bin/chromedriver`` is missing.
 """
 
 from __future__ import annotations
 
+import base64
 import doctest
 import importlib.util
 import json
+import shutil
+import socket
+import struct
 import sys
+import sysconfig
+import zlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from mktlib.book import figure_html
+from mktlib.book import table as book_table
+from mktlib.claims import _TABLE_JS
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("check_site", ROOT / "scripts" / "check_site.py")
@@ -34,6 +46,48 @@ parts:
     chapters:
       - file: notebooks/01-nb
 """
+
+
+def tiny_png(w: int = 3, h: int = 2) -> bytes:
+    """A real (decodable) RGB PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\xcc\x33\x00" * w for _ in range(h))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+FIG = "btc-price"
+ALT = "BTC fell from 126,000 USD on 6 October 2025 to 80,600 USD on 21 November 2025 (daily closes, USD)"
+FIG_CSV = (
+    "# BTC daily close\n# source: Binance public data\n# units: USD\n# time zone: UTC\ntime,close\n2025-10-06,126000\n"
+)
+SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="3" height="2"></svg>\n'
+
+
+def output_cell(inner: str, tags: str = "tag_remove-input") -> str:
+    """A notebook cell as myst-nb renders it with its input removed: only the output."""
+    return (
+        f'<div class="cell {tags} docutils container"><div class="cell_output docutils container">'
+        f'<div class="output text_html">{inner}</div></div></div>'
+    )
+
+
+def code_cell(code: str, hide: bool = False) -> str:
+    """A notebook cell whose code is shown (``hide``: folded in a hide-input toggle)."""
+    inp = (
+        f'<div class="cell_input docutils container"><div class="highlight-ipython3 notranslate">'
+        f'<div class="highlight"><pre><span></span>{code}</pre></div></div></div>'
+    )
+    if hide:
+        inp = f'<details class="hide above-input"><summary>Show code cell source</summary>{inp}</details>'
+    return f'<div class="cell docutils container">{inp}<div class="cell_output docutils container"></div></div>'
 
 
 def page(body: str, title: str = "T", head: str = "") -> str:
@@ -84,7 +138,11 @@ def site(tmp_path):
         (html / d).mkdir(parents=True)
     (html / "_static" / "s.css").write_text("body{}")
     (html / "_static" / "x.js").write_text("1;")
-    (html / "_images" / "fig.png").write_bytes(b"\x89PNG fake")
+    (html / "_images" / "fig.png").write_bytes(tiny_png())
+    (html / "figures").mkdir()
+    (html / "figures" / f"{FIG}.csv").write_text(FIG_CSV)
+    (html / "figures" / f"{FIG}.png").write_bytes(tiny_png())
+    (html / "figures" / f"{FIG}.svg").write_bytes(SVG)
     (html / "_downloads" / "abc" / "ledger.json").write_text("[]")
     (html / "_sources" / "book" / "intro.md").write_text("# Intro")
     (html / "index.html").write_text(
@@ -111,8 +169,11 @@ def site(tmp_path):
         page(
             '<section id="the-peak"><h1>NB</h1><p>The peak was <span class="pasted-text">126,000</span> USD on '
             '<span class="pasted-text">6 Oct 2025</span>; rows <span class="output text_plain">42</span>.</p>'
-            '<img alt="chart" src="../_images/fig.png"/>'
-            '<p><a class="reference download internal" download="" href="../_downloads/abc/ledger.json">JSON</a>; '
+            '<img alt="The three phases of the episode: crash, slide and rebound" src="../_images/fig.png"/>'
+            + output_cell(figure_html(FIG, tiny_png(), ALT, f'mktlib.charts.data("{FIG}")'))
+            + code_cell('x <span class="o">=</span> 1\nprint(x)')
+            + output_cell(book_table(pd.DataFrame({"measure": ["D1"], "value": [-0.024]}), {"value": "pct+"}))
+            + '<p><a class="reference download internal" download="" href="../_downloads/abc/ledger.json">JSON</a>; '
             '<a class="reference internal" href="../book/a.html"><span class="std std-ref">A</span></a> '
             '<span class="bibtex-citation" id="id1">[<a href="#id9">Doe, 2020</a>]</span>.</p>'
             '<div id="id9">Doe</div></section>'
@@ -172,8 +233,14 @@ def test_clean_site_passes(site):
     # intro: search, 01-nb#the-peak, a.html, #intro, the source file (not: the external and mailto links)
     assert (res["book/intro.html"].links, res["book/intro.html"].external) == (5, 1)
     assert res["book/intro.html"].files == ["_sources/book/intro.md"]
-    assert res["notebooks/01-nb.html"].files == ["_downloads/abc/ledger.json"]
-    assert res["notebooks/01-nb.html"].images == 1
+    assert res["notebooks/01-nb.html"].files == [
+        "figures/btc-price.csv",
+        "figures/btc-price.png",
+        "figures/btc-price.svg",
+        "_downloads/abc/ledger.json",
+    ]
+    assert (res["notebooks/01-nb.html"].images, res["notebooks/01-nb.html"].code) == (2, 1)
+    assert res["notebooks/01-nb.html"].height is None  # no browser
 
 
 def test_missing_and_orphan_pages_are_errors(site):
@@ -482,6 +549,207 @@ def test_glue_from_another_document(site):
     ]
 
 
+# ------------------------------------------------------------------------------------------------ images and figures
+
+NB = "notebooks/01-nb.html"
+
+
+def nb_html(site: Path) -> Path:
+    return site / "_build" / "html" / NB
+
+
+@pytest.mark.parametrize(
+    "img, error",
+    [
+        ('<img src="../_images/fig.png"/>', "image '../_images/fig.png': no alt text"),
+        ('<img alt="" src="../_images/fig.png"/>', "image '../_images/fig.png': empty alt text"),
+        ('<img alt="Figure 3" src="../_images/fig.png"/>', "image '../_images/fig.png': generic alt text 'Figure 3'"),
+        ('<img alt="chart 2: plot" src="../_images/fig.png"/>', "image '../_images/fig.png': generic alt text"),
+        (
+            '<img alt="../_images/fig.png" src="../_images/fig.png"/>',
+            "image '../_images/fig.png': alt text is the image's file name",
+        ),
+        ('<img alt="_images/other.png" src="../_images/fig.png"/>', "image '../_images/fig.png': alt text is a file"),
+        ('<img alt="btc_price_chart.png" src="../_images/fig.png"/>', "image '../_images/fig.png': alt text is a file"),
+        ('<img alt="BTC price chart" src="../_images/fig.png"/>', "image '../_images/fig.png': alt text too short"),
+    ],
+)
+def test_bad_alt_text_in_a_markdown_page(site, img, error):
+    # a Sphinx/MyST image in a book/*.md page ({figure} or ![]()) counts like a notebook figure
+    edit(site / "_build" / "html" / "book" / "a-sub.html", "<h1>Sub</h1>", "<h1>Sub</h1>" + img)
+    res, _ = results(site)
+    errors = res["book/a-sub.html"].errors
+    assert len(errors) == 1 and errors[0].startswith(error), errors
+
+
+def test_bad_alt_text_of_a_figure_names_the_figure(site):
+    edit(nb_html(site), f'alt="{ALT}"', 'alt="chart"')
+    res, _ = results(site)
+    assert res[NB].errors == ["figure #fig-btc-price: generic alt text 'chart' (say what the figure shows)"]
+
+
+def test_notebook_output_image_outside_a_figure(site):
+    # matplotlib's own display: a PNG in the cell output with no downloads
+    edit(
+        nb_html(site),
+        '<div class="cell_input',
+        '<div class="cell_output docutils container"><img alt="The three phases: crash, slide and rebound" '
+        'src="../_images/fig.png"/></div><div class="cell_input',
+    )
+    res, _ = results(site)
+    assert res[NB].errors == [
+        "figure without its data download: image '../_images/fig.png' in a notebook output is not in a "
+        "figure.mktlib-figure (show it with mktlib.book.figure)"
+    ]
+
+
+def test_output_class_counts_as_a_notebook_output(tmp_path):
+    s = cs.scan_html('<div class="output text_html"><img alt="x" src="a.png"></div><img alt="y" src="b.png">')
+    assert [(i.src, i.in_output, i.figure) for i in s.img_tags] == [("a.png", True, None), ("b.png", False, None)]
+
+
+@pytest.mark.parametrize("ext", ["csv", "png", "svg"])
+def test_figure_without_a_download_link(site, ext):
+    text = nb_html(site).read_text()
+    link = f'<a class="mktlib-download" href="../figures/{FIG}.{ext}" download>'
+    assert link in text
+    edit(nb_html(site), link, "<a>")
+    res, _ = results(site)
+    assert res[NB].errors == [f"figure without its data download: figure #fig-btc-price has no link to its .{ext} file"]
+
+
+def test_figure_download_missing_empty_or_not_what_it_says(site):
+    html = site / "_build" / "html"
+    (html / "figures" / f"{FIG}.csv").unlink()
+    (html / "figures" / f"{FIG}.png").write_bytes(b"")
+    (html / "figures" / f"{FIG}.svg").write_text("<html>not found</html>")
+    res, _ = results(site)
+    assert res[NB].errors == [
+        "broken link '../figures/btc-price.csv': figures/btc-price.csv does not exist",
+        "figure #fig-btc-price: download figures/btc-price.png is empty",
+        "figure #fig-btc-price: download figures/btc-price.svg is not an SVG",
+    ]
+
+
+def test_figure_links_to_another_figures_files(site):
+    (site / "_build" / "html" / "figures" / "eth-price.png").write_bytes(tiny_png())
+    edit(nb_html(site), f"figures/{FIG}.png", "figures/eth-price.png")
+    res, _ = results(site)
+    assert res[NB].errors == [
+        "figure #fig-btc-price: its .png link '../figures/eth-price.png' is not this figure's file (btc-price.png)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "csv, error",
+    [
+        ("time,close\n2025-10-06,126000\n", "does not begin with a '# ' header line"),
+        ("#BTC\n# source: x\n# units: USD\ntime,close\n", "does not begin with a '# ' header line"),
+        ("# BTC daily close\n# units: USD\ntime,close\n", "has no '# source: ...' line in its header"),
+        ("# BTC daily close\n# source: Binance\ntime,close\n# units: USD\n", "has no '# units: ...' line"),
+    ],
+)
+def test_figure_csv_without_its_header(site, csv, error):
+    (site / "_build" / "html" / "figures" / f"{FIG}.csv").write_text(csv)
+    res, _ = results(site)
+    assert len(res[NB].errors) == 1 and res[NB].errors[0].startswith(
+        f"figure #fig-btc-price: download figures/btc-price.csv {error}"
+    ), res[NB].errors
+
+
+def test_data_uri_images_are_not_missing_files(site):
+    # the clean site's figure is a data: PNG: not a missing file, and it decodes
+    s = cs.scan_html(nb_html(site).read_text())
+    assert [i.src[:22] for i in s.img_tags] == ["../_images/fig.png", "data:image/png;base64,"]
+    assert cs.check_assets(NB, s.images, site / "_build" / "html", "image") == []
+    assert cs.data_uri_problem(s.img_tags[1].src) is None
+    svg = "data:image/svg+xml;base64," + base64.b64encode(SVG).decode()
+    assert cs.data_uri_problem(svg) is None
+    assert cs.data_uri_problem("data:image/svg+xml,%3Csvg%20xmlns%3D%22x%22%3E%3C%2Fsvg%3E") is None
+
+
+@pytest.mark.parametrize(
+    "src, error",
+    [
+        ("data:image/png;base64,", "its data: URI is empty"),
+        ("data:image/png;base64,iVBORw0K***", "its data: URI does not decode"),
+        ("data:image/png;base64," + base64.b64encode(b"GIF89a...").decode(), "its data: URI is not a PNG"),
+        ("data:image/jpeg;base64,/9j/4AAQ", "its data: URI is image/jpeg, not a PNG or SVG image"),
+        ("data:image/svg+xml;base64," + base64.b64encode(b"<html></html>").decode(), "its data: URI is not an SVG"),
+    ],
+)
+def test_data_uri_image_that_does_not_decode(site, src, error):
+    text = nb_html(site).read_text()
+    start = text.index("data:image/png;base64,")
+    nb_html(site).write_text(text[:start] + src + text[text.index('"', start) :])
+    res, _ = results(site)
+    assert len(res[NB].errors) == 1 and res[NB].errors[0].startswith(f"figure #fig-btc-price: {error}"), res[NB].errors
+
+
+# ------------------------------------------------------------------------------------------------ code and tables
+
+
+@pytest.mark.parametrize(
+    "code, hide, error",
+    [
+        ('<span class="kn">import</span> <span class="nn">numpy</span> as np', False, "(imports; "),
+        ("x = 1\nfrom mktlib import claims", False, "(imports; "),
+        ("  import os  # in a function", True, "(imports; "),
+        ('<span class="c1"># NBVAL_CHECK_OUTPUT</span>\nkr = {"a": 1}', True, "(key results: NBVAL_CHECK_OUTPUT; "),
+    ],
+)
+def test_visible_code_with_imports_or_key_results(site, code, hide, error):
+    edit(nb_html(site), "<p><a class", code_cell(code, hide=hide) + "<p><a class")
+    res, _ = results(site)
+    assert res[NB].code == 2
+    assert len(res[NB].errors) == 1, res[NB].errors
+    assert res[NB].errors[0].startswith("code cell with imports/key results visible on the page " + error)
+
+
+def test_visible_code_that_only_mentions_imports_is_fine(site):
+    edit(nb_html(site), "<p><a class", code_cell('print("import data")\nimported = 1\n# from a to b') + "<p><a class")
+    res, _ = results(site)
+    assert res[NB].errors == [] and res[NB].code == 2
+
+
+def test_code_cells_are_counted_not_output_or_markdown_code():
+    s = cs.scan_html(code_cell("a = 1") + code_cell("b = 2", hide=True) + "<pre>c = 3</pre>" + output_cell("<p>4</p>"))
+    assert s.code_cells == ["a = 1", "b = 2"]
+
+
+@pytest.mark.parametrize(
+    "value, what",
+    [
+        ("nan", "a missing value (nan/NaT) shown as text"),
+        ("2025-10-30 00:00:00+00:00", "a raw timestamp"),
+        ("see {ref}`claim-d1`", "an unrendered MyST role or directive"),
+        ("| a | b | |---|---|", "raw Markdown table syntax"),
+        ("-1.41% fraction", "a unit word ('fraction') after a number"),
+        ("<pandas.core.frame.DataFrame object at 0x7f3a>", "a Python repr"),
+    ],
+)
+def test_text_checks_run_inside_book_tables(site, value, what):
+    # a table made by mktlib.book.table: its cells are text like any other
+    tbl = book_table(pd.DataFrame({"measure": ["D1", "D2"], "note": ["fine", value]}))
+    assert 'class="mktlib-table"' in tbl
+    edit(nb_html(site), "<p><a class", output_cell(tbl) + "<p><a class")
+    res, _ = results(site)
+    assert len(res[NB].errors) == 1 and res[NB].errors[0].startswith(f"{what} in the text"), res[NB].errors
+
+
+def test_script_from_another_host_is_an_error(site):
+    edit(
+        site / "_build" / "html" / "book" / "a-sub.html",
+        "<title>",
+        '<script defer src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script><title>',
+    )
+    res, _ = results(site)
+    assert res["book/a-sub.html"].errors == [
+        "script from another host 'https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js': the site must "
+        "work offline (serve it from _static; MathJax: sphinx-mathjax-offline)"
+    ]
+
+
 # ------------------------------------------------------------------------------------------------ browser log
 
 
@@ -491,7 +759,11 @@ def test_console_problems():
         {"level": "SEVERE", "message": base + "favicon.ico - Failed to load resource: 404"},
         {
             "level": "SEVERE",
-            "message": "https://cdn.example/mathjax.js - Failed to load resource: net::ERR_NAME_NOT_RESOLVED",
+            "message": "https://cdn.example/mathjax/tex-chtml.js - Failed to load resource: net::ERR_NAME_NOT_RESOLVED",
+        },
+        {
+            "level": "SEVERE",
+            "message": "https://fonts.example/inter.woff2 - Failed to load resource: net::ERR_NAME_NOT_RESOLVED",
         },
         {"level": "SEVERE", "message": base + "book/a.html 12:3 Uncaught TypeError: x is not a function"},
         {"level": "SEVERE", "message": base + "_images/gone.png - Failed to load resource: 404"},
@@ -499,30 +771,202 @@ def test_console_problems():
         {"level": "INFO", "message": "console.log"},
     ]
     errors, warnings = cs.console_problems(log, base, [], "book/a.html", {"_images/gone.png"})
-    assert errors == ["JavaScript console error: /book/a.html 12:3 Uncaught TypeError: x is not a function"]
+    # a script (MathJax) from a CDN that does not load is an error: the site must work offline
+    assert errors == [
+        (
+            "script from another host did not load (the site must work offline): https://cdn.example/mathjax/"
+            "tex-chtml.js - Failed to load resource: net::ERR_NAME_NOT_RESOLVED"
+        ),
+        "JavaScript console error: /book/a.html 12:3 Uncaught TypeError: x is not a function",
+    ]
     assert warnings == [
         (
-            "external resource did not load (network?): https://cdn.example/mathjax.js - "
+            "external resource did not load (network?): https://fonts.example/inter.woff2 - "
             "Failed to load resource: net::ERR_NAME_NOT_RESOLVED"
         )
     ]
+    # a <script src> to another host is reported by the static check: its failed load is not repeated
+    errors, _ = cs.console_problems(
+        log, base, [], "book/a.html", {"_images/gone.png"}, {"//cdn.example/mathjax/tex-chtml.js"}
+    )
+    assert errors == ["JavaScript console error: /book/a.html 12:3 Uncaught TypeError: x is not a function"]
     # a favicon the page declares is real; a missing image not reported elsewhere is an error
     errors, _ = cs.console_problems(log, base, ["../favicon.ico"], "book/a.html")
-    assert len(errors) == 3 and errors[0].startswith("JavaScript console error: /favicon.ico")
+    assert len(errors) == 4 and errors[0].startswith("JavaScript console error: /favicon.ico")
 
 
 def test_table():
     r = [
-        cs.PageResult("book/intro.html", links=16, files=["a"], images=2, errors=["x"]),
+        cs.PageResult("book/intro.html", links=16, files=["a"], images=2, code=3, height=2400, errors=["x"]),
         cs.PageResult("index.html", links=1, note="redirects to book/intro.html"),
     ]
     assert cs.table(r).splitlines() == [
-        "page                                       links  files  images  errors",
-        "-----------------------------------------  -----  -----  ------  ------",
-        "book/intro.html                               16      1       2       1",
-        "index.html (redirects to book/intro.html)      1      0       0       0",
+        "page                                       links  files  images  code  height  errors",
+        "-----------------------------------------  -----  -----  ------  ----  ------  ------",
+        "book/intro.html                               16      1       2     3    2400       1",
+        "index.html (redirects to book/intro.html)      1      0       0     0       -       0",
     ]
 
 
 def test_doctests():
     assert doctest.testmod(cs).failed == 0
+
+
+# ------------------------------------------------------------------------------------------------ in the browser
+
+needs_browser = pytest.mark.skipif(
+    not (Path(cs.CHROMIUM).exists() and Path(cs.CHROMEDRIVER).exists()),
+    reason="needs /usr/bin/chromium and /usr/bin/chromedriver",
+)
+
+
+def _closed_port() -> int:
+    """A localhost port nothing listens on: "another host" whose loads fail at once, with no network."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+OTHER_PORT = _closed_port()
+MATHJAX = Path(sysconfig.get_paths()["purelib"]) / "sphinx-mathjax-offline" / "static" / "mathjax"
+LEDGER_ROWS = [("A1", "level", "supported"), ("D2", "change", "refuted"), ("B1", "level", "supported")]
+LEDGER_ROWS += [("C3", "lead-lag", "inconclusive")]
+
+
+def ledger_html() -> str:
+    """The ledger's filter box (in its controls) and sortable table as mktlib.claims.render_html writes them
+    (with its own script), and a second sortable table (numbers, no filter) like render_summary_html."""
+    rows = "".join(
+        f'<tr id="claim-{p}"><td data-sort="{p}"><b>{p}</b></td><td>{kind}</td>'
+        f'<td data-sort="{v}"><span class="verdict verdict-{v}">{v}</span></td></tr>'
+        for p, kind, v in LEDGER_ROWS
+    )
+    numbers = "".join(f"<tr><td>{n}</td><td>x{n}</td></tr>" for n in (10, 9, 100, 0.5))
+    return (
+        '<div class="mktlib-controls"><input type="search" class="mktlib-filter" placeholder="filter rows" '
+        'oninput="mktlibFilter(this)"></div>'
+        '<table class="mktlib-ledger mktlib-sortable"><thead><tr><th>part</th><th>type</th><th>verdict</th></tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
+        '<table class="mktlib-ledger-summary mktlib-sortable"><thead><tr><th>n</th><th>label</th></tr></thead>'
+        f"<tbody>{numbers}</tbody></table>" + _TABLE_JS
+    )
+
+
+MATH_HEAD = (
+    '<script>window.MathJax = {"options": {"processHtmlClass": "tex2jax_process|mathjax_process|math|output_area"}}'
+    '</script><script defer="defer" src="../_static/mathjax/tex-chtml.js"></script>'
+)
+MATH_BODY = (
+    '<p>Returns <span class="math notranslate nohighlight">\\(r_t = \\log P_t - \\log P_{t-1}\\)</span>.</p>'
+    '<div class="math notranslate nohighlight">\\[\\beta = \\frac{\\mathrm{cov}(x, y)}{\\mathrm{var}(x)}\\]</div>'
+)
+
+
+def browser_site(root: Path) -> Path:
+    """A fake built book for the browser: a page with formulas (the MathJax the site serves) and the
+    ledger page (filter box, sortable tables, a figure with its downloads)."""
+    (root / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/07-ledger\n")
+    html = root / "_build" / "html"
+    for d in ("book", "notebooks", "_static/mathjax/output/chtml/fonts", "figures"):
+        (html / d).mkdir(parents=True)
+    (html / "_static" / "s.css").write_text("body{}")
+    (html / "_static" / "x.js").write_text("1;")
+    (html / "search.html").write_text("<html><body>internal</body></html>")
+    shutil.copy(MATHJAX / "tex-chtml.js", html / "_static" / "mathjax" / "tex-chtml.js")
+    shutil.copytree(MATHJAX / "output/chtml/fonts/woff-v2", html / "_static/mathjax/output/chtml/fonts/woff-v2")
+    (html / "figures" / f"{FIG}.csv").write_text(FIG_CSV)
+    (html / "figures" / f"{FIG}.png").write_bytes(tiny_png())
+    (html / "figures" / f"{FIG}.svg").write_bytes(SVG)
+    (html / "book" / "intro.html").write_text(page("<h1 id='intro'>Intro</h1>" + MATH_BODY, head=MATH_HEAD))
+    (html / "notebooks" / "07-ledger.html").write_text(
+        page(
+            '<h1 id="ledger">Ledger</h1>'
+            + output_cell(figure_html(FIG, tiny_png(), ALT, f'mktlib.charts.data("{FIG}")'))
+            + output_cell(ledger_html())
+        )
+    )
+    return html
+
+
+def browser_results(root: Path, shots: Path | None) -> dict[str, cs.PageResult]:
+    res, site_errors = cs.run(root / "_build" / "html", root, root / "_toc.yml", shots, browser=True)
+    assert site_errors == []
+    return {r.page: r for r in res}
+
+
+@needs_browser
+@pytest.mark.skipif(not (MATHJAX / "tex-chtml.js").is_file(), reason="sphinx-mathjax-offline is not installed")
+def test_browser_clean_site_passes_and_records_heights(tmp_path):
+    browser_site(tmp_path)
+    shots = tmp_path / "_build" / "screenshots"
+    res = browser_results(tmp_path, shots)
+    assert {p: r.errors for p, r in res.items() if r.errors} == {}
+    assert {p: r.warnings for p, r in res.items() if r.warnings} == {}
+    assert res["notebooks/07-ledger.html"].images == 1  # the data: PNG loads in the browser
+    heights = json.loads((shots / "heights.json").read_text())
+    assert set(heights) == {"book/intro.html", "notebooks/07-ledger.html"}
+    assert all(isinstance(h, int) and h > 0 for h in heights.values())
+    assert heights["book/intro.html"] == res["book/intro.html"].height
+    assert (shots / "notebooks" / "07-ledger.png").is_file()
+    assert f"  {res['book/intro.html'].height}  " in cs.table(list(res.values()))
+
+
+@pytest.fixture(scope="module")
+def broken_browser_run(tmp_path_factory):
+    """One browser run on a fake site with every browser-side fault: a sort that does not sort, a filter
+    that does not filter, formulas with no MathJax, scripts from another host."""
+    if not (Path(cs.CHROMIUM).exists() and Path(cs.CHROMEDRIVER).exists()):
+        pytest.skip("needs /usr/bin/chromium and /usr/bin/chromedriver")
+    if not (MATHJAX / "tex-chtml.js").is_file():
+        pytest.skip("sphinx-mathjax-offline is not installed")
+    root = tmp_path_factory.mktemp("broken")
+    html = browser_site(root)
+    edit(html / "notebooks" / "07-ledger.html", "return asc?r:-r;", "return 0;")  # the sort keeps the order
+    edit(html / "notebooks" / "07-ledger.html", "'none'", "''")  # the filter hides nothing
+    edit(html / "book" / "intro.html", '<script defer="defer" src="../_static/mathjax/tex-chtml.js"></script>', "")
+    edit(
+        html / "book" / "intro.html",
+        "<title>",
+        f'<script src="http://127.0.0.1:{OTHER_PORT}/cdn/lib.js"></script>'
+        f"<script>var s = document.createElement('script'); s.src = 'http://127.0.0.1:{OTHER_PORT}/cdn/mathjax/"
+        "tex-chtml.js'; document.head.appendChild(s);</script><title>",
+    )
+    return browser_results(root, None)
+
+
+def test_browser_sort_that_does_not_sort(broken_browser_run):
+    assert [e for e in broken_browser_run["notebooks/07-ledger.html"].errors if e.startswith("sortable")] == [
+        "sortable table 1: clicking the header 'part' does not sort the table (after one click the column is "
+        "unsorted, after two unsorted; expected ascending and descending)",
+        "sortable table 2: clicking the header 'n' does not sort the table (after one click the column is "
+        "unsorted, after two unsorted; expected ascending and descending)",
+    ]
+
+
+def test_browser_filter_that_does_not_filter(broken_browser_run):
+    assert [e for e in broken_browser_run["notebooks/07-ledger.html"].errors if e.startswith("filter")] == [
+        "filter box 1: typing 'supported' hides no row (filtering does not work: 2 of 4 rows do not contain it)"
+    ]
+
+
+def test_browser_formulas_without_mathjax(broken_browser_run):
+    errors = [e for e in broken_browser_run["book/intro.html"].errors if e.startswith("formula")]
+    assert len(errors) == 1, broken_browser_run["book/intro.html"].errors
+    assert errors[0].startswith("formula not rendered (MathJax did not load?): 2 of 2 formula(s) after ")
+    assert "(no MathJax on the page), e.g. '\\\\(r_t = \\\\log P_t - \\\\log P_{t-1}\\\\)'" in errors[0]
+
+
+def test_browser_scripts_from_another_host_are_errors(broken_browser_run):
+    # the <script src> is reported once (statically); a script added by a script shows in the browser's log
+    errors = [e for e in broken_browser_run["book/intro.html"].errors if "another host" in e]
+    assert len(errors) == 2, errors
+    assert errors[0] == (
+        f"script from another host 'http://127.0.0.1:{OTHER_PORT}/cdn/lib.js': the site must work offline (serve "
+        "it from _static; MathJax: sphinx-mathjax-offline)"
+    )
+    assert errors[1].startswith(
+        f"script from another host did not load (the site must work offline): http://127.0.0.1:{OTHER_PORT}/cdn/"
+        "mathjax/tex-chtml.js - Failed to load resource: net::ERR_"
+    )
+    assert len(broken_browser_run["book/intro.html"].errors) == 3  # these two and the formulas
+    assert len(broken_browser_run["notebooks/07-ledger.html"].errors) == 3  # only the sort and filter faults
