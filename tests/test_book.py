@@ -38,3 +38,48 @@ def test_methods_page_cites_only_tests_that_exist():
         if m.group(2) not in defs.get(current, set()):
             missing.append(f"{current}::{m.group(2)}")
     assert n > 100 and missing == []
+
+
+def _notebooks():
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted((root / "notebooks").glob("*.ipynb"))}
+
+
+def test_notebooks_keep_only_calls_and_prose():
+    """No notebook defines a function or a class: presentation lives in mktlib (tested there)."""
+    import ast
+
+    offenders = []
+    for name, nb in _notebooks().items():
+        for i, c in enumerate(nb["cells"]):
+            if c["cell_type"] != "code":
+                continue
+            tree = ast.parse("".join(c["source"]))
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    offenders.append(f"{name} cell {i}: {node.name}")
+    assert offenders == []
+
+
+def test_no_code_on_the_page_and_key_results_hidden():
+    """Every code cell hides its source (remove-input) or itself (remove-cell); the key-results cell that
+    nbval checks is removed from the page; no figure is output except through mktlib.book.figure."""
+    problems = []
+    for name, nb in _notebooks().items():
+        for i, c in enumerate(nb["cells"]):
+            if c["cell_type"] != "code":
+                continue
+            tags = set(c.get("metadata", {}).get("tags", []))
+            src = "".join(c["source"])
+            if not tags & {"remove-input", "remove-cell"}:
+                problems.append(f"{name} cell {i}: code shown on the page")
+            if "NBVAL_CHECK_OUTPUT" in src and "remove-cell" not in tags:
+                problems.append(f"{name} cell {i}: key-results cell visible")
+            for o in c.get("outputs", []):
+                data = o.get("data", {})
+                if "image/png" in data or "image/svg+xml" in data:
+                    problems.append(f"{name} cell {i}: a figure output not made by mktlib.book.figure")
+    assert problems == []
