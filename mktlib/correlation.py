@@ -65,7 +65,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mktlib import calendars
+from mktlib import calendars, charts
 from mktlib.errors import DataError
 from mktlib.spillover import SpilloverResult, rolling_spillover, spillover  # noqa: F401  (public names)
 
@@ -1010,3 +1010,169 @@ def bootstrap_avg_corr(
     lo, hi = _pct(draws, level)
     est = average_pairwise_corr(pd.DataFrame(v))
     return est, lo, hi, draws
+
+
+# ---------------------------------------------------------------------------------------------
+# the transmission chapter: chart data and tables for people
+# ---------------------------------------------------------------------------------------------
+
+#: Plain names of the panel columns, for tables and legends.
+MARKET_NAMES = {
+    "btc": "BTC",
+    "ndx": "Nasdaq-100",
+    "spx": "S&P 500",
+    "nvda": "NVIDIA",
+    "gold": "gold (LBMA PM fix)",
+    "hsi": "Hang Seng",
+    "ssec": "Shanghai Composite",
+    "dxy": "dollar index",
+    "us2y": "2-year Treasury yield (change)",
+}
+
+
+def regime_means(r: pd.Series, regimes: dict[str, tuple[str, str]]) -> pd.Series:
+    """A step series on ``r``'s (UTC date) index: inside each regime ``(first day, last day)`` the mean of
+    ``r`` over that regime (NaN values of ``r`` ignored), NaN outside every regime.
+
+    >>> r = pd.Series([1.0, 3.0, 10.0, 20.0], index=pd.date_range("2024-01-01", periods=4, tz="UTC"))
+    >>> regime_means(r, {"a": ("2024-01-01", "2024-01-02"), "b": ("2024-01-04", "2024-01-04")}).tolist()
+    [2.0, 2.0, nan, 20.0]
+    """
+    out = pd.Series(np.nan, index=r.index, name=r.name)
+    for a, b in regimes.values():
+        sl = slice(pd.Timestamp(a, tz="UTC"), pd.Timestamp(b, tz="UTC"))
+        out.loc[sl] = r.loc[sl].mean()
+    return out
+
+
+#: Published BTC-equity correlations the chapter compares with its own (quoted as published).
+PUBLISHED = {
+    "imf_2017_19": ("IMF (2022): BTC-S&P 500, 60-day, 2017-19", "0.01"),
+    "imf_2020_21": ("IMF (2022): BTC-S&P 500, 60-day, 2020-21", "0.36"),
+    "bloomberg_17nov": ("Bloomberg (Nov 2025): BTC-Nasdaq-100, 30-day, 17 Nov 2025", "about 0.80"),
+    "bloomberg_5y": ("Bloomberg: 5-year average of the 30-day correlation", "0.54"),
+    "diwu_2024": ("Di Wu (2025): 180-day peak in 2024 (price levels?)", "0.87 (QQQ)"),
+}
+#: The Bloomberg 30-day figure as a number, for the chart's marker.
+BLOOMBERG_17NOV = 0.80
+
+
+def published_comparison(r30: pd.Series, r180: pd.Series, r60_spx: pd.Series) -> pd.DataFrame:
+    """Each published figure of :data:`PUBLISHED` beside this book's number on the same definition as
+    far as the data allow: ``r30`` / ``r180`` are rolling BTC-Nasdaq-100 correlations, ``r60_spx`` the
+    60-day BTC-S&P 500 one (all labelled by window end, UTC dates). Columns ``published figure``,
+    ``published``, ``this book`` (a number) and ``note``.
+
+    >>> idx = pd.date_range("2018-01-01", "2025-12-31", freq="D", tz="UTC")
+    >>> c = pd.Series(0.5, index=idx)
+    >>> published_comparison(c, c * 0.8, c * 0.2)["this book"].round(2).tolist()
+    [0.1, 0.1, 0.5, 0.5, 0.4]
+    """
+
+    def d(s: str) -> pd.Timestamp:
+        return pd.Timestamp(s, tz="UTC")
+
+    vals = {
+        "imf_2017_19": (float(r60_spx.loc[: d("2019-12-31")].mean()), "mean of windows ending 2018-19"),
+        "imf_2020_21": (float(r60_spx.loc[d("2020-01-01") : d("2021-12-31")].mean()), "mean of windows ending 2020-21"),
+        "bloomberg_17nov": (float(r30.loc[: d("2025-11-17")].iloc[-1]), "BTC at the NY close"),
+        "bloomberg_5y": (float(r30.loc[d("2020-11-17") : d("2025-11-17")].mean()), "windows ending 17 Nov 2020-2025"),
+        "diwu_2024": (float(r180.loc[d("2024-01-01") : d("2024-12-31")].max()), "on returns, not price levels"),
+    }
+    return pd.DataFrame(
+        [
+            {"published figure": PUBLISHED[k][0], "published": PUBLISHED[k][1], "this book": v, "note": note}
+            for k, (v, note) in vals.items()
+        ]
+    )
+
+
+def _transmission():
+    from mktlib.verdicts import transmission as T
+
+    return T
+
+
+@charts.register(
+    "transmission-btc-ndx-correlation",
+    sources=["btc_spot_1h", "btc_spot_4h", "ndx_1d"],
+    units="correlation of daily returns (BTC sampled at the NY close)",
+    title="Rolling correlation of BTC and Nasdaq-100 daily returns, 2018-2026",
+    note="windows labelled by their last day; the regime mean is the mean of the 60-day correlation over "
+    "2017-19, 2020-21, 2022-23 and the ETF era (Jan 2024-Sep 2025); the Bloomberg value is the published "
+    "figure (via Kobeissi), not computed here",
+)
+def btc_ndx_correlation_chart() -> pd.DataFrame:
+    """BTC-Nasdaq-100 rolling correlation over 30 and 60 NY sessions and the regime means of the
+    60-day one (:func:`regime_means`), from the first full 30-day window."""
+    p = _transmission().btc_ndx_panel()
+    r30 = rolling_corr(p["btc"], p["ndx"], 30)
+    r60 = rolling_corr(p["btc"], p["ndx"], 60)
+    regimes = {k: v for k, v in REGIMES.items() if k != "episode"}
+    out = pd.DataFrame(
+        {"30-day window": r30, "60-day window": r60, "60-day, mean over the regime": regime_means(r60, regimes)}
+    )
+    out["Bloomberg 30-day, published"] = np.nan
+    out.loc[out.index[out.index <= pd.Timestamp("2025-11-17", tz="UTC")][-1], "Bloomberg 30-day, published"] = (
+        BLOOMBERG_17NOV
+    )
+    return out.loc[r30.first_valid_index() :].rename_axis("date")
+
+
+ASIA_CHART_START = "2023-07-01"
+
+
+@charts.register(
+    "transmission-asia-correlation",
+    sources=["btc_spot_1h", "hsi_1d", "ssec_1d", "ndx_1d"],
+    units="correlation of daily returns over 60 sessions (BTC sampled at each market's own close)",
+    title="BTC's 60-day correlation with the Hang Seng, Shanghai and the Nasdaq-100, from mid-2023",
+    note="each market on its own session dates (Hang Seng at 08:00 UTC, Shanghai at 07:00 UTC, Nasdaq-100 at "
+    "16:00 ET); a value is missing on days the market was shut",
+)
+def asia_correlation_chart() -> pd.DataFrame:
+    """60-session rolling BTC correlation with the Hang Seng, the Shanghai Composite and the Nasdaq-100,
+    each at that market's own close (``transmission.asset_panel``), from :data:`ASIA_CHART_START`."""
+    T = _transmission()
+    cols = {}
+    for a in ("hsi", "ssec", "ndx"):
+        d = T.asset_panel(a)
+        cols[MARKET_NAMES[a]] = rolling_corr(d["btc"], d[a], 60)
+    return pd.DataFrame(cols).loc[pd.Timestamp(ASIA_CHART_START, tz="UTC") :].rename_axis("date")
+
+
+def market_correlation_table() -> pd.DataFrame:
+    """BTC's correlation with each market at that market's own close: over each regime (full-sample
+    correlation of daily returns) and the highest 60-session correlation in the episode and before it,
+    with dates (``transmission.asset_regime_corr`` and ``asset_corr_peaks``). Plain column names."""
+    T = _transmission()
+    reg = T.asset_regime_corr()[["2020-21", "2022-23", "ETF era", "episode"]]
+    reg.columns = ["2020-21", "2022-23", "ETF era (Jan 2024-Sep 2025)", "episode (Oct 2025-Jan 2026)"]
+    pk = T.asset_corr_peaks()
+    out = reg.join(
+        pk.rename(
+            columns={
+                "episode_max": "highest 60-day, episode",
+                "episode_date": "date of the episode high",
+                "before_max": "highest 60-day, ETF era",
+                "before_date": "date of the ETF-era high",
+            }
+        )
+    )
+    out.index = [MARKET_NAMES[a] for a in out.index]
+    return out.rename_axis("market").reset_index()
+
+
+@charts.register(
+    "transmission-two-session-returns",
+    sources=["spx_1d", "ndx_1d", "gold_lbma_pm", "ssec_1d", "hsi_1d", "btc_spot_1d"],
+    units="percent, close to close (each exchange at its official close; gold at the LBMA PM fix; BTC at the "
+    "UTC daily close)",
+    title="Two-session returns: 19-21 Nov 2025 beside 10-12 Mar 2020",
+)
+def two_session_returns_chart() -> pd.DataFrame:
+    """Two-session returns (percent) of the K1 markets over 19 -> 21 Nov 2025 and 10 -> 12 Mar 2020
+    (``transmission.k1_two_session_returns``), one row per market."""
+    t = _transmission().k1_two_session_returns() * 100.0
+    t.index = [MARKET_NAMES[a] for a in t.index]
+    return t.rename_axis("market")

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from mktlib import calendars
+from mktlib import calendars, charts
 from mktlib.errors import DataError
 
 __all__ = [
@@ -537,3 +537,101 @@ def lead_lag_ratio(contrast: pd.Series) -> float:
     if neg == 0:
         raise ValueError("lead_lag_ratio: the contrast is zero at every negative lag")
     return pos / neg
+
+
+# ---------------------------------------------------------------------------------------------
+# the transmission chapter: chart data
+# ---------------------------------------------------------------------------------------------
+
+
+def ccf_summary(cc: pd.Series, n: int, z: float = 1.96) -> dict:
+    """What a cross-correlation function (:func:`ccf`, on ``n`` observations) shows against the white-
+    noise band ``±z/sqrt(n)``: ``lag0`` (the same-period correlation), ``band``, and over the non-zero
+    lags ``n_lags``, ``n_out`` (how many leave the band) and ``max_abs`` (the largest absolute value).
+
+    >>> cc = pd.Series([0.05, -0.01, 0.6, 0.02, -0.03], index=[-2, -1, 0, 1, 2])
+    >>> s = ccf_summary(cc, 10000)
+    >>> s["band"], s["n_lags"], s["n_out"], s["max_abs"]
+    (0.0196, 4, 3, 0.05)
+    """
+    if n <= 0:
+        raise ValueError(f"ccf_summary: n must be positive, got {n}")
+    band = z / np.sqrt(n)
+    lagged = cc.drop(0)
+    return {
+        "lag0": float(cc.loc[0]),
+        "band": float(band),
+        "n_lags": len(lagged),
+        "n_out": int((lagged.abs() > band).sum()),
+        "max_abs": float(lagged.abs().max()),
+    }
+
+
+def indexed_closes(bars: dict[str, pd.DataFrame], start, end, bar: str, base: float = 100.0) -> pd.DataFrame:
+    """Closes of several bar series (indexed by bar open, UTC) stamped at the bar's END, from the bar
+    that ends at ``start`` to the one that ends at ``end``, each rebased to ``base`` at its first close
+    in the span. One column per key of ``bars`` (missing where a series has no bar).
+
+    >>> idx = pd.date_range("2025-11-19 20:45", periods=3, freq="15min", tz="UTC")
+    >>> b = {"x": pd.DataFrame({"close": [50.0, 55.0, 45.0]}, index=idx)}
+    >>> indexed_closes(b, "2025-11-19 21:00", "2025-11-19 21:30", "15min")["x"].tolist()
+    [100.0, 110.0, 90.0]
+    """
+    step = pd.Timedelta(bar)
+    a, b = pd.Timestamp(start), pd.Timestamp(end)
+    a = a.tz_localize("UTC") if a.tzinfo is None else a
+    b = b.tz_localize("UTC") if b.tzinfo is None else b
+    cols = {}
+    for name, df in bars.items():
+        c = df["close"].copy()
+        c.index = c.index + step
+        w = c.loc[a:b]
+        if w.empty:
+            raise DataError(name, f"no bar ends between {a} and {b}")
+        cols[name] = base * w / w.iloc[0]
+    return pd.DataFrame(cols)
+
+
+SELLOFF_SPAN = ("2025-11-19 21:00", "2025-11-21 21:00")  # NY close 19 Nov to NY close 21 Nov (EST)
+
+
+def _load(dataset: str) -> pd.DataFrame:
+    from mktlib import data
+
+    return data.load(dataset)
+
+
+@charts.register(
+    "transmission-selloff-20nov",
+    sources=["btc_spot_15m", "nq_fut_15m", "es_fut_15m"],
+    units="index, NY close of 19 Nov 2025 = 100 (15-minute closes, stamped at the bar's end)",
+    title="BTC, Nasdaq-100 futures and S&P 500 futures, NY close 19 Nov to NY close 21 Nov 2025",
+)
+def selloff_chart() -> pd.DataFrame:
+    """15-minute closes of Binance BTCUSDT, NQ and ES futures over :data:`SELLOFF_SPAN`, rebased to 100
+    at the 19 Nov NY close (:func:`indexed_closes`)."""
+    bars = {
+        "BTC (Binance spot)": _load("btc_spot_15m"),
+        "Nasdaq-100 futures (NQ)": _load("nq_fut_15m"),
+        "S&P 500 futures (ES)": _load("es_fut_15m"),
+    }
+    return indexed_closes(bars, *SELLOFF_SPAN, "15min").rename_axis("time")
+
+
+@charts.register(
+    "transmission-ccf-15min",
+    sources=["btc_spot_15m", "nq_fut_15m"],
+    units="correlation of 15-minute log returns; lag in minutes (positive: BTC leads)",
+    title="Cross-correlation of BTC and Nasdaq-100 futures 15-minute returns, 19 Oct-3 Dec 2025",
+    note="bars where both trade; the band is ±1.96/√n, the range of a correlation that is zero",
+)
+def ccf_chart() -> pd.DataFrame:
+    """corr(BTC at t, NQ at t + k) for k = -8..8 fifteen-minute steps (:func:`ccf`) on the D10 sample
+    (``transmission.d10_intraday_returns``), with the white-noise band; indexed by the lag in minutes."""
+    from mktlib.verdicts import transmission as T
+
+    intr = T.d10_intraday_returns()
+    cc = ccf(intr["btc"], intr["nq"], 8, freq="15min")
+    s = ccf_summary(cc, len(intr))
+    out = pd.DataFrame({"correlation": cc.to_numpy(), "band (±1.96/√n)": s["band"]}, index=15 * cc.index)
+    return out.rename_axis("lag (minutes)")

@@ -467,3 +467,57 @@ def test_block_length_bounds():
         ar[t] = 0.9 * ar[t - 1] + rng.standard_normal()
     assert C.block_length(ar) > 3.0  # persistent series: longer blocks
     assert C.block_length(ar[:12]) <= 4.0  # at most a third of the rows
+
+
+# ---------------------------------------------------------------------------------------------
+# the transmission chapter's chart data and tables
+# ---------------------------------------------------------------------------------------------
+
+
+def test_regime_means_steps_known_answer():
+    r = pd.Series([1.0, np.nan, 3.0, 10.0, 20.0, 7.0], index=_idx(6))
+    out = C.regime_means(r, {"a": ("2024-01-01", "2024-01-03"), "b": ("2024-01-05", "2024-01-05")})
+    # mean of the non-missing values in each regime, NaN outside every regime
+    assert out.iloc[:3].tolist() == [2.0, 2.0, 2.0]
+    assert np.isnan(out.iloc[3]) and np.isnan(out.iloc[5])
+    assert out.iloc[4] == 20.0
+    assert out.index.equals(r.index)
+
+
+def test_published_comparison_known_answer():
+    idx = pd.date_range("2017-06-01", "2025-12-31", freq="D", tz="UTC")
+    ramp = pd.Series(np.linspace(0.0, 1.0, len(idx)), index=idx)
+    t = C.published_comparison(ramp, ramp * 0 + 0.3, ramp * 0 + 0.2)
+    assert t["published"].tolist() == [v for _, v in C.PUBLISHED.values()]
+    # r30 on 17 Nov 2025 (the ramp's value there), its mean over the 5 years to it, r180's 2024 max
+    assert t.loc[2, "this book"] == pytest.approx(float(ramp.loc[pd.Timestamp("2025-11-17", tz="UTC")]))
+    five = ramp.loc[pd.Timestamp("2020-11-17", tz="UTC") : pd.Timestamp("2025-11-17", tz="UTC")].mean()
+    assert t.loc[3, "this book"] == pytest.approx(float(five))
+    assert t.loc[[0, 1], "this book"].tolist() == pytest.approx([0.2, 0.2])
+    assert t.loc[4, "this book"] == pytest.approx(0.3)
+
+
+@pytest.mark.snapshot
+def test_transmission_chart_data_on_the_snapshot(snapshot):
+    from mktlib import charts
+    from mktlib.verdicts import transmission as T
+
+    d = charts.data("transmission-btc-ndx-correlation")
+    pub = d["Bloomberg 30-day, published"].dropna()
+    assert pub.tolist() == [C.BLOOMBERG_17NOV] and pub.index[0] == pd.Timestamp("2025-11-17", tz="UTC")
+    r60 = d["60-day window"]
+    etf = slice(pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2025-09-30", tz="UTC"))
+    assert d.loc[etf, "60-day, mean over the regime"].nunique() == 1
+    assert d.loc[etf, "60-day, mean over the regime"].iloc[0] == pytest.approx(r60.loc[etf].mean())
+    assert d.loc[pd.Timestamp("2025-11-03", tz="UTC") :, "60-day, mean over the regime"].isna().all()
+    k1 = charts.data("transmission-two-session-returns")
+    raw = T.k1_two_session_returns()
+    assert k1.loc["BTC", "19-21 Nov 2025"] == pytest.approx(100 * raw.loc["btc", "19-21 Nov 2025"])
+    assert (k1["19-21 Nov 2025"] < 0).all()  # every market fell (K1a)
+    asia = charts.data("transmission-asia-correlation")
+    assert list(asia.columns) == ["Hang Seng", "Shanghai Composite", "Nasdaq-100"]
+    peaks = T.asset_corr_peaks()
+    ep = asia.loc[pd.Timestamp("2025-10-01", tz="UTC") :, "Hang Seng"].max()
+    assert ep == pytest.approx(float(peaks.loc["hsi", "episode_max"]))
+    mt = C.market_correlation_table()
+    assert mt["market"].tolist()[:2] == ["Nasdaq-100", "S&P 500"] and len(mt) == 8

@@ -310,3 +310,48 @@ def test_hayashi_yoshida_by_hand_and_segments():
         L.hayashi_yoshida(x.where(x > 0), y, ["0s"])
     with pytest.raises(ValueError, match="no lags"):
         L.hayashi_yoshida(x, y, [])
+
+
+# ---------------------------------------------------------------------------------------------
+# the transmission chapter's chart data
+# ---------------------------------------------------------------------------------------------
+
+
+def test_ccf_summary_known_answer():
+    cc = pd.Series([0.05, -0.01, 0.6, 0.02, -0.03], index=[-2, -1, 0, 1, 2])
+    s = L.ccf_summary(cc, 10000)  # band 1.96 / 100
+    assert s["band"] == pytest.approx(0.0196)
+    assert (s["lag0"], s["n_lags"], s["n_out"], s["max_abs"]) == (0.6, 4, 3, 0.05)  # 0.05, 0.02, -0.03
+    assert L.ccf_summary(cc, 100)["n_out"] == 0  # band 0.196: nothing outside
+    with pytest.raises(ValueError, match="positive"):
+        L.ccf_summary(cc, 0)
+
+
+def test_indexed_closes_rebases_at_the_bar_that_ends_at_start():
+    idx = pd.date_range("2025-11-19 20:45", periods=4, freq="15min", tz="UTC")
+    a = pd.DataFrame({"close": [50.0, 55.0, 45.0, 60.0]}, index=idx)
+    b = pd.DataFrame({"close": [200.0, 210.0]}, index=idx[[0, 2]])  # b has no bar opening at 21:00
+    out = L.indexed_closes({"a": a, "b": b}, "2025-11-19 21:00", "2025-11-19 21:30", "15min")
+    assert list(out.index.strftime("%H:%M")) == ["21:00", "21:15", "21:30"]  # stamped at the bar's end
+    assert out["a"].tolist() == [100.0, 110.0, 90.0]
+    assert out["b"].iloc[0] == 100.0 and np.isnan(out["b"].iloc[1]) and out["b"].iloc[2] == 105.0
+    with pytest.raises(DataError, match="no bar ends"):
+        L.indexed_closes({"a": a}, "2025-11-20 00:00", "2025-11-20 01:00", "15min")
+
+
+@pytest.mark.snapshot
+def test_transmission_leadlag_charts_on_the_snapshot(snapshot):
+    from mktlib import charts
+    from mktlib.verdicts import transmission as T
+
+    s = charts.data("transmission-selloff-20nov")
+    assert s.index[0] == pd.Timestamp("2025-11-19 21:00", tz="UTC")
+    assert s.iloc[0].tolist() == [100.0, 100.0, 100.0]
+    # BTC's highest 15-minute close in the chart comes before the futures' (D10a)
+    day = s.loc[: pd.Timestamp("2025-11-20 21:00", tz="UTC")]
+    assert day["BTC (Binance spot)"].idxmax() < day["Nasdaq-100 futures (NQ)"].idxmax()
+    c = charts.data("transmission-ccf-15min")
+    assert c.index.tolist() == list(range(-120, 121, 15))
+    intr = T.d10_intraday_returns()
+    assert c.loc[0, "correlation"] == pytest.approx(float(np.corrcoef(intr["btc"], intr["nq"])[0, 1]), abs=1e-9)
+    assert c["band (±1.96/√n)"].iloc[0] == pytest.approx(1.96 / np.sqrt(len(intr)))

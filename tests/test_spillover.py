@@ -427,3 +427,59 @@ def test_bootstrap_interval_coverage_on_a_simulated_var():
     n = len(rng_seeds)
     assert 0.80 <= hit_pair / n <= 0.97, hit_pair / n  # nominal 0.90; binomial sd 0.027
     assert 0.80 <= hit_share / n <= 0.97, hit_share / n
+
+
+# ------------------------------------------------------------------------------------------------
+# the transmission chapter's presentation: directional shares and the table of every estimate
+# ------------------------------------------------------------------------------------------------
+
+
+def test_directional_shares_without_lags_are_normalised_squared_correlations():
+    # no lags: A_0 = I only, theta_ij = r^2 for i != j, rows normalised by 1 + r^2 (two variables)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(400)
+    df = pd.DataFrame({"a": x, "b": 0.6 * x + rng.standard_normal(400)})
+    r = np.corrcoef(df["a"], df["b"])[0, 1]
+    d = sp.directional_shares(spillover(df, 0, 10), "a", "b")
+    assert d["a_to_b"] == pytest.approx(100 * r**2 / (1 + r**2), abs=1e-9)
+    assert d["b_to_a"] == pytest.approx(100 * r**2 / (1 + r**2), abs=1e-9)
+    assert d["pairwise_net"] == pytest.approx(0.0, abs=1e-9)
+    assert d["net_a"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_directional_shares_point_from_the_leader():
+    # b repeats a with a one-step delay: in a VAR(1) a gives b far more than it takes
+    rng = np.random.default_rng(6)
+    a = rng.standard_normal(600)
+    b = np.r_[0.0, 0.8 * a[:-1]] + 0.5 * rng.standard_normal(600)
+    res = spillover(pd.DataFrame({"a": a, "b": b}), 1, 10)
+    d = sp.directional_shares(res, "a", "b")
+    assert d["a_to_b"] == pytest.approx(float(res.table.loc["b", "a"]))
+    assert d["b_to_a"] == pytest.approx(float(res.table.loc["a", "b"]))
+    assert d["a_to_b"] > 50 > d["b_to_a"]
+    assert d["pairwise_net"] == pytest.approx(float(res.pairwise_net.loc["a", "b"]))
+    assert d["net_a"] == pytest.approx(d["pairwise_net"])  # two variables: net = pairwise net
+    with pytest.raises(KeyError, match="not a variable"):
+        sp.directional_shares(res, "a", "zzz")
+
+
+@pytest.mark.snapshot
+def test_spillover_estimates_on_the_snapshot(snapshot):
+    from mktlib.verdicts import transmission as T
+
+    est = sp.spillover_estimates()
+    assert set(sp.ESTIMATE_COLUMNS) == set(est.columns)
+    assert len(est) == 6 + 8  # 3 systems x 2 lag rules in the claim's window, 4 regimes x 2 variable sets
+    reg = T.d10_spill("six", "bic")["result"]
+    row = est.loc["d10 six bic"]
+    assert row["btc_to_ndx"] == pytest.approx(float(reg.table.loc["ndx", "btc"]))
+    assert row["ndx_to_btc"] == pytest.approx(float(reg.table.loc["btc", "ndx"]))
+    assert row["window"] == "1 Oct - 31 Dec 2025" and row["lags"] == 0
+    # the net is always BTC's share of the Nasdaq-100 minus the Nasdaq-100's share of BTC
+    assert (est["pairwise_net"] - (est["btc_to_ndx"] - est["ndx_to_btc"])).abs().max() < 1e-9
+    # two variables and no lags: zero by construction, printed as an exact zero
+    assert est.loc["d10 pair bic", ["pairwise_net", "pn_low", "pn_high"]].tolist() == [0.0, 0.0, 0.0]
+    # intervals only for the claim's window; the episode regime adds January 2026
+    assert est.filter(like="regime", axis=0)["pn_low"].isna().all()
+    assert est.loc["regime episode six", "window"] == "episode: 1 Oct 2025 - 31 Jan 2026"
+    assert (est.loc[est["lag_rule"] == "one lag forced", "lags"] == 1).all()
