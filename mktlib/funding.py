@@ -114,10 +114,29 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from mktlib import charts
 from mktlib.errors import DataError
 from mktlib.timeutil import utc
 
 __all__ = [
+    "KEY_DATES",
+    "NEUTRAL_LABEL",
+    "RALLY_DAYS",
+    "STUDY_WINDOW",
+    "basis_by_month",
+    "basis_chart",
+    "binance_7d_daily",
+    "cme_basis_usd",
+    "coinglass_oiw",
+    "history_chart",
+    "k33_grid",
+    "key_date_means",
+    "neutral_line",
+    "per_8h_axis",
+    "rally_days_chart",
+    "venue_daily",
+    "venues_chart",
+    "window_mean",
     "NEUTRAL_ANNUAL",
     "NEUTRAL_RATE_8H",
     "REGIMES",
@@ -1158,3 +1177,291 @@ def load_inputs(oi_column: str = "oi_coin") -> dict[str, pd.DataFrame | pd.Serie
     oi = data.load("btc_okx_swap_1h")[oi_column].dropna()
     oi.attrs = {"dataset": f"btc_okx_swap_1h {oi_column}"}
     return {"spot_daily": data.load("btc_spot_1d_fullcols"), "oi": oi, "funding": data.load("btc_funding_binance_8h")}
+
+
+# ----------------------------------------------------------------------- the chapter's page
+# The funding chapter (notebooks/03-funding) draws every chart from the functions registered below
+# (mktlib.charts) and formats nothing itself; the helpers here are the computations it used to define.
+
+#: The study window (UTC days) of the chapter's episode charts (= mktlib.plotting.STUDY_WINDOW).
+STUDY_WINDOW = ("2025-09-01", "2026-01-31")
+#: How the neutral rate is labelled on the chapter's charts.
+NEUTRAL_LABEL = "neutral rate: 0.01% per 8 hours = 10.95% a year"
+#: The dates the chapter marks on its time charts (label -> UTC day), for mktlib.plotting.mark_dates.
+KEY_DATES = {
+    "6 Oct peak": "2025-10-06",
+    "10 Oct cascade": "2025-10-10",
+    "21 Nov low": "2025-11-21",
+    "5 Jan": "2026-01-05",
+}
+#: The window of days around the January rally that the G1 chart shows.
+RALLY_DAYS = ("2025-12-27", "2026-01-10")
+
+
+def window_mean(s: pd.Series, start, end) -> float:
+    """Mean of the non-missing values of ``s`` labelled in the UTC days ``start`` to ``end`` (both
+    inclusive, whole days); NaN when there is none.
+
+    >>> t = pd.date_range("2026-01-01", periods=3, freq="D", tz="UTC")
+    >>> window_mean(pd.Series([1.0, np.nan, 4.0], t), "2026-01-01", "2026-01-02")
+    1.0
+    """
+    lo, hi = _day(start), _day(end) + pd.Timedelta(days=1)
+    v = s[(s.index >= lo) & (s.index < hi)].dropna()
+    return float(v.mean()) if len(v) else float("nan")
+
+
+def key_date_means(series: Mapping[str, pd.Series], spans: Mapping[str, tuple]) -> pd.DataFrame:
+    """:func:`window_mean` of each series (columns, the mapping's keys) over each span (rows: label ->
+    (first UTC day, last UTC day)); NaN where a series has no value in the span."""
+    rows = {lab: {k: window_mean(s, a, z) for k, s in series.items()} for lab, (a, z) in spans.items()}
+    out = pd.DataFrame(rows).T
+    return out[list(series)]
+
+
+def neutral_line(ax, *, label: str | None = NEUTRAL_LABEL, color: str = "#7f7f7f"):
+    """Draw the neutral funding rate (:data:`NEUTRAL_ANNUAL`, annualised) as a dashed horizontal line
+    on axes whose y values are annualised fractions. Returns the line."""
+    return ax.axhline(NEUTRAL_ANNUAL, color=color, lw=1.2, ls="--", label=label)
+
+
+def per_8h_axis(ax, *, label: str = "% per 8 hours"):
+    """A secondary y axis on the right that reads annualised funding (left axis, fractions a year) as
+    the rate per 8-hour settlement (annual / (3 x 365)), ticks every 0.01% per 8 hours. Returns it."""
+    import matplotlib.ticker as mticker
+
+    k = (24.0 / 8.0) * DAYS_PER_YEAR
+    sec = ax.secondary_yaxis("right", functions=(lambda a: a / k, lambda r: r * k))
+    sec.yaxis.set_major_locator(mticker.MultipleLocator(NEUTRAL_RATE_8H))
+    sec.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{100 * v:.2f}%"))
+    sec.set_ylabel(label)
+    return sec
+
+
+@cache
+def _venue_daily() -> pd.DataFrame:
+    from mktlib import data
+
+    hl = data.load("funding_hyperliquid_1h")
+    return venue_panel(
+        {
+            "Binance": data.load("btc_funding_binance_8h"),
+            "OKX": okx_settlements(data.load("btc_okx_swap_1h")),
+            "Hyperliquid": hl[hl["coin"] == "BTC"],
+            "Bybit": data.load("btc_funding_bybit_8h"),
+        }
+    )
+
+
+def venue_daily() -> pd.DataFrame:
+    """Daily annualised BTC funding per venue from the snapshot (:func:`venue_panel`, complete days
+    only): Binance BTCUSDT (settled), OKX BTC-USD-SWAP (estimated settlements, :func:`okx_settlements`),
+    Hyperliquid BTC (settled, with holes) and Bybit BTCUSDT (2021-2023)."""
+    return _venue_daily().copy()
+
+
+@cache
+def _coinglass_oiw() -> pd.Series:
+    from mktlib import data
+
+    cg = data.load("coinglass_funding_btc_oiw_4h")
+    a = annualise(
+        cg.rename(columns={"close": "funding_rate"})[["funding_rate", "interval_hours"]],
+        name="coinglass_funding_btc_oiw_4h",
+    )
+    a.index = a.index + pd.Timedelta(hours=4)  # the bar's close is the value at the bar's end
+    return a
+
+
+def coinglass_oiw(daily: bool = False) -> pd.Series:
+    """CoinGlass's open-interest-weighted BTC funding across venues, annualised, labelled at the end of
+    each 4-hour bar (the rate CoinGlass tracked in the bar, not a settled rate). ``daily``: the mean
+    per UTC day, full days before 14 November 2025 (the snapshot's end) only."""
+    a = _coinglass_oiw().copy()
+    if not daily:
+        return a
+    d = a.groupby(a.index.normalize()).mean()
+    return d[d.index < pd.Timestamp("2025-11-14", tz="UTC")]
+
+
+@cache
+def _cme_basis_usd(source: str) -> pd.DataFrame:
+    from mktlib import data
+
+    return cme_basis(data.load("btc_cme_basis_1d"), data.load("btc_spot_1h"), usdt_usd=usdt_usd_daily(source))
+
+
+def cme_basis_usd(source: str = "yahoo") -> pd.DataFrame:
+    """:func:`cme_basis` of the snapshot with the USDT/USD rate of ``source`` (:func:`usdt_usd_daily`)."""
+    return _cme_basis_usd(source).copy()
+
+
+def binance_7d_daily() -> pd.Series:
+    """Trailing 7-day time-weighted mean of annualised Binance BTCUSDT funding (:func:`rolling_funding`),
+    the last value of each UTC day."""
+    from mktlib import data
+
+    r7 = rolling_funding(data.load("btc_funding_binance_8h"), "7D")
+    return r7.groupby(r7.index.normalize()).last().rename("funding_ann_7d")
+
+
+def k33_grid(
+    close: pd.Series,
+    oi: Mapping[str, pd.Series],
+    funding_daily: pd.Series,
+    oi_mins: Iterable[float] = (0.0, 0.05, 0.10),
+) -> tuple[pd.DataFrame, dict[tuple[str, float], pd.DataFrame]]:
+    """The K33 regime (:func:`k33_signals`, :func:`k33_summary`) on each open-interest source and each
+    minimum OI rise. Returns (table, signals): one table row per (source, minimum) with ``source``,
+    ``oi_min``, ``signal_days``, ``episodes`` (declustered, with a 30-day forward return),
+    ``fwd7_mean``, ``fwd30_mean``, ``fwd30_down`` (share negative), ``all30_mean`` and ``all30_down``
+    (the same after all days of the sample); and the signal frames keyed by (source, minimum)."""
+    rows, sigs = [], {}
+    for name, series in oi.items():
+        for m in oi_mins:
+            sig = k33_signals(close, series, funding_daily, oi_min=m)
+            sigs[(name, m)] = sig
+            s = k33_summary(close, sig)
+            rows.append(
+                {
+                    "source": name,
+                    "oi_min": m,
+                    "signal_days": int(sig["signal"].sum()),
+                    "episodes": int(s.loc["episodes", ("30d", "n")]),
+                    "fwd7_mean": s.loc["episodes", ("7d", "mean")],
+                    "fwd30_mean": s.loc["episodes", ("30d", "mean")],
+                    "fwd30_down": s.loc["episodes", ("30d", "share_down")],
+                    "all30_mean": s.loc["all days", ("30d", "mean")],
+                    "all30_down": s.loc["all days", ("30d", "share_down")],
+                }
+            )
+    return pd.DataFrame(rows), sigs
+
+
+def basis_by_month(cb: pd.DataFrame, months: Iterable[str], cb_alt: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Monthly medians of a :func:`cme_basis` frame computed with a USDT/USD rate: per month ("YYYY-MM")
+    ``settlements``, ``usdt_usd`` (median), ``basis_usdt`` (median annualised basis against USDT spot),
+    ``basis_usd`` (against dollar spot), ``basis_usd_alt`` (the same from ``cb_alt``, another rate
+    source; NaN for months it does not cover) and ``usdt_effect`` (mean of ``usdt_bias_ann``)."""
+    rows = {}
+    for m in months:
+        sub = cb.loc[m]
+        alt = np.nan
+        if cb_alt is not None:
+            a = cb_alt[cb_alt.index.strftime("%Y-%m") == m]["basis_ann_usd"].dropna()
+            alt = float(a.median()) if len(a) else np.nan
+        rows[m] = {
+            "settlements": len(sub),
+            "usdt_usd": float(sub["usdt_usd"].median()),
+            "basis_usdt": float(sub["basis_ann"].median()),
+            "basis_usd": float(sub["basis_ann_usd"].median()),
+            "basis_usd_alt": alt,
+            "usdt_effect": float(sub["usdt_bias_ann"].mean()),
+        }
+    out = pd.DataFrame(rows).T
+    out["settlements"] = out["settlements"].astype(int)
+    return out
+
+
+# -- registered chart data (mktlib.charts): exactly what each figure of the chapter plots
+
+
+@charts.register(
+    "funding-venues",
+    sources=[
+        "btc_funding_binance_8h",
+        "btc_okx_swap_1h",
+        "funding_hyperliquid_1h",
+        "coinglass_funding_btc_oiw_4h",
+    ],
+    units="annualised funding rate as a decimal (0.10 = 10% a year); daily means of UTC days",
+    title="BTC perpetual funding by venue, September 2025 to January 2026",
+    note="neutral rate 0.01% per 8 hours = 0.1095 a year; CoinGlass's rate is the one it tracked in each bar, "
+    "not a settled rate",
+)
+def venues_chart() -> pd.DataFrame:
+    """Daily annualised funding per venue over :data:`STUDY_WINDOW` (:func:`venue_daily`,
+    :func:`coinglass_oiw`)."""
+    lo, hi = _day(STUDY_WINDOW[0]), _day(STUDY_WINDOW[1])
+    p = venue_daily().loc[lo:hi]
+    cg = coinglass_oiw(daily=True).loc[lo:hi]
+    out = pd.DataFrame(
+        {
+            "Binance BTCUSDT (settled)": p["Binance"],
+            "OKX BTC-USD-SWAP (estimated settlements)": p["OKX"],
+            "Hyperliquid BTC (settled)": p["Hyperliquid"],
+            "CoinGlass OI-weighted (not settled)": cg.reindex(p.index),
+        }
+    )
+    out.index.name = "day"
+    return out
+
+
+@charts.register(
+    "funding-history",
+    sources=["btc_funding_binance_8h"],
+    units="annualised funding rate as a decimal (0.10 = 10% a year)",
+    title="Binance BTCUSDT funding, trailing 7-day mean, since 2020",
+    note="time-weighted mean of the 21 settlements to each day's last; neutral rate 0.1095 a year",
+)
+def history_chart() -> pd.DataFrame:
+    """:func:`binance_7d_daily` over its whole history."""
+    out = binance_7d_daily().rename("7-day mean funding, annualised").to_frame()
+    out.index.name = "day"
+    return out
+
+
+@charts.register(
+    "funding-basis",
+    sources=["btc_cme_basis_1d", "btc_spot_1h", "btc_spot_1d_fullcols", "btc_funding_binance_8h"],
+    units="annualised, as a decimal (0.10 = 10% a year)",
+    title="CME bitcoin futures basis against a dollar spot, and Binance funding, May 2024 to April 2026",
+    note="CME front month at its 15:00 Chicago settlement against Binance BTCUSDT at the same instant, in dollars "
+    "with the day's USDT/USD rate (Yahoo BTC-USD / Binance BTCUSDT at the UTC day end); settlements with fewer "
+    "than 7 days to expiry dropped; trailing medians over 5 settlements (at least 3)",
+)
+def basis_chart() -> pd.DataFrame:
+    """CME annualised basis (:func:`cme_basis_usd`) per settlement and its trailing 5-settlement
+    medians against dollar and USDT spot, with :func:`binance_7d_daily`, May 2024 to April 2026."""
+    cb = cme_basis_usd()
+    lo, hi = _day("2024-05-01"), _day("2026-04-30")
+    cme = pd.DataFrame(
+        {
+            "CME basis vs dollar spot (one settlement)": cb["basis_ann_usd"],
+            "CME basis vs dollar spot (trailing median)": cb["basis_ann_usd"].rolling(5, min_periods=3).median(),
+            "CME basis vs USDT spot (trailing median)": cb["basis_ann"].rolling(5, min_periods=3).median(),
+        }
+    )
+    cme.index = pd.DatetimeIndex(cme.index).normalize()
+    r7 = binance_7d_daily().rename("Binance funding, 7-day mean")
+    out = pd.concat([cme, r7], axis=1, sort=True).loc[lo:hi]
+    out.index.name = "day"
+    return out
+
+
+@charts.register(
+    "funding-rally-days",
+    sources=["btc_spot_1d_fullcols", "etf_flows_by_fund", "etf_flows_farside", "btc_okx_swap_1h"],
+    units="share of volume (spot net taker buy); US$ millions (ETF net flow); US$ billions face value (OKX positions)",
+    title="Spot buying, US spot-ETF flows and OKX positions around the January 2026 rally",
+    note="ETF flow blank on days without a US session; OKX positions = contracts x 100 USD, last reading of the day",
+)
+def rally_days_chart() -> pd.DataFrame:
+    """Per UTC day of :data:`RALLY_DAYS`: Binance spot BTCUSDT net taker buy ((taker buy - taker sell) /
+    volume), the book's US spot-ETF net flow (NYSE sessions) and OKX BTC-USD-SWAP open interest in
+    positions (USD face), the three series behind claim G1."""
+    from mktlib import data
+    from mktlib.verdicts import funding as vf
+
+    days = pd.date_range(RALLY_DAYS[0], RALLY_DAYS[1], freq="D", tz="UTC")
+    sp = data.load("btc_spot_1d_fullcols").reindex(days)
+    out = pd.DataFrame(
+        {
+            "Binance spot net taker buy": (2 * sp["taker_buy_base"] - sp["volume"]) / sp["volume"],
+            "US spot-ETF net flow (US$ m)": vf.etf_flows().reindex(days),
+            "OKX positions (US$ bn face)": vf.okx_positions_daily().reindex(days) / 1e9,
+        },
+        index=days,
+    )
+    out.index.name = "day"
+    return out

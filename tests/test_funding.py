@@ -545,3 +545,101 @@ def test_rally_windows_leverage_hand_values():
     assert row["oi_change"] == pytest.approx(0.05)
     assert row["funding_diff"] == pytest.approx(0.05475)  # 1-5 Jan at 0.0001 against 0.00005
     assert row["funding_low"] == pytest.approx(0.05475)  # no change in the 20 days before
+
+
+# ------------------------------------------------------------------ the chapter's page helpers
+def test_window_mean_whole_days_and_missing():
+    t = pd.date_range("2026-01-01", periods=6, freq="12h", tz="UTC")  # 1 Jan 00/12, 2 Jan 00/12, 3 Jan 00/12
+    s = pd.Series([1.0, 3.0, np.nan, 5.0, 7.0, 9.0], index=t)
+    assert fu.window_mean(s, "2026-01-01", "2026-01-01") == pytest.approx(2.0)  # both readings of the day
+    assert fu.window_mean(s, "2026-01-01", "2026-01-02") == pytest.approx(3.0)  # NaN skipped: (1 + 3 + 5) / 3
+    assert fu.window_mean(s, "2026-01-03", "2026-01-03") == pytest.approx(8.0)
+    assert np.isnan(fu.window_mean(s, "2026-01-05", "2026-01-06"))
+    assert np.isnan(fu.window_mean(s.iloc[2:3], "2026-01-02", "2026-01-02"))  # only a NaN in the span
+
+
+def test_key_date_means_table():
+    t = pd.date_range("2026-01-01", periods=3, freq="D", tz="UTC")
+    a = pd.Series([1.0, 2.0, 3.0], index=t)
+    b = pd.Series([10.0], index=t[:1])
+    out = fu.key_date_means(
+        {"A": a, "B": b}, {"day 1": ("2026-01-01", "2026-01-01"), "2-3": ("2026-01-02", "2026-01-03")}
+    )
+    assert list(out.columns) == ["A", "B"] and list(out.index) == ["day 1", "2-3"]
+    assert out.loc["day 1", "A"] == 1.0 and out.loc["2-3", "A"] == 2.5
+    assert out.loc["day 1", "B"] == 10.0 and np.isnan(out.loc["2-3", "B"])
+
+
+def test_neutral_line_and_per_8h_axis():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.set_ylim(-0.1, 0.25)
+    line = fu.neutral_line(ax)
+    assert line.get_ydata()[0] == pytest.approx(0.1095)
+    assert line.get_label() == fu.NEUTRAL_LABEL and "0.01% per 8 hours" in fu.NEUTRAL_LABEL
+    sec = fu.per_8h_axis(ax)
+    fig.canvas.draw()
+    # 10.95% a year reads as 0.01% per 8 hours on the right axis
+    assert sec._functions[0](0.1095) == pytest.approx(0.0001)
+    assert sec._functions[1](0.0002) == pytest.approx(0.219)
+    labels = [t.get_text() for t in sec.yaxis.get_ticklabels() if t.get_text()]
+    assert "0.01%" in labels and "0.00%" in labels
+    plt.close(fig)
+
+
+def test_k33_grid_rows():
+    close, oi, fund = _k33_data()
+    tab, sigs = fu.k33_grid(close, {"planted": oi}, fund, oi_mins=(0.0, 0.2))
+    assert list(tab["oi_min"]) == [0.0, 0.2]
+    first = tab.iloc[0]
+    assert first["signal_days"] == 1 and first["episodes"] == 1
+    assert first["fwd30_mean"] == pytest.approx(close.iloc[70] / close.iloc[40] - 1)
+    assert first["fwd30_down"] == 0.0
+    assert tab.iloc[1]["signal_days"] == 0 and tab.iloc[1]["episodes"] == 0 and np.isnan(tab.iloc[1]["fwd30_mean"])
+    assert sigs[("planted", 0.0)]["signal"].sum() == 1
+
+
+def test_basis_by_month_hand_values():
+    t = pd.DatetimeIndex(["2025-10-01", "2025-10-02", "2025-10-03", "2025-11-03"], tz="UTC")
+    cb = pd.DataFrame(
+        {
+            "usdt_usd": [1.0, 0.999, 1.001, 1.0],
+            "basis_ann": [0.05, 0.07, 0.09, 0.02],
+            "basis_ann_usd": [0.04, 0.08, 0.10, 0.03],
+            "usdt_bias_ann": [0.01, -0.01, -0.01, -0.01],
+        },
+        index=t,
+    )
+    alt = cb.iloc[:2].assign(basis_ann_usd=[0.01, 0.03])
+    out = fu.basis_by_month(cb, ["2025-10", "2025-11"], cb_alt=alt)
+    assert out.loc["2025-10", "settlements"] == 3 and out.loc["2025-11", "settlements"] == 1
+    assert out.loc["2025-10", "basis_usdt"] == pytest.approx(0.07)
+    assert out.loc["2025-10", "basis_usd"] == pytest.approx(0.08)
+    assert out.loc["2025-10", "basis_usd_alt"] == pytest.approx(0.02)
+    assert np.isnan(out.loc["2025-11", "basis_usd_alt"])  # the other source has no November
+    assert out.loc["2025-10", "usdt_effect"] == pytest.approx(-0.01 / 3)
+    assert out.loc["2025-10", "usdt_usd"] == pytest.approx(1.0)
+
+
+def test_snapshot_funding_charts(snapshot):
+    from mktlib import charts
+
+    v = charts.data("funding-venues")
+    assert v.index[0] == pd.Timestamp("2025-09-01", tz="UTC") and v.index[-1] == pd.Timestamp("2026-01-31", tz="UTC")
+    assert (v["Binance BTCUSDT (settled)"] < fu.NEUTRAL_ANNUAL).all()
+    assert v["OKX BTC-USD-SWAP (estimated settlements)"].min() == pytest.approx(-0.41506, abs=1e-4)
+    r = charts.data("funding-rally-days")
+    assert len(r) == 15
+    in_w = r.loc["2026-01-01":"2026-01-05"]
+    assert in_w["US spot-ETF net flow (US$ m)"].sum() == pytest.approx(1168.5)
+    assert in_w["US spot-ETF net flow (US$ m)"].notna().sum() == 2  # 2 and 5 January
+    h = charts.data("funding-history")
+    assert h["7-day mean funding, annualised"].loc["2026-01-05"] == pytest.approx(0.062634, abs=1e-5)
+    b = charts.data("funding-basis")
+    assert b["CME basis vs dollar spot (one settlement)"].loc["2025-09-01":"2026-01-31"].median() == pytest.approx(
+        0.0619, abs=1e-3
+    )
