@@ -10,6 +10,8 @@ exchange's own sessions; a "drawdown" is measured on closes, the peak preceding 
 - :func:`breadth` - share of names up, equal-weighted mean, and (if weights are given) the weighted
   return of a cross-section of returns.
 - :func:`ndx_coverage` - which Nasdaq-100 names the snapshot's panels hold (a loader).
+- :func:`reversal_table` - one session of several markets against their previous closes (a table), and the
+  data of the chart ``rates-segment-returns`` (:mod:`mktlib.charts`).
 
 >>> close = pd.Series([100., 110, 99, 105, 88, 95],
 ...                   index=pd.date_range("2025-10-01", periods=6, freq="D", tz="UTC"))
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mktlib import charts
 from mktlib.errors import DataError
 from mktlib.timeutil import utc
 
@@ -37,6 +40,9 @@ __all__ = [
     "breadth",
     "ndx_coverage",
     "NDX_CONSTITUENT_FILE",
+    "SEGMENTS",
+    "reversal_table",
+    "segment_returns_chart",
 ]
 
 NDX_CONSTITUENT_FILE = "ndx_constituents_1d"
@@ -242,3 +248,71 @@ def ndx_coverage(start="2025-11-21", end="2025-12-05") -> pd.DataFrame:
         out.loc["AAPL"] = [float(ra["AAPL"]), "us_close_panel", True]
     out.index.name = "ticker"
     return out.sort_values("return", ascending=False)
+
+
+# ----------------------------------------------------------------------------- the chapter's tables and charts
+# (notebooks/05-rates-ai.ipynb)
+
+#: The segment ETFs of claim A6's rule (AI segment, broad market) and the technology context around them.
+SEGMENTS = {
+    "SOXX": "AI segment",
+    "SMH": "AI segment",
+    "XLK": "technology (context)",
+    "QQQ": "technology (context)",
+    "IWM": "broad market",
+    "SPY": "broad market",
+    "DIA": "broad market",
+}
+
+
+def reversal_table(bars: dict[str, pd.DataFrame], day) -> pd.DataFrame:
+    """One session of several markets against their previous closes (:func:`day_range`), one row per
+    name: ``high_vs_prev_close``, ``low_vs_prev_close``, ``close_return`` and ``close_vs_high``
+    (fractions), indexed by name in the order given.
+
+    >>> idx = pd.DatetimeIndex(["2025-11-19", "2025-11-20"], tz="UTC")
+    >>> b = pd.DataFrame({"open": [1, 104.], "high": [1, 105.], "low": [1, 96.], "close": [100., 97]}, index=idx)
+    >>> reversal_table({"X": b}, "2025-11-20").round(4).loc["X"].tolist()
+    [0.05, -0.04, -0.03, -0.0762]
+    """
+    cols = ["high_vs_prev_close", "low_vs_prev_close", "close_return", "close_vs_high"]
+    out = pd.DataFrame({n: day_range(df, day, name=n)[cols] for n, df in bars.items()}).T.astype("float64")
+    out.index.name = "name"
+    return out
+
+
+@charts.register(
+    "rates-segment-returns",
+    sources=["us_close_panel", NDX_CONSTITUENT_FILE],
+    units="return, fraction (close 21 Nov to close 5 Dec 2025)",
+    title="Returns from 21 Nov to 5 Dec 2025: segment ETFs and the Nasdaq-100 names in the snapshot",
+    note="ETFs and AAPL: adjusted closes (us_close_panel); the other constituents: raw closes",
+)
+def segment_returns_chart() -> pd.DataFrame:
+    """Long frame, one row per bar: ``panel`` (``segment ETFs`` or ``Nasdaq-100 names in the
+    snapshot``), ``name``, ``group`` (:data:`SEGMENTS` for ETFs; the source file for the names) and
+    ``return`` from the close of 21 Nov to the close of 5 Dec 2025."""
+    from mktlib import data
+
+    ucp = data.load("us_close_panel")
+    seg = period_returns(ucp[ucp["ticker"].isin(list(SEGMENTS))], "2025-11-21", "2025-12-05", name="us_close_panel")
+    a = pd.DataFrame(
+        {
+            "panel": "segment ETFs",
+            "name": list(SEGMENTS),
+            "group": list(SEGMENTS.values()),
+            "return": seg.reindex(list(SEGMENTS)).to_numpy(),
+        }
+    )
+    cov = ndx_coverage()
+    b = pd.DataFrame(
+        {
+            "panel": "Nasdaq-100 names in the snapshot",
+            "name": cov.index,
+            "group": [
+                "constituent file" if s == NDX_CONSTITUENT_FILE else "adjusted-close panel" for s in cov["source"]
+            ],
+            "return": cov["return"].to_numpy(),
+        }
+    )
+    return pd.concat([a, b], ignore_index=True)

@@ -1,6 +1,6 @@
 """Rate-cut expectations and the BTC "horse race" (methods M10, M16; claims D8, A2, A5).
 
-Three pieces:
+The pieces:
 
 1. **Cut probabilities.** :func:`cut_probability` turns a CME FedWatch bucket history (one row per
    date and target range) into P(target range after the meeting at or below a given range);
@@ -22,6 +22,10 @@ Three pieces:
    its own clock, with placebo p-values), :func:`window_change` (odds/yield change over a window) and
    :func:`fed_2pm_windows` (NQ futures and BTC from 13:45 to 15:30 ET on Fed announcement days
    against the same clock window on other days).
+5. **The chapter's tables and charts** (notebooks/05-rates-ai.ipynb): :func:`window_partial_r2` and
+   :func:`a5_windows` (the horse race on each window the chapter shows, one model per window),
+   :func:`horse_race_table`, :func:`a5_grid_table`, :func:`event_window_table`, :func:`fed_2pm_summary`,
+   and the data of the charts ``rates-cut-odds`` and ``rates-added-variable`` (:mod:`mktlib.charts`).
 
 The CME worked example (methods M16): EFFR 5.33%, futures-implied 5.21%, 13 of 30 days before the
 meeting. The post-meeting rate is 5.1182%, CME prints it rounded to 5.118 and then gets 84.8%:
@@ -43,7 +47,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from mktlib import charts
 from mktlib.errors import DataError
+from mktlib.timeutil import utc
 
 __all__ = [
     "cut_probability",
@@ -72,6 +78,16 @@ __all__ = [
     "added_variable",
     "partial_r2_matrix",
     "partial_r2_intervals",
+    "A5_WINDOWS",
+    "VARIABLE_NAMES",
+    "window_partial_r2",
+    "a5_windows",
+    "horse_race_table",
+    "a5_grid_table",
+    "event_window_table",
+    "fed_2pm_summary",
+    "cut_odds_chart",
+    "added_variable_chart",
 ]
 
 _BUCKET = re.compile(r"^(\d+)-(\d+)$")
@@ -813,3 +829,253 @@ def fed_2pm_windows(start_et: str = "13:45", end_et: str = "15:30") -> pd.DataFr
             ev.loc[d] = name
     out["event"] = ev
     return out
+
+
+# ----------------------------------------------------------------------------- the chapter's tables and charts
+# (notebooks/05-rates-ai.ipynb: the data behind each figure and the computations behind each table)
+
+#: The horse-race windows the chapter shows: the two registered A5 models (their values are ledger
+#: measures) and the bounce alone (context outside the registered window, not in the ledger).
+A5_WINDOWS = pd.DataFrame(
+    [
+        ("1 Oct-31 Dec 2025, Nasdaq-100 and 2-year yield", "2025-10-01", "2025-12-31", "d_dgs2", "registered"),
+        ("1 Oct-25 Nov 2025, Nasdaq-100 and cut odds", "2025-10-01", "2025-11-25", "d_cutprob", "registered"),
+        (
+            "21 Nov-31 Dec 2025 (the bounce), Nasdaq-100 and 2-year yield",
+            "2025-11-21",
+            "2025-12-31",
+            "d_dgs2",
+            "context",
+        ),
+    ],
+    columns=["model", "start", "end", "rate", "status"],
+).set_index("model")
+
+#: Plain words for the horse-race variables (tables and axis labels).
+VARIABLE_NAMES = {
+    "btc": "BTC return at the NY close",
+    "btc_utc": "BTC return at the UTC close",
+    "ndx": "Nasdaq-100 return",
+    "nvda": "NVIDIA return",
+    "soxx": "semiconductor ETF (SOXX) return",
+    "d_dgs2": "change in the 2-year Treasury yield",
+    "d_cutprob": "change in the December-cut odds",
+}
+
+
+def window_partial_r2(
+    frame: pd.DataFrame,
+    windows: pd.DataFrame,
+    *,
+    y: str = "btc",
+    equity: str = "ndx",
+    reps: int = 999,
+    level: float = 0.90,
+    seed: int = 20251121,
+) -> pd.DataFrame:
+    """The two-regressor horse race ``y ~ equity + rate`` in each window, one row per window.
+
+    ``frame``: sessions with the columns ``y``, ``equity`` and every window's rate (e.g.
+    :func:`horse_race_frame`); ``windows``: rows with ``start``, ``end`` (inclusive) and ``rate`` (a
+    column of ``frame``), indexed by a label (e.g. :data:`A5_WINDOWS`). Each window's model is
+    :func:`horse_race` on its sessions (a session without the rate variable raises) and
+    :func:`partial_r2_intervals` with ``reps``, ``level`` and ``seed`` (``reps=0``: no intervals).
+    Returns ``start``, ``end``, ``rate``, ``sessions``, ``pr2_equity`` (with ``_low``/``_high``),
+    ``pr2_rate`` (with ``_low``/``_high``), ``gap`` (equity minus rate, same model; with
+    ``_low``/``_high``), ``beta_equity``, ``beta_rate``, ``p_equity``, ``p_rate`` (HAC, unadjusted).
+    The two partial R2 of a row come from one model and one window, so only they may be compared.
+    """
+    rows = {}
+    for label, w in windows.iterrows():
+        sub = frame.loc[utc(w["start"]) : utc(w["end"]), [y, equity, w["rate"]]]
+        if sub.isna().any().any():
+            raise DataError("window_partial_r2", f"{label}: sessions without {w['rate']} or {y} in the window")
+        hr = horse_race(sub[y], sub[[equity, w["rate"]]])
+        t = hr.table
+        row = {
+            "start": sub.index[0],
+            "end": sub.index[-1],
+            "rate": w["rate"],
+            "sessions": hr.nobs,
+            "pr2_equity": float(t.loc[equity, "partial_r2"]),
+            "pr2_rate": float(t.loc[w["rate"], "partial_r2"]),
+            "beta_equity": float(t.loc[equity, "coef"]),
+            "beta_rate": float(t.loc[w["rate"], "coef"]),
+            "p_equity": float(t.loc[equity, "p"]),
+            "p_rate": float(t.loc[w["rate"], "p"]),
+        }
+        row["gap"] = row["pr2_equity"] - row["pr2_rate"]
+        ci = (
+            partial_r2_intervals(sub[y], sub[[equity, w["rate"]]], equity, w["rate"], reps=reps, level=level, seed=seed)
+            if reps
+            else None
+        )
+        for key, ci_row in (("pr2_equity", equity), ("pr2_rate", w["rate"]), ("gap", "difference")):
+            row[f"{key}_low"] = float(ci.loc[ci_row, "low"]) if ci is not None else float("nan")
+            row[f"{key}_high"] = float(ci.loc[ci_row, "high"]) if ci is not None else float("nan")
+        rows[label] = row
+    out = pd.DataFrame(rows).T
+    num = [c for c in out.columns if c not in ("start", "end", "rate")]
+    out[num] = out[num].astype("float64")
+    out["sessions"] = out["sessions"].astype(int)
+    out.index.name = windows.index.name
+    return out
+
+
+def a5_windows() -> pd.DataFrame:
+    """:func:`window_partial_r2` of :data:`A5_WINDOWS` on the snapshot (BTC at the NY close on the
+    Nasdaq-100 and the rate variable; the protocol's interval level, bootstrap reps and seed), with
+    ``status`` (``registered`` rows equal the ledger's A5 measures; ``context`` is outside the ledger)."""
+    from mktlib import claims
+
+    d = claims.defaults()
+    out = window_partial_r2(
+        horse_race_frame("2025-10-01", "2025-12-31"),
+        A5_WINDOWS,
+        reps=d["bootstrap_reps"],
+        level=d["interval_level"],
+        seed=d["bootstrap_seed"],
+    )
+    out.insert(0, "status", A5_WINDOWS["status"])
+    return out
+
+
+def horse_race_table(
+    models: dict[str, HorseRace],
+    *,
+    per: dict[str, float] | None = None,
+    holm: dict[tuple[str, str], float] | None = None,
+) -> pd.DataFrame:
+    """The regressions of :func:`horse_race` as one table for people: a row per (model, regressor) with
+    ``model``, ``regressor`` (in words, :data:`VARIABLE_NAMES`), ``move`` (the regressor move the effect
+    is stated for, ``per[regressor]`` in the regressor's units; default 1), ``effect`` (coefficient x
+    move: the BTC return that goes with that move), ``effect_se`` (HAC standard error, same scale),
+    ``p_hac``, ``p_holm`` (``holm[(model, regressor)]``, else NaN), ``partial_r2``, ``lmg_share``
+    (share of the model's R2), ``r2`` and ``sessions``."""
+    per = per or {}
+    holm = holm or {}
+    rows = []
+    for label, hr in models.items():
+        t = hr.table.drop(index="const")
+        for reg, r in t.iterrows():
+            k = float(per.get(reg, 1.0))
+            rows.append(
+                {
+                    "model": label,
+                    "regressor": VARIABLE_NAMES.get(reg, reg),
+                    "move": k,
+                    "effect": float(r["coef"]) * k,
+                    "effect_se": float(r["se"]) * k,
+                    "p_hac": float(r["p"]),
+                    "p_holm": float(holm.get((label, reg), float("nan"))),
+                    "partial_r2": float(r["partial_r2"]),
+                    "lmg_share": float(r["lmg_frac"]),
+                    "r2": hr.r2,
+                    "sessions": hr.nobs,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def a5_grid_table() -> pd.DataFrame:
+    """Every specification of claim A5's grid (:func:`mktlib.claims.spec_curve` of ``A5a``) with the
+    partial R2 of its equity factor and of its rate variable (one model each) and the interval of their
+    gap, from :func:`mktlib.verdicts.macro.a5_model`. Columns: ``equity``, ``rate`` and ``close`` in
+    words, ``pr2_equity``, ``pr2_rate``, ``gap_low``, ``gap_high``, ``verdict``, ``primary``."""
+    from mktlib import claims
+    from mktlib.verdicts import macro
+
+    reps = claims.defaults()["bootstrap_reps"]
+    rows = []
+    for r in claims.spec_curve("A5a").itertuples():
+        hr, ci = macro.a5_model(r.equity, r.rate, r.close, reps)
+        rows.append(
+            {
+                "equity": VARIABLE_NAMES[r.equity].removesuffix(" return"),
+                "rate": VARIABLE_NAMES[r.rate].removeprefix("change in the "),
+                "close": "New York close" if r.close == "ny" else "UTC close",
+                "window": f"{hr.start.day} {hr.start:%b}-{hr.end.day} {hr.end:%b %Y}",
+                "pr2_equity": float(hr.table.loc[r.equity, "partial_r2"]),
+                "pr2_rate": float(hr.table.loc[r.rate, "partial_r2"]),
+                "gap_low": float(ci.loc["difference", "low"]),
+                "gap_high": float(ci.loc["difference", "high"]),
+                "verdict": r.verdict,
+                "primary": bool(r.primary),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def event_window_table(ew: pd.DataFrame, path: pd.DataFrame, *, anchor: str = "ndx") -> pd.DataFrame:
+    """One row per event of :func:`event_windows` output ``ew`` (index ``(event, asset)``): the change of
+    each column of ``path`` (e.g. ``fedwatch``, ``kalshi``, ``dgs2`` of :func:`policy_path`) over the
+    ``anchor`` asset's window (:func:`window_change`: from the last value before its first day to its
+    last day), then each asset's ``car_<asset>`` and ``p_<asset>`` (placebo p-value). Events keep
+    their order in ``ew``."""
+    events = list(dict.fromkeys(ew.index.get_level_values(0)))
+    assets = list(dict.fromkeys(ew.index.get_level_values(1)))
+    rows = []
+    for e in events:
+        w = ew.loc[(e, anchor)]
+        row = {"event": e}
+        for col in path.columns:
+            row[f"d_{col}"] = window_change(path[col], w["start_date"], w["end_date"])
+        for a in assets:
+            row[f"car_{a}"] = float(ew.loc[(e, a), "car"])
+            row[f"p_{a}"] = float(ew.loc[(e, a), "p_placebo"])
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("event")
+
+
+def fed_2pm_summary(windows: pd.DataFrame, markets=("nq", "btc")) -> pd.DataFrame:
+    """The event-day rows of :func:`fed_2pm_windows` (``event`` not empty) against the other days: for
+    each market, ``move_<m>`` (the event-day return), ``z_<m>`` (move / standard deviation of the other
+    days' moves, ddof 1) and ``rank_<m>`` (share of other days with a smaller absolute move)."""
+    ref = windows[windows["event"] == ""]
+    ev = windows[windows["event"] != ""].set_index("event")
+    out = pd.DataFrame(index=ev.index)
+    for m in markets:
+        out[f"move_{m}"] = ev[m].astype(float)
+        out[f"z_{m}"] = ev[m] / ref[m].std()
+        out[f"rank_{m}"] = [float((ref[m].abs() < abs(v)).mean()) for v in ev[m]]
+    return out
+
+
+@charts.register(
+    "rates-cut-odds",
+    sources=["fedwatch_dec2025", "kalshi_dec2025_nochange_1d", "fred_dgs2"],
+    units="probability 0-1 (the two cut-odds series); percent a year (2-year yield)",
+    title="Odds of a cut at the 10 Dec 2025 FOMC meeting (CME FedWatch, Kalshi) and the 2-year Treasury yield",
+    note="calendar days (US Eastern dates); empty where a series has no value (FedWatch ends 25 Nov 2025)",
+)
+def cut_odds_chart() -> pd.DataFrame:
+    """FedWatch and Kalshi cut odds and the 2-year yield, 15 Sep-12 Dec 2025 (:func:`policy_path`)."""
+    pp = policy_path("2025-09-15", "2025-12-12")
+    out = pp.rename(
+        columns={
+            "fedwatch": "FedWatch cut probability",
+            "kalshi": "Kalshi cut probability",
+            "dgs2": "2-year Treasury yield (%)",
+        }
+    )
+    return out.dropna(how="all")
+
+
+@charts.register(
+    "rates-added-variable",
+    sources=["btc_spot_1h", "ndx_1d", "fred_dgs2"],
+    units="percent (returns and the Nasdaq-100 residual); basis points (yield residual)",
+    title="Added-variable plots of the registered A5 model (BTC on Nasdaq-100 and 2-year yield, 1 Oct-31 Dec 2025)",
+    note="each panel: BTC's return and one regressor, both net of the other regressor (Frisch-Waugh-Lovell)",
+)
+def added_variable_chart() -> pd.DataFrame:
+    """Long frame (``panel``, ``x``, ``y`` by session): the Frisch-Waugh-Lovell residuals
+    (:func:`added_variable`) of the registered model BTC ~ Nasdaq-100 + 2-year yield change over
+    1 Oct-31 Dec 2025, x in percent (Nasdaq-100) or basis points (yield), y in percent."""
+    f = horse_race_frame("2025-10-01", "2025-12-31")
+    X = f[["ndx", "d_dgs2"]]
+    parts = []
+    for col, scale, panel in (("ndx", 100.0, "Nasdaq-100 return (%)"), ("d_dgs2", 100.0, "2-year yield change (bp)")):
+        av = added_variable(f["btc"], X, col)
+        parts.append(pd.DataFrame({"panel": panel, "x": av["x_resid"] * scale, "y": av["y_resid"] * 100.0}))
+    return pd.concat(parts)

@@ -160,3 +160,30 @@ def test_ndx_coverage_snapshot(snapshot):
     assert (cov["return"] > 0).all()
     assert cov.loc["PLTR", "return"] == pytest.approx(0.1738, abs=1e-4)
     assert cov.loc["NVDA", "return"] == pytest.approx(0.0197, abs=1e-4)
+
+
+# ---------------------------------------------------------------- the chapter's tables and charts
+
+
+def test_reversal_table_rows_in_order():
+    idx = _idx(["2025-11-19", "2025-11-20"])
+    up = pd.DataFrame({"open": [1.0, 104], "high": [1.0, 105], "low": [1.0, 96], "close": [100.0, 97]}, index=idx)
+    flat = pd.DataFrame({"open": [1.0, 50], "high": [1.0, 51], "low": [1.0, 49], "close": [50.0, 50]}, index=idx)
+    t = breadth.reversal_table({"UP": up, "FLAT": flat}, "2025-11-20")
+    assert t.index.tolist() == ["UP", "FLAT"]
+    assert t.loc["UP"].tolist() == pytest.approx([0.05, -0.04, -0.03, 97 / 105 - 1])
+    assert t.loc["FLAT"].tolist() == pytest.approx([0.02, -0.02, 0.0, 50 / 51 - 1])
+    with pytest.raises(DataError, match="no bar"):
+        breadth.reversal_table({"UP": up}, "2025-11-21")
+
+
+def test_chapter_chart_data_snapshot(snapshot):
+    from mktlib import charts, claims
+
+    seg = charts.data("rates-segment-returns")
+    a6 = claims.evaluate("A6").values
+    etf = seg[seg["panel"] == "segment ETFs"].set_index("name")["return"]
+    for t in ("soxx", "smh", "spy", "dia", "iwm"):
+        assert etf[t.upper()] == pytest.approx(a6[f"A6.{t}_return_21nov_5dec"], rel=1e-9)
+    names = seg[seg["panel"] != "segment ETFs"]
+    assert len(names) == 13 and (names["return"] > 0).all()

@@ -396,3 +396,150 @@ def test_fed_2pm_windows_snapshot(snapshot):
     assert ev.loc["10 Dec FOMC statement", "nq"] == pytest.approx(0.00886, abs=5e-5)
     assert ev.loc["10 Dec FOMC statement", "btc"] == pytest.approx(0.01083, abs=5e-5)
     assert (np.sign(ev["nq"]) == np.sign(ev["btc"])).all()
+
+
+# ---------------------------------------------------------------- the chapter's tables and charts
+
+
+def _hadamard_frame():
+    """Two windows of 32 sessions built on orthogonal, centred +-1 columns of an 8x8 Hadamard matrix
+    (tiled 4 times), so OLS with a constant has closed-form partial R2: with y = b1 a + b2 r + e
+    (a, r, e orthogonal, each of squared norm n), pR2(a) = b1^2 / (b1^2 + 1) and pR2(r) = b2^2 / (b2^2 + 1).
+    Window 1: y = 2a + 0.5r + e -> 0.8 and 0.2; window 2: y = 1a + 3r + e -> 0.5 and 0.9."""
+    from scipy.linalg import hadamard
+
+    h = np.tile(hadamard(8).astype(float), (4, 1))
+    a, r, e = h[:, 1], h[:, 2], h[:, 3]
+    idx = pd.date_range("2025-10-01", periods=64, freq="D", tz="UTC")
+    f = pd.DataFrame(
+        {
+            "ndx": np.r_[a, a],
+            "d_dgs2": np.r_[r, r],
+            "btc": np.r_[2 * a + 0.5 * r + e, 1 * a + 3 * r + e],
+        },
+        index=idx,
+    )
+    windows = pd.DataFrame(
+        {"start": [idx[0], idx[32]], "end": [idx[31], idx[63]], "rate": ["d_dgs2", "d_dgs2"]},
+        index=pd.Index(["w1", "w2"], name="model"),
+    )
+    return f, windows
+
+
+def test_window_partial_r2_closed_form_on_orthogonal_design():
+    f, windows = _hadamard_frame()
+    out = rates.window_partial_r2(f, windows, reps=199, seed=1)
+    assert out.loc["w1", "pr2_equity"] == pytest.approx(0.8, abs=1e-12)
+    assert out.loc["w1", "pr2_rate"] == pytest.approx(0.2, abs=1e-12)
+    assert out.loc["w1", "gap"] == pytest.approx(0.6, abs=1e-12)
+    assert out.loc["w2", "pr2_equity"] == pytest.approx(0.5, abs=1e-12)
+    assert out.loc["w2", "pr2_rate"] == pytest.approx(0.9, abs=1e-12)
+    assert out.loc["w2", "gap"] == pytest.approx(-0.4, abs=1e-12)
+    assert (out.loc["w1", "beta_equity"], out.loc["w1", "beta_rate"]) == pytest.approx((2.0, 0.5), abs=1e-12)
+    assert (out["sessions"] == 32).all()
+    assert out.loc["w2", "start"] == f.index[32] and out.loc["w1", "end"] == f.index[31]
+    for k in ("pr2_equity", "pr2_rate", "gap"):  # each interval brackets its estimate
+        assert (out[f"{k}_low"] <= out[k]).all() and (out[k] <= out[f"{k}_high"]).all()
+    nob = rates.window_partial_r2(f, windows, reps=0)
+    assert nob["gap_low"].isna().all() and nob.loc["w1", "pr2_equity"] == pytest.approx(0.8)
+
+
+def test_window_partial_r2_refuses_a_window_without_the_rate_variable():
+    f, windows = _hadamard_frame()
+    f.loc[f.index[40], "d_dgs2"] = np.nan
+    with pytest.raises(DataError, match="w2"):
+        rates.window_partial_r2(f, windows, reps=0)
+
+
+def test_horse_race_table_states_effects_per_move_in_words():
+    f, windows = _hadamard_frame()
+    hr = rates.horse_race(f["btc"].iloc[:32], f[["ndx", "d_dgs2"]].iloc[:32])
+    t = rates.horse_race_table({"m": hr}, per={"ndx": 0.01, "d_dgs2": 0.10}, holm={("m", "ndx"): 0.5})
+    assert t["regressor"].tolist() == ["Nasdaq-100 return", "change in the 2-year Treasury yield"]
+    assert t["effect"].tolist() == pytest.approx([2.0 * 0.01, 0.5 * 0.10], abs=1e-12)
+    assert t.loc[0, "effect_se"] == pytest.approx(hr.table.loc["ndx", "se"] * 0.01)
+    assert t.loc[0, "p_holm"] == 0.5 and np.isnan(t.loc[1, "p_holm"])
+    assert t["partial_r2"].tolist() == pytest.approx([0.8, 0.2], abs=1e-12)
+    assert t["lmg_share"].sum() == pytest.approx(1.0) and (t["sessions"] == 32).all()
+
+
+def test_event_window_table_changes_over_the_anchor_window():
+    d = lambda s: pd.Timestamp(s, tz="UTC")  # noqa: E731
+    ew = pd.DataFrame(
+        {
+            "start_date": [d("2025-11-19"), d("2025-11-19"), d("2025-12-10"), d("2025-12-10")],
+            "end_date": [d("2025-11-21"), d("2025-11-22"), d("2025-12-12"), d("2025-12-12")],
+            "car": [-0.01, -0.08, 0.02, 0.03],
+            "p_placebo": [0.4, 0.02, 0.5, 0.6],
+        },
+        index=pd.MultiIndex.from_tuples(
+            [("19-21 Nov", "ndx"), ("19-21 Nov", "btc"), ("10 Dec", "ndx"), ("10 Dec", "btc")], names=["event", "asset"]
+        ),
+    )
+    days = pd.date_range("2025-11-17", "2025-12-12", freq="D", tz="UTC")
+    path = pd.DataFrame({"fedwatch": np.nan, "dgs2": 3.60}, index=days)
+    path.loc[d("2025-11-18"), "fedwatch"] = 0.45  # last value before 19 Nov
+    path.loc[d("2025-11-19"), "fedwatch"] = 0.30
+    path.loc[d("2025-11-21"), "fedwatch"] = 0.71
+    path.loc[d("2025-11-22") :, "dgs2"] = 3.50  # after the NDX window: must not count
+    t = rates.event_window_table(ew, path)
+    assert t.index.tolist() == ["19-21 Nov", "10 Dec"]
+    assert t.loc["19-21 Nov", "d_fedwatch"] == pytest.approx(0.26)
+    assert t.loc["19-21 Nov", "d_dgs2"] == pytest.approx(0.0)
+    assert np.isnan(t.loc["10 Dec", "d_fedwatch"])  # FedWatch has no value in or before... after 21 Nov
+    assert t.loc["10 Dec", "d_dgs2"] == pytest.approx(0.0)
+    assert (t.loc["19-21 Nov", "car_btc"], t.loc["19-21 Nov", "p_btc"]) == (-0.08, 0.02)
+    assert t.loc["10 Dec", "car_ndx"] == 0.02
+
+
+def test_fed_2pm_summary_z_and_rank_against_other_days():
+    w = pd.DataFrame(
+        {
+            "nq": [0.01, -0.01, 0.01, -0.01, 0.03],
+            "btc": [0.02, -0.02, 0.0, 0.0, -0.01],
+            "event": ["", "", "", "", "FOMC"],
+        }
+    )
+    s = rates.fed_2pm_summary(w)
+    sd_nq = float(np.std([0.01, -0.01, 0.01, -0.01], ddof=1))
+    assert s.loc["FOMC", "move_nq"] == 0.03
+    assert s.loc["FOMC", "z_nq"] == pytest.approx(0.03 / sd_nq)
+    assert s.loc["FOMC", "rank_nq"] == 1.0  # larger than every other day
+    assert s.loc["FOMC", "rank_btc"] == 0.5  # |-0.01| beats the two zero days only
+
+
+def test_a5_windows_registered_rows_equal_the_ledger_models(snapshot):
+    from mktlib.verdicts import macro
+
+    w = rates.a5_windows()
+    assert w["status"].tolist() == ["registered", "registered", "context"]
+    for label, rate in (
+        ("1 Oct-31 Dec 2025, Nasdaq-100 and 2-year yield", "d_dgs2"),
+        ("1 Oct-25 Nov 2025, Nasdaq-100 and cut odds", "d_cutprob"),
+    ):
+        hr, ci = macro.a5_model("ndx", rate, "ny", 999)
+        r = w.loc[label]
+        assert r["pr2_equity"] == pytest.approx(hr.table.loc["ndx", "partial_r2"], rel=1e-12)
+        assert r["pr2_rate"] == pytest.approx(hr.table.loc[rate, "partial_r2"], rel=1e-12)
+        assert (r["gap_low"], r["gap_high"]) == pytest.approx(
+            (ci.loc["difference", "low"], ci.loc["difference", "high"]), rel=1e-12
+        )
+        assert r["sessions"] == hr.nobs
+    b = w.loc["21 Nov-31 Dec 2025 (the bounce), Nasdaq-100 and 2-year yield"]
+    assert b["start"].date().isoformat() == "2025-11-21" and b["sessions"] == 27
+
+
+def test_chapter_chart_data(snapshot):
+    from mktlib import charts
+    from mktlib.verdicts import macro
+
+    odds = charts.data("rates-cut-odds")
+    fw = odds["FedWatch cut probability"].dropna()
+    assert fw.idxmin().date().isoformat() == "2025-11-19" and fw.min() == pytest.approx(0.300714, abs=1e-6)
+    av = charts.data("rates-added-variable")
+    hr = macro.a5_model("ndx", "d_dgs2", "ny", 999)[0]
+    for panel, col, xscale in (("Nasdaq-100 return (%)", "ndx", 100.0), ("2-year yield change (bp)", "d_dgs2", 100.0)):
+        p = av[av["panel"] == panel]
+        assert len(p) == hr.nobs
+        slope = float((p["x"] @ p["y"]) / (p["x"] @ p["x"]))  # FWL: the multiple-regression coefficient
+        assert slope * xscale / 100.0 == pytest.approx(hr.coef(col), rel=1e-9)
