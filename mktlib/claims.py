@@ -920,6 +920,8 @@ def fmt_value(value: Value, unit: str | None) -> str:
         if unit == "p-value" or (value != 0 and abs(value) < 0.01):
             return f"{value:.3g}"
         return f"{value:.2f}"
+    if number and unit == "pp":
+        return f"{100 * value:+.1f} pp"
     if number and unit == "percent":
         return f"{value:.1f}%"
     if isinstance(value, float):
@@ -982,12 +984,29 @@ def _short_description(measure: str) -> str:
     return cite(d)
 
 
-def _folded(lines: list[str], keep: int = 3) -> str:
+def _folded(lines: list[str], keep: int = 2) -> str:
     """Measure lines for a card: the first ``keep`` shown, the rest folded in a ``<details>`` block."""
     if len(lines) <= keep + 1:
         return "<br>".join(lines)
     rest = "<br>".join(lines[keep:])
     return "<br>".join(lines[:keep]) + f"<details><summary>{len(lines) - keep} more measures</summary>{rest}</details>"
+
+
+_GAP = re.compile(r"\bminus\b", re.I)
+
+
+def display_unit(measure: str, unit: str | None) -> str | None:
+    """The unit a measure is shown in: a difference of two fractions (its description says "minus",
+    and it is not an abnormal return) is shown in percentage points (``"pp"``), anything else in its own
+    unit.
+
+    >>> display_unit("K6.zec_vs_btc_sep_nov", "fraction"), display_unit("K4.mstr_abnormal", "fraction")
+    ('pp', 'fraction')
+    """
+    d = _descriptions().get(measure, "")
+    if unit == "fraction" and _GAP.search(d) and "abnormal" not in d.lower():
+        return "pp"
+    return unit
 
 
 def _measure_lines(rows: pd.DataFrame, *, bh: bool) -> list[str]:
@@ -996,12 +1015,13 @@ def _measure_lines(rows: pd.DataFrame, *, bh: bool) -> list[str]:
     for r in rows.itertuples():
         if r.measure is None:
             continue
+        unit = display_unit(r.measure, r.unit)
         t = (
             f'<span class="mktlib-measure" title="{_esc(r.measure)}: {_esc(cite(_descriptions().get(r.measure, "")))}">'
             f"{_esc(_short_description(r.measure))}</span>"
-            f" = {_esc(fmt_value(r.value, r.unit))}"
+            f" = {_esc(fmt_value(r.value, unit))}"
         )
-        t += _esc(_interval_text(r.interval_low, r.interval_high, r.unit))
+        t += _esc(_interval_text(r.interval_low, r.interval_high, unit))
         if r.p_value is not None and r.p_value == r.p_value:
             t += f" (p {r.p_value:.3g}; Holm {r.p_holm:.3g}" + (f"; BH {r.p_bh:.3g})" if bh else ")")
         out.append(t)
