@@ -851,6 +851,27 @@ def load_json(text: str) -> dict[str, Any]:
 # rules that cannot fail
 
 
+def base_rates(part_id: str) -> dict[str, float]:
+    """How often the part's rule gives each verdict over its input space (the inputs it would see at the
+    other dates or windows of the history): for a forecast, how often the same rule would have called it
+    right by chance. Empty for a part without an input space.
+
+    >>> sorted(base_rates("A8a")) == sorted(set(base_rates("A8a")))
+    True
+    """
+    _load_evaluators()
+    if part_id not in INPUT_SPACES or part_id not in RULE_FUNCTIONS:
+        return {}
+    fn, space = RULE_FUNCTIONS[part_id], INPUT_SPACES[part_id]()
+    outs = [
+        fn(**{k: _plain(v) if not isinstance(v, float) else v for k, v in r.items()})
+        for r in space.to_dict(orient="records")
+    ]
+    if not outs:
+        return {}
+    return {v: outs.count(v) / len(outs) for v in sorted(set(outs))}
+
+
 def reachability() -> pd.DataFrame:
     """For each part with a registered rule function: the outcomes the rule reaches over its input
     space (``input_space``: the inputs it could see on the real data) and over the specification grid.
@@ -972,15 +993,15 @@ def _descriptions() -> dict[str, str]:
 
 
 def _short_description(measure: str) -> str:
-    """A measure for people: its registry description (at most about 120 characters, cut at a word),
+    """A measure for people: its registry description (at most about 160 characters, cut at a word),
     with internal words removed; the full text and the id stay in the HTML title.
 
     >>> _short_description("K3.etf_flow_20nov")
     'Total US spot-bitcoin ETF net flow (sum over funds) on US trading day 2025-11-20 (claim: about -900)'
     """
     d = " ".join(_descriptions().get(measure, measure).split())
-    if len(d) > 120:
-        d = d[:117].rsplit(" ", 1)[0] + "..."
+    if len(d) > 160:
+        d = d[:157].rsplit(" ", 1)[0] + "..."
     return cite(d)
 
 

@@ -1,17 +1,17 @@
 """The front page's scorecard: the commentaries' story lines, judged from the ledger's claim parts.
 
-Each narrative (``narratives.yaml``) names its *core* parts, the statements it rests on, and related
-parts shown beside it. Its verdict follows from the core parts' published verdicts by one rule
-(:func:`narrative_verdict`), and its strength of evidence from the framework's stability. The grouping,
-the choice of core parts and the sentences were written after the verdicts were known (post hoc); the
-verdicts themselves are the ledger's.
+Each narrative (``narratives.yaml``) lists the claims it rests on; every part of those claims counts
+(one rule for all, so that no quoted figure is left out where it failed or put in where it held). Its
+verdict follows from the parts' published verdicts by one symmetric rule (:func:`narrative_verdict`), and
+its strength of evidence from the framework's stability. The grouping and the sentences were written
+after the verdicts were known (post hoc); the verdicts themselves are the ledger's.
 
 >>> narrative_verdict(["supported", "supported"])
 'supported'
 >>> narrative_verdict(["supported", "inconclusive"])
 'partly supported'
 >>> narrative_verdict(["inconclusive", "contradicted"])
-'contradicted'
+'partly contradicted'
 >>> narrative_verdict(["inconclusive", "not testable"])
 'inconclusive'
 """
@@ -28,38 +28,45 @@ import yaml
 
 PATH = Path(__file__).with_name("narratives.yaml")
 DECIDED = ("supported", "partly supported", "contradicted")
-_FIELD = re.compile(r"\{([A-Z]\d+\.\w+)(\|abs)?(?::([^}]*))?\}")
+_FIELD = re.compile(r"\{([A-Z]\d+[a-z]?\.\w+)(\|abs)?(?::([^}]*))?\}")
 
 
 def narrative_verdict(core: list[str]) -> str:
-    """The rule: if every core part has the same verdict, that verdict. Otherwise look at the decided
-    parts (supported, partly supported, contradicted): none decided -> ``inconclusive``; every decided
-    part contradicted -> ``contradicted``; else (something holds) -> ``partly supported``."""
+    """The rule, symmetric between support and contradiction. If every part has the same verdict, that
+    verdict. Otherwise look at the decided parts (supported, partly supported, contradicted): none
+    decided -> ``inconclusive``; some holding and some contradicted -> ``partly supported`` (as a claim
+    whose stated parts hold and fail); only holding ones (the rest undecided) -> ``partly supported``;
+    only contradicted ones (the rest undecided) -> ``partly contradicted``."""
     if not core:
-        raise ValueError("a narrative needs at least one core part")
+        raise ValueError("a narrative needs at least one part")
     if len(set(core)) == 1:
         return core[0]
     decided = [v for v in core if v in DECIDED]
     if not decided:
         return "inconclusive"
     if all(v == "contradicted" for v in decided):
-        return "contradicted"
+        return "partly contradicted"
     return "partly supported"
 
 
-def strength(stabilities: list[float], core: list[str]) -> str:
-    """Strength of evidence in words, from the framework: ``strong`` when every core part is decided and
-    each holds in at least 90% of its specifications; ``weak`` when none is decided; else ``moderate``.
-    Parts with one specification count as stable.
+def strength(stabilities: list[float | None], core: list[str]) -> str:
+    """Strength of evidence in words, from the framework: ``weak`` when no part is decided; ``exact
+    figures`` when no part has an analyst choice to vary (one specification each: quoted figures checked
+    once); ``strong`` when every part is decided and each part with a grid holds in at least 90% of its
+    specifications; else ``moderate``.
 
     >>> strength([1.0, 0.95], ["supported", "supported"]), strength([0.5], ["inconclusive"])
     ('strong', 'weak')
+    >>> strength([None, None], ["supported", "supported"])
+    'exact figures'
     """
     decided = [v in DECIDED for v in core]
     if not any(decided):
         return "weak"
-    stab = [1.0 if s is None or s != s else float(s) for s in stabilities]
-    return "strong" if all(decided) and min(stab) >= 0.9 else "moderate"
+    grid = [float(s) for s in stabilities if s is not None and s == s]
+    if not grid:
+        return "exact figures"
+    return "strong" if all(decided) and min(grid) >= 0.9 else "moderate"
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,12 +77,13 @@ def definitions() -> list[dict]:
     items = yaml.safe_load(PATH.read_text(encoding="utf-8"))
     known = {p.id for p in claims.parts()}
     for n in items:
-        for key in ("id", "title", "core", "link", "sentence"):
+        for key in ("id", "title", "claims", "link", "sentence"):
             if key not in n:
                 raise ValueError(f"{PATH.name}: narrative {n.get('id', '?')!r} lacks {key!r}")
-        bad = [p for p in [*n["core"], *n.get("related", [])] if p not in known]
-        if bad:
-            raise ValueError(f"{PATH.name}: narrative {n['id']!r} names unknown parts {bad}")
+        n["core"] = [p.id for c in n["claims"] for p in claims.parts(c)]
+        bad = [p for p in n["core"] if p not in known]
+        if bad or not n["core"]:
+            raise ValueError(f"{PATH.name}: narrative {n['id']!r} names unknown claims {n['claims']}")
     return items
 
 
@@ -103,19 +111,40 @@ def fill(sentence: str, values: dict) -> str:
     return _FIELD.sub(sub, " ".join(sentence.split()))
 
 
+def _values() -> dict:
+    """Ledger values by measure id, plus what the sentences cite from the framework: each forecast part's
+    base rate (``A8a.base_rate``), the Holm-adjusted p-values (``D10.holm_<test>``) and the rates
+    chapter's bounce-only model (``A5.bounce_gap_low``/``_high``)."""
+    from mktlib import claims, rates
+
+    led = claims.ledger()
+    values = dict(zip(led["measure"], led["value"], strict=True))
+    for ps in claims.parts():
+        if ps.type == "forecast":
+            br = claims.base_rates(ps.id)
+            if br:
+                values[f"{ps.id}.base_rate"] = br.get("supported", 0.0)
+    for test_id, r in claims.family().iterrows():
+        claim, name = test_id.split(".", 1)
+        values[f"{claim}.holm_{name}"] = float(r["p_holm"])
+    w = rates.a5_windows()
+    bounce = w[w["status"] == "context"].iloc[0]
+    values["A5.bounce_gap_low"], values["A5.bounce_gap_high"] = float(bounce["gap_low"]), float(bounce["gap_high"])
+    return values
+
+
 def scorecard() -> pd.DataFrame:
-    """One row per narrative: ``id, title, verdict, strength, stability`` (lowest of the core parts),
-    ``core`` (the parts with their verdicts), ``related``, ``sentence`` (filled from the ledger), ``link``
-    (the claim whose section tells it)."""
+    """One row per narrative: ``id, title, verdict, strength, stability`` (lowest over its parts with a
+    grid), ``decided`` (parts decided of all), ``core`` (every part with its verdict), ``sentence``
+    (filled from the ledger), ``link`` (the claim whose section tells it)."""
     from mktlib import claims
 
     summ = claims.result().summary.set_index("part")
-    led = claims.ledger()
-    values = dict(zip(led["measure"], led["value"], strict=True))
+    values = _values()
     rows = []
     for n in definitions():
         core = [summ.loc[p, "verdict"] for p in n["core"]]
-        stabs = [summ.loc[p, "stability"] for p in n["core"]]
+        stabs = [None if int(summ.loc[p, "n_specifications"]) <= 1 else summ.loc[p, "stability"] for p in n["core"]]
         finite = [float(s) for s in stabs if s is not None and s == s]
         rows.append(
             {
@@ -124,8 +153,8 @@ def scorecard() -> pd.DataFrame:
                 "verdict": narrative_verdict(core),
                 "strength": strength(stabs, core),
                 "stability": min(finite) if finite else None,
+                "decided": f"{sum(v in DECIDED for v in core)} of {len(core)}",
                 "core": "; ".join(f"{p}: {v}" for p, v in zip(n["core"], core, strict=True)),
-                "related": "; ".join(f"{p}: {summ.loc[p, 'verdict']}" for p in n.get("related", [])),
                 "sentence": fill(n["sentence"], values),
                 "link": n["link"],
             }
@@ -147,10 +176,11 @@ def render_html(page_dir: str = "notebooks") -> str:
     ]
     for r in scorecard().itertuples():
         title, doc = claims.CHAPTERS[reg[r.link].chapter]
-        stab = "" if r.stability is None or r.stability != r.stability else f"; stable in {r.stability:.0%}"
+        stab = "" if r.stability is None or r.stability != r.stability else f"; lowest stability {r.stability:.0%}"
         out.append(
             f"<tr><td><b>{html.escape(r.title)}</b></td><td>{claims.verdict_badge(r.verdict)}</td>"
-            f"<td><small>{html.escape(r.strength)}{stab}<br>{html.escape(r.core)}</small></td>"
+            f"<td><small>{html.escape(r.strength)}{stab}; {html.escape(r.decided)} statements decided"
+            f"<br>{html.escape(r.core)}</small></td>"
             f"<td>{html.escape(r.sentence)} "
             f'<a href="{depth}{doc}.html#claim-{r.link.lower()}">{html.escape(title)}</a></td></tr>'
         )

@@ -27,6 +27,7 @@ VERDICT_COLORS = {
     "supported": "#2e7d32",
     "partly supported": "#f9a825",
     "contradicted": "#c62828",
+    "partly contradicted": "#e57373",  # story lines on the front page only (mktlib.narratives)
     "not testable": "#616161",
     "inconclusive": "#6a3d9a",
     "pending": "#9e9e9e",

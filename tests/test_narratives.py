@@ -14,7 +14,7 @@ from mktlib import claims, narratives
         (["supported", "partly supported"], "partly supported"),
         (["supported", "contradicted"], "partly supported"),
         (["supported", "inconclusive"], "partly supported"),
-        (["contradicted", "inconclusive"], "contradicted"),
+        (["contradicted", "inconclusive"], "partly contradicted"),
         (["inconclusive", "not testable"], "inconclusive"),
     ],
 )
@@ -23,14 +23,15 @@ def test_narrative_verdict_rule(core, expected):
 
 
 def test_empty_core_is_an_error():
-    with pytest.raises(ValueError, match="core"):
+    with pytest.raises(ValueError, match="at least one part"):
         narratives.narrative_verdict([])
 
 
 def test_strength_words():
     assert narratives.strength([1.0, 0.9], ["supported", "contradicted"]) == "strong"
     assert narratives.strength([1.0, 0.89], ["supported", "supported"]) == "moderate"
-    assert narratives.strength([None], ["supported"]) == "strong"  # one specification: nothing varies
+    assert narratives.strength([None], ["supported"]) == "exact figures"  # one specification: nothing varies
+    assert narratives.strength([None, 0.95], ["supported", "supported"]) == "strong"
     assert narratives.strength([1.0, 1.0], ["supported", "inconclusive"]) == "moderate"
     assert narratives.strength([1.0], ["not testable"]) == "weak"
 
@@ -38,15 +39,21 @@ def test_strength_words():
 def test_scorecard_follows_the_ledger():
     sc = narratives.scorecard().set_index("id")
     summ = claims.result().summary.set_index("part")
-    assert 7 <= len(sc) <= 10
+    assert 7 <= len(sc) <= 11
     for n in narratives.definitions():
-        core = [summ.loc[p, "verdict"] for p in n["core"]]
+        core = [summ.loc[p.id, "verdict"] for c in n["claims"] for p in claims.parts(c)]  # every part counts
         assert sc.loc[n["id"], "verdict"] == narratives.narrative_verdict(core)
         assert "{" not in sc.loc[n["id"], "sentence"]  # every field filled from the ledger
-    # every claim part of the ledger that carries a reading is on the scorecard or beside it
-    named = {p for n in narratives.definitions() for p in [*n["core"], *n.get("related", [])]}
+    # every reading of the ledger is on the scorecard, except the price readings of the episode chapter
+    named = {p for n in narratives.definitions() for p in n["core"]}
     readings = set(summ.index[summ["type"] == "reading"])
-    assert readings - named <= {"D14a", "D14b", "K5b", "K6a", "K6b", "G5b"}
+    assert readings - named <= {"D14a", "D14b", "K5b", "K6a", "K6b", "G5b", "K1b"}
+
+
+def test_base_rate_of_a_forecast_is_a_distribution():
+    br = claims.base_rates("A7b")
+    assert set(br) <= set(claims.VERDICTS) and abs(sum(br.values()) - 1) < 1e-12
+    assert claims.base_rates("D6a") == {}  # a fact has no input space
 
 
 def test_fill_refuses_unknown_measures():

@@ -517,7 +517,7 @@ def _d14(spec: Spec) -> Evaluation:
         f"on {_d(day)} BTC stood {st['drawdown']:.1%} from its high of {_d(st['peak_day'])} ({basis} basis), "
         f"{st['days_since_peak']} days on: past the {spec['bear_line']:.0%} line; Bitcoin's {len(bull)} past "
         f"bull-market corrections (new high within {spec['bull_max_days']} days) reached at most "
-        f"{deepest:.1%} ({_d(deepest_row['peak_day'])}) and lasted at most {longest} days; "
+        f"{deepest:.1%} (the one from the high of {_d(deepest_row['peak_day'])}) and lasted at most {longest} days; "
         f"{n_deeper} were deeper than this fall",
         statistic=st["drawdown"],
         threshold=deepest,
