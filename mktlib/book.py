@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE_DIR = ROOT / "book" / "_generated" / "site"
 FIGURE_DIR = SITE_DIR / "figures"
 #: Generic alt texts a screen-reader user learns nothing from.
-GENERIC_ALT = re.compile(r"^\s*(?:an? )?(?:figure|chart|plot|image|graph|picture)\b[\s\d.:-]*$", re.I)
+_GENERIC_ALT = re.compile(r"^\s*(?:an? )?(?:figure|chart|plot|image|graph|picture)\b[\s\d.:-]*$", re.I)
 MIN_ALT = 60
 
 
@@ -102,7 +102,7 @@ def check_alt(alt: str) -> str:
     """Alt text must say what the figure shows (the finding and the axes): at least ``MIN_ALT``
     characters and not a generic word. Returns it stripped; ValueError otherwise."""
     a = " ".join(str(alt).split())
-    if GENERIC_ALT.match(a) or len(a) < MIN_ALT:
+    if _GENERIC_ALT.match(a) or len(a) < MIN_ALT:
         raise ValueError(
             f"alt text {a!r} is too thin: say what the figure shows, its finding and its axes "
             f"(at least {MIN_ALT} characters)"
@@ -229,7 +229,7 @@ def table(
     html_columns: Iterable[str] = (),
 ) -> str:
     """A DataFrame as an HTML table for people: each column formatted by ``formats`` (a name of
-    :data:`FORMATS` or a function; otherwise by type: dates as ``21 Nov 2025``, numbers with
+    ``FORMATS`` or a function; otherwise by type: dates as ``21 Nov 2025``, numbers with
     separators), missing values as ``na``, padded cells, scrolling inside the text column when wide.
     ``collapsed="summary text"`` folds it in a ``<details>`` block; ``html_columns`` are inserted as
     HTML (already escaped by the caller). Returns the HTML (display it with ``IPython.display.HTML``).

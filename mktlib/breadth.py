@@ -290,7 +290,7 @@ def reversal_table(bars: dict[str, pd.DataFrame], day) -> pd.DataFrame:
 )
 def segment_returns_chart() -> pd.DataFrame:
     """Long frame, one row per bar: ``panel`` (``segment ETFs`` or ``Nasdaq-100 names in the
-    snapshot``), ``name``, ``group`` (:data:`SEGMENTS` for ETFs; the source file for the names) and
+    snapshot``), ``name``, ``group`` (``SEGMENTS`` for ETFs; the source file for the names) and
     ``return`` from the close of 21 Nov to the close of 5 Dec 2025."""
     from mktlib import data
 

@@ -1058,7 +1058,7 @@ BLOOMBERG_17NOV = 0.80
 
 
 def published_comparison(r30: pd.Series, r180: pd.Series, r60_spx: pd.Series) -> pd.DataFrame:
-    """Each published figure of :data:`PUBLISHED` beside this book's number on the same definition as
+    """Each published figure of ``PUBLISHED`` beside this book's number on the same definition as
     far as the data allow: ``r30`` / ``r180`` are rolling BTC-Nasdaq-100 correlations, ``r60_spx`` the
     60-day BTC-S&P 500 one (all labelled by window end, UTC dates). Columns ``published figure``,
     ``published``, ``this book`` (a number) and ``note``.
@@ -1132,7 +1132,7 @@ ASIA_CHART_START = "2023-07-01"
 )
 def asia_correlation_chart() -> pd.DataFrame:
     """60-session rolling BTC correlation with the Hang Seng, the Shanghai Composite and the Nasdaq-100,
-    each at that market's own close (``transmission.asset_panel``), from :data:`ASIA_CHART_START`."""
+    each at that market's own close (``transmission.asset_panel``), from ``ASIA_CHART_START``."""
     T = _transmission()
     cols = {}
     for a in ("hsi", "ssec", "ndx"):

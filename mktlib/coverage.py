@@ -1,7 +1,7 @@
 """The data appendix: coverage charts, the sources tables, the consistency table and the licence counts.
 
 - Coverage: :func:`segments` splits each dataset's timestamps into runs (a gap longer than a few typical
-  intervals, :data:`GAP`, starts a new run); three charts are registered, one per panel of :data:`PANELS`
+  intervals, ``GAP``, starts a new run); three charts are registered, one per panel of ``PANELS``
   (``data-coverage-crypto-spot``, ``data-coverage-crypto-derivatives``, ``data-coverage-traditional``);
   :func:`summary` gives one row per group.
 - Sources: :func:`sources_table` gives one row per dataset of a group with its provenance as HTML cells
@@ -64,7 +64,7 @@ def dataset_ids(groups) -> list[str]:
 
 def runs(timestamps, frequency: str) -> pd.DataFrame:
     """Runs of observations of one dataset (``start``, ``end``, ``n``): a gap longer than
-    ``GAP[frequency]`` (default :data:`DEFAULT_GAP`) starts a new run.
+    ``GAP[frequency]`` (default ``DEFAULT_GAP``) starts a new run.
 
     >>> t = pd.DatetimeIndex(["2025-01-01", "2025-01-02", "2025-01-20"], tz="UTC")
     >>> runs(t, "1d")["n"].tolist()
@@ -122,7 +122,7 @@ _register_panels()
 
 def summary(cov: pd.DataFrame, window: tuple[str, str]) -> pd.DataFrame:
     """One row per group of ``cov`` (``data.coverage()``: columns ``group``, ``first``, ``last``,
-    ``rows``), in the order of :data:`GROUP_NAMES`: ``data``, ``datasets``, ``rows``, ``earliest
+    ``rows``), in the order of ``GROUP_NAMES``: ``data``, ``datasets``, ``rows``, ``earliest
     start``, ``latest end`` and ``cover the whole window`` (datasets whose first timestamp is on or
     before ``window[0]`` and last on or after ``window[1]``, UTC days; gaps inside are not counted).
 
@@ -209,7 +209,7 @@ SOURCES_HTML = ("dataset", "coverage", "source", "licence", "snapshot file and s
 
 
 def sources_table(prov: pd.DataFrame, cov: pd.DataFrame, group: str) -> pd.DataFrame:
-    """The datasets of ``group``, one row each, sorted by id, with HTML cells (:data:`SOURCES_HTML`):
+    """The datasets of ``group``, one row each, sorted by id, with HTML cells (``SOURCES_HTML``):
     the id and title; frequency, first and last day and rows; the source (:func:`source_cell`); the
     licence; the snapshot file and sha256 (:func:`hash_cell`); the caveats. ``prov``:
     ``data.provenance()`` (indexed by id or with an ``id`` column); ``cov``: ``data.coverage()``."""

@@ -505,7 +505,7 @@ REGRESSION_LINKS = {
 def regression_table(regs: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The regressions of :func:`flow_return_regressions` for people: one row per sample (the keys of
     ``regs``, e.g. ``{"ETF era": ..., "episode": ...}``) and link, in the order of
-    :data:`REGRESSION_LINKS`. Columns ``sample`` (with its number of days), ``link`` (in words, with the
+    ``REGRESSION_LINKS``. Columns ``sample`` (with its number of days), ``link`` (in words, with the
     slope's unit), ``slope`` (flows in US$ m per percentage point of return; returns in percentage
     points per US$ 1bn of flow), ``t`` (HAC), ``R² alone`` (fraction).
 
@@ -544,7 +544,7 @@ CHART_WINDOW = ("2025-09-01", "2026-01-31")
     title="BTC at the NY close and the US spot-bitcoin ETFs' daily net flow, Sep 2025 to Jan 2026",
 )
 def btc_and_flows_chart() -> pd.DataFrame:
-    """One row per NYSE session of :data:`CHART_WINDOW`: BTC (Binance spot) at that session's close and
+    """One row per NYSE session of ``CHART_WINDOW``: BTC (Binance spot) at that session's close and
     the book's ETF net flow of the session (:func:`etf_flows_reconciled`)."""
     from mktlib.treasuries import coins_at_ny_close
 

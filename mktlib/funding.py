@@ -1220,7 +1220,7 @@ def key_date_means(series: Mapping[str, pd.Series], spans: Mapping[str, tuple]) 
 
 
 def neutral_line(ax, *, label: str | None = NEUTRAL_LABEL, color: str = "#7f7f7f"):
-    """Draw the neutral funding rate (:data:`NEUTRAL_ANNUAL`, annualised) as a dashed horizontal line
+    """Draw the neutral funding rate (``NEUTRAL_ANNUAL``, annualised) as a dashed horizontal line
     on axes whose y values are annualised fractions. Returns the line."""
     return ax.axhline(NEUTRAL_ANNUAL, color=color, lw=1.2, ls="--", label=label)
 
@@ -1380,7 +1380,7 @@ def basis_by_month(cb: pd.DataFrame, months: Iterable[str], cb_alt: pd.DataFrame
     "not a settled rate",
 )
 def venues_chart() -> pd.DataFrame:
-    """Daily annualised funding per venue over :data:`STUDY_WINDOW` (:func:`venue_daily`,
+    """Daily annualised funding per venue over ``STUDY_WINDOW`` (:func:`venue_daily`,
     :func:`coinglass_oiw`)."""
     lo, hi = _day(STUDY_WINDOW[0]), _day(STUDY_WINDOW[1])
     p = venue_daily().loc[lo:hi]
@@ -1447,7 +1447,7 @@ def basis_chart() -> pd.DataFrame:
     note="ETF flow blank on days without a US session; OKX positions = contracts x 100 USD, last reading of the day",
 )
 def rally_days_chart() -> pd.DataFrame:
-    """Per UTC day of :data:`RALLY_DAYS`: Binance spot BTCUSDT net taker buy ((taker buy - taker sell) /
+    """Per UTC day of ``RALLY_DAYS``: Binance spot BTCUSDT net taker buy ((taker buy - taker sell) /
     volume), the book's US spot-ETF net flow (NYSE sessions) and OKX BTC-USD-SWAP open interest in
     positions (USD face), the three series behind claim G1."""
     from mktlib import data

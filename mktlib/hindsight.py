@@ -1,6 +1,6 @@
 """The epilogue ("With hindsight"): the data of its charts, its forecast table and the numbers it quotes.
 
-Forecasts are judged on the book's one hindsight horizon (:func:`mktlib.verdicts.episode.hindsight_window`).
+Forecasts are judged on the book's one hindsight horizon (``mktlib.verdicts.episode.hindsight_window()``).
 The page's headline (BTC broke below the November low, then fell further) is read from the claims ledger
 (A8's first undercut day), the protocol (the November low A8 uses) and :mod:`mktlib.keynumbers` (the
 highest close, the lowest close after the January rally and the fall between them, close-to-close);
@@ -181,7 +181,7 @@ FORECAST_HTML = ("claim part", "verdict", "tested in")
     title="BTC daily close and daily low from October 2025 to the end of the data (Binance spot BTCUSDT)",
 )
 def btc_path_chart() -> pd.DataFrame:
-    """BTC's daily close and low (Binance spot BTCUSDT, UTC days) from :data:`PATH_START` to the end
+    """BTC's daily close and low (Binance spot BTCUSDT, UTC days) from ``PATH_START`` to the end
     of the data."""
     from mktlib.verdicts import episode as ve
 

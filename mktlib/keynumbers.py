@@ -334,9 +334,8 @@ def timeline() -> pd.DataFrame:
         ),
     ]
     for a in claims.articles().values():
-        rows.append(
-            (pd.Timestamp(a["date"], tz="UTC"), f"Commentary \u201c{a['short']}\u201d ({a['outlet'].split(',')[0]})")
-        )
+        outlet = "" if a["outlet"].startswith("not stated") else f" ({a['outlet'].split(',')[0]})"
+        rows.append((pd.Timestamp(a["date"], tz="UTC"), f"Commentary \u201c{a['short']}\u201d{outlet}"))
     df = pd.DataFrame(rows, columns=["date", "event"])
     df["date"] = pd.to_datetime(df["date"], utc=True).dt.normalize()
     return df.sort_values("date", kind="stable").reset_index(drop=True)

@@ -608,7 +608,7 @@ def _load(dataset: str) -> pd.DataFrame:
     title="BTC, Nasdaq-100 futures and S&P 500 futures, NY close 19 Nov to NY close 21 Nov 2025",
 )
 def selloff_chart() -> pd.DataFrame:
-    """15-minute closes of Binance BTCUSDT, NQ and ES futures over :data:`SELLOFF_SPAN`, rebased to 100
+    """15-minute closes of Binance BTCUSDT, NQ and ES futures over ``SELLOFF_SPAN``, rebased to 100
     at the 19 Nov NY close (:func:`indexed_closes`)."""
     bars = {
         "BTC (Binance spot)": _load("btc_spot_15m"),

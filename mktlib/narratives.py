@@ -163,26 +163,27 @@ def scorecard() -> pd.DataFrame:
 
 
 def render_html(page_dir: str = "notebooks") -> str:
-    """The scorecard as an HTML table: narrative, verdict badge, strength, the plain sentence and a link
-    to the chapter section that tests it."""
+    """The scorecard as HTML, one block per story line: its title and verdict badge, the strength of
+    evidence with the statements it rests on (each with its verdict), the plain sentence and a link to
+    the chapter section that tests it."""
     from mktlib import claims
 
     depth = "../" * len([p for p in page_dir.split("/") if p])
     reg = claims.registry()
-    out = [
-        '<div class="mktlib-table-wrap"><table class="mktlib-table mktlib-scorecard"><thead><tr>'
-        "<th>what the commentaries said</th><th>verdict</th><th>evidence</th><th>in plain words</th>"
-        "</tr></thead><tbody>"
-    ]
+    out = ['<div class="mktlib-scorecard">']
     for r in scorecard().itertuples():
         title, doc = claims.CHAPTERS[reg[r.link].chapter]
-        stab = "" if r.stability is None or r.stability != r.stability else f"; lowest stability {r.stability:.0%}"
+        if r.verdict == "not testable":
+            evidence = "the data needed are not in the snapshot"
+        else:
+            evidence = f"evidence {r.strength}; {r.decided} statements decided"
+        parts = ", ".join(html.escape(x) for x in r.core.split("; "))
         out.append(
-            f"<tr><td><b>{html.escape(r.title)}</b></td><td>{claims.verdict_badge(r.verdict)}</td>"
-            f"<td><small>{html.escape(r.strength)}{stab}; {html.escape(r.decided)} statements decided"
-            f"<br>{html.escape(r.core)}</small></td>"
-            f"<td>{html.escape(r.sentence)} "
-            f'<a href="{depth}{doc}.html#claim-{r.link.lower()}">{html.escape(title)}</a></td></tr>'
+            '<div class="mktlib-story">'
+            f'<p class="mktlib-story-title"><b>{html.escape(r.title)}</b> {claims.verdict_badge(r.verdict)}</p>'
+            f"<p>{html.escape(r.sentence)} "
+            f'<a href="{depth}{doc}.html#claim-{r.link.lower()}">{html.escape(title)}</a></p>'
+            f'<p class="mktlib-story-evidence"><small>{html.escape(evidence)} ({parts})</small></p></div>'
         )
-    out.append("</tbody></table></div>")
+    out.append("</div>")
     return "\n".join(out)

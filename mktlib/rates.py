@@ -877,7 +877,7 @@ def window_partial_r2(
 
     ``frame``: sessions with the columns ``y``, ``equity`` and every window's rate (e.g.
     :func:`horse_race_frame`); ``windows``: rows with ``start``, ``end`` (inclusive) and ``rate`` (a
-    column of ``frame``), indexed by a label (e.g. :data:`A5_WINDOWS`). Each window's model is
+    column of ``frame``), indexed by a label (e.g. ``A5_WINDOWS``). Each window's model is
     :func:`horse_race` on its sessions (a session without the rate variable raises) and
     :func:`partial_r2_intervals` with ``reps``, ``level`` and ``seed`` (``reps=0``: no intervals).
     Returns ``start``, ``end``, ``rate``, ``sessions``, ``pr2_equity`` (with ``_low``/``_high``),
@@ -923,7 +923,7 @@ def window_partial_r2(
 
 
 def a5_windows() -> pd.DataFrame:
-    """:func:`window_partial_r2` of :data:`A5_WINDOWS` on the snapshot (BTC at the NY close on the
+    """:func:`window_partial_r2` of ``A5_WINDOWS`` on the snapshot (BTC at the NY close on the
     Nasdaq-100 and the rate variable; the protocol's interval level, bootstrap reps and seed), with
     ``status`` (``registered`` rows equal the ledger's A5 measures; ``context`` is outside the ledger)."""
     from mktlib import claims
@@ -947,7 +947,7 @@ def horse_race_table(
     holm: dict[tuple[str, str], float] | None = None,
 ) -> pd.DataFrame:
     """The regressions of :func:`horse_race` as one table for people: a row per (model, regressor) with
-    ``model``, ``regressor`` (in words, :data:`VARIABLE_NAMES`), ``move`` (the regressor move the effect
+    ``model``, ``regressor`` (in words, ``VARIABLE_NAMES``), ``move`` (the regressor move the effect
     is stated for, ``per[regressor]`` in the regressor's units; default 1), ``effect`` (coefficient x
     move: the BTC return that goes with that move), ``effect_se`` (HAC standard error, same scale),
     ``p_hac``, ``p_holm`` (``holm[(model, regressor)]``, else NaN), ``partial_r2``, ``lmg_share``
@@ -980,7 +980,7 @@ def horse_race_table(
 def a5_grid_table() -> pd.DataFrame:
     """Every specification of claim A5's grid (:func:`mktlib.claims.spec_curve` of ``A5a``) with the
     partial R2 of its equity factor and of its rate variable (one model each) and the interval of their
-    gap, from :func:`mktlib.verdicts.macro.a5_model`. Columns: ``equity``, ``rate`` and ``close`` in
+    gap, from ``mktlib.verdicts.macro.a5_model()``. Columns: ``equity``, ``rate`` and ``close`` in
     words, ``pr2_equity``, ``pr2_rate``, ``gap_low``, ``gap_high``, ``verdict``, ``primary``."""
     from mktlib import claims
     from mktlib.verdicts import macro

@@ -651,7 +651,7 @@ def spillover_estimates() -> pd.DataFrame:
       (no intervals).
 
     Indexed by a short key (``"d10 six bic"``, ``"regime episode six"``...) the notebook glues from;
-    columns as :data:`ESTIMATE_COLUMNS` keys (rename with it for the page)."""
+    columns as ``ESTIMATE_COLUMNS`` keys (rename with it for the page)."""
     from mktlib.verdicts import transmission as T
 
     rows = []

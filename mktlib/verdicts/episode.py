@@ -14,7 +14,7 @@ Data
   way (``eth_spot_1d_fullcols``, then ``eth_spot_1d`` before it). Monero has no Binance series in the
   snapshot: XMR (with ZEC and BTC on the same footing) comes from the CoinGecko daily panel
   (``coingecko_top50_1d``, the price nearest 00:00 UTC of each date).
-- Forecasts are judged on one horizon for the whole book, :func:`hindsight_window`: the protocol's
+- Forecasts are judged on one horizon for the whole book, ``hindsight_window()``: the protocol's
   ``hindsight_horizon_days`` after the article's date, with "to the end of the data" as a second reading.
 """
 

@@ -9,8 +9,8 @@ Units (``shared/briefs/verdicts.md`` section 7): positions are counted in coin f
 amount moves against the price. Where the two are added, OKX's face is valued in BTC at one fixed
 price. The registered coin-unit measures are still reported as defined.
 
-One BTC daily series for the book: :func:`mktlib.verdicts.episode.btc_daily`; A1's date of the bounce:
-:func:`mktlib.verdicts.episode.first_close_above_90k`.
+One BTC daily series for the book: ``mktlib.verdicts.episode.btc_daily()``; A1's date of the bounce:
+``mktlib.verdicts.episode.first_close_above_90k()``.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def verdict_g3a(change: float, significant: float, coverage: float = 1.0, min_co
 
 @lru_cache(maxsize=1)
 def btc_daily() -> pd.DataFrame:
-    """The book's one BTC daily series (:func:`mktlib.verdicts.episode.btc_daily`)."""
+    """The book's one BTC daily series (``mktlib.verdicts.episode.btc_daily()``)."""
     from mktlib.verdicts import episode
 
     return episode.btc_daily()
@@ -159,7 +159,7 @@ def okx_share() -> dict:
 
 
 def article_horizon(article: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The book's one hindsight horizon (:func:`mktlib.verdicts.episode.hindsight_window`): the day after
+    """The book's one hindsight horizon (``mktlib.verdicts.episode.hindsight_window()``): the day after
     the article's date to ``hindsight_horizon_days`` days after it."""
     from mktlib.verdicts.episode import hindsight_window
 

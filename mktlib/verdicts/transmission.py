@@ -857,7 +857,7 @@ def btc_at(market: str) -> pd.Series:
 @cache
 def _close(dataset: str, column: str) -> pd.Series:
     """A daily close series; BTC's UTC daily close is the book's one BTC daily series
-    (:func:`mktlib.verdicts.episode.btc_daily`, which equals ``btc_spot_1d`` on every shared day)."""
+    (``mktlib.verdicts.episode.btc_daily()``, which equals ``btc_spot_1d`` on every shared day)."""
     if dataset == "btc_spot_1d":
         from mktlib.verdicts.episode import btc_daily
 
