@@ -132,7 +132,7 @@ def forecast_table(summary: pd.DataFrame | None = None) -> pd.DataFrame:
 
     Columns: ``claim part`` (a link to the claim's section: on this page for the epilogue's claims,
     else in its chapter), ``commentary`` (short title), ``written on`` and ``horizon ends`` (UTC days,
-    :func:`~mktlib.verdicts.episode.hindsight_window`), ``forecast`` (the statement, commentaries cited by
+    ``mktlib.verdicts.episode.hindsight_window()``), ``forecast`` (the statement, commentaries cited by
     title), ``verdict`` (badge), ``stability`` (text) and ``tested in`` (a link to the chapter).
     ``summary`` defaults to the ledger's (``claims.result().summary``; columns ``claim``, ``part``,
     ``type``, ``statement``, ``verdict``, ``primary_verdict``, ``stability``, ``n_specifications``).
