@@ -1155,6 +1155,12 @@ def sort_problems(driver, i: int) -> tuple[list[str], list[str]]:
     """Click the header of sortable table ``i`` twice: its column must then be sorted one way, then the
     other, with the same rows."""
     what = f"sortable table {i + 1}"
+    # a table folded in a <details> block is opened first, as a reader would
+    driver.execute_script(
+        "var t = document.querySelectorAll('table.mktlib-sortable')[arguments[0]];"
+        "var d = t ? t.closest('details') : null; if (d) { d.open = true; }",
+        i,
+    )
     head = driver.execute_script(JS_SORT_HEADER, i)
     if head is None:
         return [f"{what} has no header cell or no body"], []
