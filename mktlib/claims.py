@@ -835,10 +835,10 @@ def rule_of(part_or_claim: str) -> str:
 
 
 def provenance_label(ps: PartSpec) -> str:
-    """How a rule is labelled wherever it is printed: "registered in the claims brief" or
-    "post hoc, set on <date> after the results were seen"."""
+    """How a rule is labelled wherever it is printed: "registered (fixed before any result was
+    computed)" or "post hoc (set on <date>, after results had been seen)"."""
     if ps.rule_status == "registered":
-        return "registered (fixed in the claims brief before any result)"
+        return "registered (fixed before any result was computed)"
     return f"post hoc (set on {ps.rule_set_on}, after results had been seen)"
 
 
@@ -1152,7 +1152,7 @@ def render_summary_html(page_dir: str = "notebooks") -> str:
         stab = "" if r.stability is None or r.stability != r.stability else f"{r.stability:.0%}"
         out.append(
             f'<tr><td><a href="#claim-{_esc(r.part)}"><b>{_esc(r.part)}</b></a></td><td>{_esc(r.type)}</td>'
-            f"<td>{_esc(r.statement)}</td><td>{verdict_badge(r.verdict, r.primary_verdict)}</td>"
+            f"<td>{_esc(cite(r.statement))}</td><td>{verdict_badge(r.verdict, r.primary_verdict)}</td>"
             f"<td>{stab}</td><td><small>{_esc(r.rule_status)}</small></td>"
             f'<td><a href="{depth}{doc}.html#claim-{r.claim.lower()}">{_esc(title)}</a></td></tr>'
         )
@@ -1197,11 +1197,13 @@ def cite(text: str) -> str:
 #: Words of the project's internals that readers should not meet, and what the page says instead.
 _JARGON = [
     (re.compile(r"\b(?:registered|fixed) in the claims brief\b"), "registered before the analysis"),
-    (re.compile(r"\b(?:the )?claims brief registers\b"), "the claims registered before the analysis give"),
-    (re.compile(r"\b(?:the )?claims brief\b"), "the list of claims registered before the analysis"),
-    (re.compile(r"\bthe brief's\b"), "the registered"),
-    (re.compile(r"\b[Tt]he registry.s\b"), "the registered"),
-    (re.compile(r"\bthe registry\b"), "the registered list"),
+    (re.compile(r"\b([Tt])he claims brief registers\b"), r"\1he claims registered before the analysis give"),
+    (re.compile(r"\bclaims brief registers\b"), "the claims registered before the analysis give"),
+    (re.compile(r"\b([Tt])he claims brief\b"), r"\1he list of claims registered before the analysis"),
+    (re.compile(r"\bclaims brief\b"), "the list of claims registered before the analysis"),
+    (re.compile(r"\b([Tt])he brief's\b"), r"\1he registered"),
+    (re.compile(r"\b([Tt])he registry's\b"), r"\1he registered"),
+    (re.compile(r"\b([Tt])he registry\b"), r"\1he registered list"),
 ]
 
 

@@ -145,3 +145,17 @@ def test_cite_removes_internal_jargon():
     for p in claims.parts():
         for text in (p.statement, p.rule):
             assert "claims brief" not in claims.cite(text) and "registry" not in claims.cite(text)
+
+
+def test_reader_html_cites_commentaries_by_name_and_has_no_jargon():
+    pages = [claims.render_html(), claims.render_summary_html()] + [claims.claim_card(c) for c in claims.registry()]
+    for h in pages:
+        assert "article 00" not in h.lower()
+        assert "claims brief" not in h and "registry" not in h
+
+
+def test_cite_keeps_the_sentence_case():
+    assert claims.cite("(The claims brief registers this verdict.)") == (
+        "(The claims registered before the analysis give this verdict.)"
+    )
+    assert claims.cite("The registry's six") == "The registered six"
