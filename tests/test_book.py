@@ -83,3 +83,17 @@ def test_no_code_on_the_page_and_key_results_hidden():
                 if "image/png" in data or "image/svg+xml" in data:
                     problems.append(f"{name} cell {i}: a figure output not made by mktlib.book.figure")
     assert problems == []
+
+
+def test_every_chapter_opens_with_its_bottom_line():
+    """The chapters and the epilogue show the bottom-line box before any other output."""
+    chapters = [n for n in _notebooks() if n[:2] in ("01", "02", "03", "04", "05", "06", "08")]
+    assert len(chapters) == 7
+    for name in chapters:
+        nb = _notebooks()[name]
+        shown = [
+            "".join(c["source"])
+            for c in nb["cells"]
+            if c["cell_type"] == "code" and "remove-cell" not in c.get("metadata", {}).get("tags", [])
+        ]
+        assert shown and "book.bottom_line(" in shown[0], name
