@@ -837,14 +837,16 @@ def ledger_html() -> str:
     """The ledger's filter box (in its controls) and sortable table as mktlib.claims.render_html writes them
     (with its own script), and a second sortable table (numbers, no filter) like render_summary_html."""
     rows = "".join(
-        f'<tr id="claim-{p}"><td data-sort="{p}"><b>{p}</b></td><td>{kind}</td>'
+        f'<tr id="claim-{p}" data-verdict="{v}"><td data-sort="{p}"><b>{p}</b></td><td>{kind}</td>'
         f'<td data-sort="{v}"><span class="verdict verdict-{v}">{v}</span></td></tr>'
         for p, kind, v in LEDGER_ROWS
     )
     numbers = "".join(f"<tr><td>{n}</td><td>x{n}</td></tr>" for n in (10, 9, 100, 0.5))
     return (
         '<div class="mktlib-controls"><input type="search" class="mktlib-filter" placeholder="filter rows" '
-        'oninput="mktlibFilter(this)"></div>'
+        'oninput="mktlibFilter(this)"><select class="mktlib-select" data-key="verdict" onchange="mktlibFilter(this)">'
+        '<option value="">all</option><option value="refuted">refuted</option>'
+        '<option value="supported">supported</option></select></div>'
         '<table class="mktlib-ledger mktlib-sortable"><thead><tr><th>part</th><th>type</th><th>verdict</th></tr>'
         f"</thead><tbody>{rows}</tbody></table>"
         '<table class="mktlib-ledger-summary mktlib-sortable"><thead><tr><th>n</th><th>label</th></tr></thead>'
@@ -949,6 +951,12 @@ def test_browser_filter_that_does_not_filter(broken_browser_run):
     ]
 
 
+def test_browser_dropdown_that_does_not_filter(broken_browser_run):
+    assert [e for e in broken_browser_run["notebooks/07-ledger.html"].errors if e.startswith("dropdown")] == [
+        "dropdown filter 1 (verdict): choosing 'refuted' shows 4 of 4 rows (3 without it); expected the 1 rows with it"
+    ]
+
+
 def test_browser_formulas_without_mathjax(broken_browser_run):
     errors = [e for e in broken_browser_run["book/intro.html"].errors if e.startswith("formula")]
     assert len(errors) == 1, broken_browser_run["book/intro.html"].errors
@@ -969,4 +977,4 @@ def test_browser_scripts_from_another_host_are_errors(broken_browser_run):
         "mathjax/tex-chtml.js - Failed to load resource: net::ERR_"
     )
     assert len(broken_browser_run["book/intro.html"].errors) == 3  # these two and the formulas
-    assert len(broken_browser_run["notebooks/07-ledger.html"].errors) == 3  # only the sort and filter faults
+    assert len(broken_browser_run["notebooks/07-ledger.html"].errors) == 4  # only the sort, filter, dropdown faults
