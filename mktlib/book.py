@@ -120,7 +120,7 @@ def _save(fig, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def figure_html(name: str, png: bytes, alt: str, code: str, page_depth: int = 1) -> str:
+def figure_html(name: str, png: bytes, alt: str, code: str, page_depth: int = 1, figure_code: str = "") -> str:
     """The HTML of a figure and its download bar (see :func:`figure`)."""
     up = "../" * page_depth
     src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -132,7 +132,9 @@ def figure_html(name: str, png: bytes, alt: str, code: str, page_depth: int = 1)
         f'<figure class="mktlib-figure" id="fig-{name}">'
         f'<img src="{src}" alt="{html.escape(alt, quote=True)}" style="max-width:100%;height:auto">'
         f'<figcaption class="mktlib-figure-downloads"><small>Download: {links} &middot; reproduce the data: '
-        f"<code>{html.escape(code)}</code></small></figcaption></figure>"
+        f"<code>{html.escape(code)}</code>"
+        + (f" &middot; the figure: <code>{html.escape(figure_code)}</code>" if figure_code else "")
+        + "</small></figcaption></figure>"
     )
 
 
@@ -170,7 +172,8 @@ def figure(fig, name: str, *, alt: str, out_dir: Path | None = None, show: bool 
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    f = Figure(name, figure_html(name, png, alt, f'mktlib.charts.data("{name}")'), alt)
+    fig_code = f'mktlib.charts.figure("{name}")' if charts.has_drawing(name) else ""
+    f = Figure(name, figure_html(name, png, alt, f'mktlib.charts.data("{name}")', figure_code=fig_code), alt)
     if show:
         from IPython.display import display
 

@@ -17,6 +17,17 @@ Register a chart next to the statistics it plots::
 A registered function takes no arguments and returns a DataFrame (a time index must be tz-aware UTC,
 or dates). Names are lowercase words joined by hyphens, and unique across the book.
 
+The drawing can be registered too, so that one line reproduces the figure itself::
+
+    @charts.drawer("episode-indexed-closes")
+    def _draw_indexed_closes(df: pd.DataFrame):   # df = data("episode-indexed-closes")
+        fig, ax = plt.subplots()
+        ...
+        return fig
+
+:func:`figure` draws it: ``mktlib.charts.figure("episode-indexed-closes")`` returns the matplotlib figure
+the book shows, from the same data.
+
 >>> @register("doctest-example", sources=[], units="USDT", title="Example")
 ... def _example():
 ...     return pd.DataFrame({"close": [1.0, 2.0]}, index=pd.Index(["a", "b"], name="k"))
@@ -56,6 +67,7 @@ class Chart:
 
 
 _REGISTRY: dict[str, Chart] = {}
+_DRAWERS: dict[str, Callable[[pd.DataFrame], object]] = {}
 
 
 def register(
@@ -80,6 +92,35 @@ def register(
         return func
 
     return deco
+
+
+def drawer(name: str) -> Callable[[Callable[[pd.DataFrame], object]], Callable[[pd.DataFrame], object]]:
+    """Register ``func(df) -> matplotlib Figure`` as the drawing of chart ``name`` (decorator); ``df`` is
+    :func:`data` of the chart. The chart's data must be registered (in the same module or earlier)."""
+
+    def deco(func: Callable[[pd.DataFrame], object]) -> Callable[[pd.DataFrame], object]:
+        old = _DRAWERS.get(name)
+        if old is not None and (old.__module__, old.__qualname__) != (func.__module__, func.__qualname__):
+            raise ValueError(f"chart {name!r} has two drawings ({old.__module__} and {func.__module__})")
+        _DRAWERS[name] = func
+        return func
+
+    return deco
+
+
+def has_drawing(name: str) -> bool:
+    """Whether chart ``name`` has a registered drawing (:func:`drawer`)."""
+    chart(name)
+    return name in _DRAWERS
+
+
+def figure(name: str):
+    """The figure of chart ``name`` as the book shows it: its registered drawing applied to :func:`data`.
+    KeyError if the chart has no registered drawing."""
+    chart(name)
+    if name not in _DRAWERS:
+        raise KeyError(f"chart {name!r} has no registered drawing (mktlib.charts.drawer); its data: data({name!r})")
+    return _DRAWERS[name](data(name))
 
 
 @functools.lru_cache(maxsize=1)

@@ -356,3 +356,13 @@ def btc_path_chart() -> pd.DataFrame:
 
     d = data.load("btc_spot_1d_fullcols")
     return d.loc[_day("2025-09-01") :, ["close"]]
+
+
+@charts.drawer("summary-btc-path")
+def _draw_btc_path(df: pd.DataFrame):
+    """The front page's lead chart (:func:`mktlib.plotting.btc_path_figure`)."""
+    from mktlib import plotting
+
+    plotting.set_theme()
+    fig, _ = plotting.btc_path_figure(df)
+    return fig

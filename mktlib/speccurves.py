@@ -33,6 +33,31 @@ def _register(part_id: str) -> None:
 
     _data.__qualname__ = f"spec_curve_{part_id}"
 
+    @charts.drawer(chart_name(part_id))
+    def _draw(df: pd.DataFrame):
+        return draw(part_id)
+
+    _draw.__qualname__ = f"draw_spec_curve_{part_id}"
+
+
+def draw(part_id: str):
+    """The specification-curve figure of a part as the book shows it (:func:`mktlib.plotting.spec_curve`,
+    titled with the published verdict and its stability). Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    s = claims.result().summary.set_index("part").loc[part_id]
+    fig, ax = plt.subplots(figsize=(8.0, 2.6))
+    plotting.spec_curve(part_id, ax=ax, label="deciding statistic")
+    ax.set_title(
+        f"{part_id}: {s['verdict']} ({s['stability']:.0%} of {int(s['n_specifications'])} specifications "
+        f"give the primary verdict, {s['primary_verdict']})",
+        fontsize=10,
+    )
+    return fig
+
 
 def parts_with_grid() -> list[str]:
     """The parts whose verdict is recomputed under more than one specification."""

@@ -159,3 +159,31 @@ def test_cite_keeps_the_sentence_case():
         "(The claims registered before the analysis give this verdict.)"
     )
     assert claims.cite("The registry's six") == "The registered six"
+
+
+def test_a_registered_drawing_reproduces_the_figure_and_the_bar_says_so(tmp_path, toy_chart):
+    @charts.drawer(toy_chart)
+    def _draw(df):
+        fig, ax = plt.subplots()
+        ax.plot(df.index, df["close"])
+        return fig
+
+    try:
+        assert charts.has_drawing(toy_chart)
+        fig = charts.figure(toy_chart)
+        line = fig.axes[0].lines[0]
+        assert list(line.get_ydata()) == [1.0, 2.0]  # drawn from exactly the chart's data
+        f = book.figure(fig, toy_chart, alt=ALT, out_dir=tmp_path, show=False)
+        assert "mktlib.charts.figure(&quot;test-toy-chart&quot;)" in f.html
+    finally:
+        charts._DRAWERS.pop(toy_chart, None)
+    with pytest.raises(KeyError, match="no registered drawing"):
+        charts.figure(toy_chart)
+
+
+def test_every_figure_of_the_front_page_and_spec_curves_is_drawn_from_mktlib():
+    assert charts.has_drawing("summary-btc-path")
+    fig = charts.figure("spec-curve-a5a")
+    pts = sum(len(c.get_offsets()) for c in fig.axes[0].collections)
+    assert pts >= len(charts.data("spec-curve-a5a"))  # every specification is a dot (plus the ringed primary)
+    plt.close("all")
