@@ -11,7 +11,7 @@ exchange's own sessions; a "drawdown" is measured on closes, the peak preceding 
   return of a cross-section of returns.
 - :func:`ndx_coverage` - which Nasdaq-100 names the snapshot's panels hold (a loader).
 - :func:`reversal_table` - one session of several markets against their previous closes (a table), and the
-  data of the chart ``rates-segment-returns`` (:mod:`mktlib.charts`).
+  data and drawing of the chart ``rates-segment-returns`` (:mod:`mktlib.charts`).
 
 >>> close = pd.Series([100., 110, 99, 105, 88, 95],
 ...                   index=pd.date_range("2025-10-01", periods=6, freq="D", tz="UTC"))
@@ -43,6 +43,7 @@ __all__ = [
     "SEGMENTS",
     "reversal_table",
     "segment_returns_chart",
+    "draw_segment_returns",
 ]
 
 NDX_CONSTITUENT_FILE = "ndx_constituents_1d"
@@ -316,3 +317,55 @@ def segment_returns_chart() -> pd.DataFrame:
         }
     )
     return pd.concat([a, b], ignore_index=True)
+
+
+@charts.drawer("rates-segment-returns")
+def draw_segment_returns(df: pd.DataFrame):
+    """The figure ``rates-segment-returns`` from its data (``df = charts.data("rates-segment-returns")``): the
+    segment ETFs (left, coloured by group) and the Nasdaq-100 names in the snapshot (right) against the
+    index's own return (the ledger's ``A6.ndx_return_21nov_5dec``, dashed)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from mktlib import claims, plotting
+    from mktlib.book import fmt_pct
+
+    plotting.set_theme()
+    ndx = claims.evaluate("A6").values["A6.ndx_return_21nov_5dec"]
+    etf = df[df["panel"] == "segment ETFs"]
+    names = df[df["panel"] != "segment ETFs"]
+    gc = {
+        "AI segment": plotting.PALETTE["nvda"],
+        "technology (context)": "#9ecae1",
+        "broad market": plotting.PALETTE["neutral"],
+    }
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3.4), gridspec_kw={"width_ratios": [1, 1.15]})
+    ax1.barh(etf["name"][::-1], etf["return"][::-1], color=[gc[g] for g in etf["group"][::-1]])
+    ax1.axvline(0, color="#999999", lw=0.6)
+    ax1.set_xticks([0, 0.04, 0.08, 0.12])
+    plotting.percent(ax1, "x")
+    ax1.set_title("segment ETFs", fontsize=9)
+    ax1.legend(
+        handles=[Patch(color=gc[g], label=g) for g in ("AI segment", "technology (context)", "broad market")],
+        fontsize=7.5,
+        loc="lower right",
+    )
+    ax2.barh(names["name"][::-1], names["return"][::-1], color=plotting.PALETTE["spx"])
+    ax2.axvline(ndx, color=plotting.PALETTE["ndx"], lw=1.5, ls="--", label=f"Nasdaq-100 index {fmt_pct(ndx)}")
+    plotting.percent(ax2, "x")
+    ax2.set_title("the Nasdaq-100 names in the snapshot (not the index's breadth)", fontsize=9)
+    ax2.legend(fontsize=7.5, loc="lower right")
+    fig.suptitle(
+        "21 Nov-5 Dec 2025: the AI segments led, and the broad market rose too",
+        x=0.01,
+        ha="left",
+        fontweight="bold",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        "Return from the close of 21 Nov to the close of 5 Dec 2025. Source: dsturdy adjusted-close "
+        "panel (ETFs, AAPL); Yahoo via growwanalysis/nasdaq100 (other names, raw closes).",
+    )
+    return fig

@@ -1119,6 +1119,47 @@ def btc_ndx_correlation_chart() -> pd.DataFrame:
     return out.loc[r30.first_valid_index() :].rename_axis("date")
 
 
+@charts.drawer("transmission-btc-ndx-correlation")
+def draw_btc_ndx_correlation(df: pd.DataFrame):
+    """The figure ``transmission-btc-ndx-correlation`` from its data (``df = charts.data(...)``): the 30-
+    and 60-day correlations, the regime means (labelled from 2020), the published Bloomberg point, the
+    episode shaded and the spot-ETF launch dotted."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+    from mktlib.timeutil import utc
+
+    plotting.set_theme()
+    P = plotting.PALETTE
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.plot(df.index, df["30-day window"], color=P["btc"], lw=0.6, alpha=0.6, label="30-day window")
+    ax.plot(df.index, df["60-day window"], color=P["ndx"], lw=1.4, label="60-day window")
+    ax.plot(df.index, df["60-day, mean over the regime"], color="black", lw=2.2, label="60-day, mean over the regime")
+    for name in ("2020-21", "2022-23", "ETF era"):
+        a = utc(REGIMES[name][0])
+        m = df.loc[a:, "60-day, mean over the regime"].iloc[0]
+        ax.text(
+            a, m + 0.06, f"{name}: {m:.2f}", fontsize=8, bbox={"facecolor": "white", "alpha": 0.8, "lw": 0, "pad": 1}
+        )
+    pub = df["Bloomberg 30-day, published"].dropna()
+    ax.scatter(
+        pub.index, pub, marker="*", s=120, color="crimson", zorder=5, label="Bloomberg 30-day, 17 Nov 2025 (published)"
+    )
+    ax.axhline(0, color="black", lw=0.5)
+    plotting.shade_window(ax, *REGIMES["episode"], label="episode")
+    plotting.mark_dates(ax, {"spot ETFs": "2024-01-11"})
+    ax.set_ylim(-0.75, 1.0)
+    ax.set_ylabel("correlation of daily returns")
+    ax.set_title("BTC-Nasdaq-100 correlation rose in the episode but stayed below its 2022 peak")
+    ax.legend(loc="lower right", fontsize=7.5, ncol=2)
+    plotting.source_note(
+        fig,
+        "Rolling correlation of daily returns, labelled by the window's last day; BTC sampled at the NY close "
+        "(16:00 ET). Source: Binance BTCUSDT, Yahoo Finance ^NDX; Bloomberg via Kobeissi (published point).",
+    )
+    return fig
+
+
 ASIA_CHART_START = "2023-07-01"
 
 
@@ -1139,6 +1180,65 @@ def asia_correlation_chart() -> pd.DataFrame:
         d = T.asset_panel(a)
         cols[MARKET_NAMES[a]] = rolling_corr(d["btc"], d[a], 60)
     return pd.DataFrame(cols).loc[pd.Timestamp(ASIA_CHART_START, tz="UTC") :].rename_axis("date")
+
+
+ASIA_CHART_PANELS = {"Hang Seng": "Hang Seng (BTC at 08:00 UTC)", "Shanghai Composite": "Shanghai (BTC at 07:00 UTC)"}
+
+
+def asia_chart_highs(df: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """For each Asian column of ``transmission-asia-correlation`` (``df``): its highest value in the
+    episode (from ``REGIMES["episode"]`` on) and in the ETF era (``REGIMES["ETF era"]``), the two the
+    figure and its alt text show."""
+    ep = pd.Timestamp(REGIMES["episode"][0], tz="UTC")
+    etf_a, etf_b = (pd.Timestamp(x, tz="UTC") for x in REGIMES["ETF era"])
+    out = {}
+    for col in ASIA_CHART_PANELS:
+        s = df[col].dropna()
+        out[col] = (s.loc[ep:].max(), s.loc[etf_a:etf_b].max())
+    return out
+
+
+@charts.drawer("transmission-asia-correlation")
+def draw_asia_correlation(df: pd.DataFrame):
+    """The figure ``transmission-asia-correlation`` from its data (``df = charts.data(...)``): one panel
+    per Asian market with its correlation, the Nasdaq-100's in grey, its ETF-era high dotted
+    (:func:`asia_chart_highs`) and the episode shaded."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    P = plotting.PALETTE
+    hi = asia_chart_highs(df)
+    fig, axes = plt.subplots(1, 2, figsize=(8, 2.9), sharey=True)
+    for ax, (col, label), c in zip(axes, ASIA_CHART_PANELS.items(), (P["hsi"], P["ssec"]), strict=True):
+        s, nd = df[col].dropna(), df["Nasdaq-100"].dropna()
+        ax.plot(nd.index, nd, color=P["neutral"], lw=0.8, alpha=0.7, label="Nasdaq-100 (NY close)")
+        ax.plot(s.index, s, color=c, lw=1.2, label=col)
+        ax.axhline(hi[col][1], color=c, ls=":", lw=1, label="ETF-era high")
+        ax.axhline(0, color="black", lw=0.5)
+        plotting.shade_window(ax, *REGIMES["episode"], label=None)
+        ax.set_title(label, fontsize=10, fontweight="normal")
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.legend(loc="lower left", fontsize=7)
+    axes[0].set_ylabel("60-day correlation")
+    fig.suptitle(
+        "BTC's Asian correlations rose in the episode to about their earlier highs",
+        x=0.01,
+        ha="left",
+        fontweight="bold",
+        fontsize=12,
+    )
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        "60-day rolling correlation of daily returns, BTC sampled at each market's own close, labelled by window "
+        "end; shaded: Oct 2025-Jan 2026; dotted: the highest value Jan 2024-Sep 2025. Source: Binance, Yahoo "
+        "Finance.",
+    )
+    return fig
 
 
 def market_correlation_table() -> pd.DataFrame:
@@ -1176,3 +1276,37 @@ def two_session_returns_chart() -> pd.DataFrame:
     t = _transmission().k1_two_session_returns() * 100.0
     t.index = [MARKET_NAMES[a] for a in t.index]
     return t.rename_axis("market")
+
+
+@charts.drawer("transmission-two-session-returns")
+def draw_two_session_returns(df: pd.DataFrame):
+    """The figure ``transmission-two-session-returns`` from its data (``df = charts.data(...)``): paired
+    horizontal bars, Nov 2025 (first column) above Mar 2020 (second), each labelled with its value."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    P = plotting.PALETTE
+    nov, mar = df.columns
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    y = np.arange(len(df))
+    ax.barh(y + 0.2, df[nov], height=0.4, color=P["btc"], label=nov)
+    ax.barh(y - 0.2, df[mar], height=0.4, color="crimson", label=mar)
+    ax.set_yticks(y)
+    ax.set_yticklabels(df.index)
+    ax.axvline(0, color="black", lw=0.6)
+    ax.set_xlabel("two-session return, %")
+    ax.set_title("Everything fell on 19-21 Nov 2025, mostly by far less than in March 2020")
+    for yy, col in ((y + 0.2, nov), (y - 0.2, mar)):
+        for v, pos in zip(df[col], yy, strict=True):
+            ax.text(v - 0.4, pos, f"{v:.1f}%", va="center", ha="right", fontsize=7.5)
+    ax.set_xlim(df[mar].min() * 1.15, 0)
+    ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        "Close to close: exchanges at their official closes, gold at the LBMA PM fix, BTC at the UTC daily close. "
+        "Source: Yahoo Finance, LBMA, Binance.",
+    )
+    return fig

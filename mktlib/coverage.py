@@ -3,7 +3,8 @@
 - Coverage: :func:`segments` splits each dataset's timestamps into runs (a gap longer than a few typical
   intervals, ``GAP``, starts a new run); three charts are registered, one per panel of ``PANELS``
   (``data-coverage-crypto-spot``, ``data-coverage-crypto-derivatives``, ``data-coverage-traditional``);
-  :func:`summary` gives one row per group.
+  :func:`summary` gives one row per group. Each chart's drawing is registered (:func:`draw_panel`), so
+  ``mktlib.charts.figure(name)`` returns the figure the appendix shows.
 - Sources: :func:`sources_table` gives one row per dataset of a group with its provenance as HTML cells
   (:func:`linkify`, :func:`breakable`, :func:`source_cell`, :func:`hash_cell`) for
   ``book.table(..., html_columns=SOURCES_HTML)``.
@@ -100,24 +101,77 @@ def segments(groups) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-def _register_panels() -> None:
-    for name, (title, groups) in PANELS.items():
+def _register_panel(name: str, title: str, groups: tuple[str, ...]) -> None:
+    def func() -> pd.DataFrame:
+        return segments(groups)
 
-        def func(groups=groups) -> pd.DataFrame:
-            return segments(groups)
+    func.__qualname__ = f"coverage_chart[{name}]"
+    func.__doc__ = f"The runs of observations of the datasets of {', '.join(groups)} (:func:`segments`)."
+    charts.register(
+        name,
+        sources=dataset_ids(groups),
+        units="dates (UTC): start and end of each run of observations; observations in the run",
+        title=f"Coverage of the snapshot's datasets: {title.lower()}",
+        note="a run ends where the gap to the next observation is longer than a few typical intervals",
+    )(func)
 
-        func.__qualname__ = f"coverage_chart[{name}]"
-        func.__doc__ = f"The runs of observations of the datasets of {', '.join(groups)} (:func:`segments`)."
-        charts.register(
-            name,
-            sources=dataset_ids(groups),
-            units="dates (UTC): start and end of each run of observations; observations in the run",
-            title=f"Coverage of the snapshot's datasets: {title.lower()}",
-            note="a run ends where the gap to the next observation is longer than a few typical intervals",
-        )(func)
+    def draw(df: pd.DataFrame):
+        return draw_panel(name, df)
+
+    draw.__qualname__ = f"draw_coverage_chart[{name}]"
+    draw.__doc__ = f"The coverage chart {name!r} from its data (:func:`draw_panel`)."
+    charts.drawer(name)(draw)
 
 
-_register_panels()
+def x_range() -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The time axis shared by the coverage charts (UTC): from 1 January of the year of the earliest
+    start of any panel's data to 45 days after the snapshot was frozen (:func:`frozen_on`)."""
+    from mktlib import data
+
+    x0 = pd.Timestamp(f"{min(charts.data(n)['start'].min() for n in PANELS).year}-01-01", tz="UTC")
+    frozen = frozen_on((data.data_root() / "README.md").read_text(encoding="utf-8"))
+    return x0, pd.Timestamp(frozen, tz="UTC") + pd.Timedelta("45D")
+
+
+def draw_panel(name: str, df: pd.DataFrame):
+    """The coverage chart ``name`` of ``PANELS`` from its data ``df`` (:func:`segments`): one line per
+    run of observations of each dataset (a tick for a run shorter than 20 days), coloured by group,
+    the study window shaded, the time axis of :func:`x_range`. Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    title = PANELS[name][0]
+    colors = dict(zip(GROUP_NAMES, plt.get_cmap("tab10").colors, strict=False))
+    x0, x1 = x_range()
+    order = list(dict.fromkeys(df["dataset"]))[::-1]
+    df = df.assign(y=df["dataset"].map({ds: y for y, ds in enumerate(order)}))
+    fig, ax = plt.subplots(figsize=(7.6, 0.15 * len(order) + 1.2))
+    for g, sub in df.groupby("group", sort=False):
+        ax.hlines(sub["y"], sub["start"], sub["end"], color=colors[g], lw=3.5, label=GROUP_NAMES[g])
+        dot = sub[(sub["end"] - sub["start"]) < pd.Timedelta("20D")]  # too short to see as a line
+        ax.plot(dot["start"], dot["y"], "|", color=colors[g], ms=6)
+    ax.set_yticks(range(len(order)), order, fontsize=7)
+    ax.set_ylim(-0.8, len(order) - 0.2)
+    ax.set_xlim(x0, x1)
+    plotting.shade_window(ax)
+    ax.legend(loc="lower left", fontsize=7, frameon=True)
+    ax.set_title(title)
+    ax.set_xlabel("date (UTC)")
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    beyond = sorted(set(df.loc[df["end"] > x1, "dataset"]))
+    plotting.source_note(
+        fig,
+        "Source: the pinned snapshot; provenance of each dataset in the tables below. A gap in "
+        "a line is a gap in the data." + (f" Cut at the right edge: {', '.join(beyond)}." if beyond else ""),
+    )
+    return fig
+
+
+for _name, (_title, _groups) in PANELS.items():
+    _register_panel(_name, _title, _groups)
 
 
 def summary(cov: pd.DataFrame, window: tuple[str, str]) -> pd.DataFrame:

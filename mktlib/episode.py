@@ -45,7 +45,9 @@ The chapter's page
 The last section turns these results into what the chapter shows: its tables for people
 (:func:`turning_points_table`, :func:`phases_table`, :func:`key_day_table`, :func:`drawdowns_for_people`)
 and the data of its charts, registered with :mod:`mktlib.charts` (``episode-indexed-closes``,
-``episode-btc-drawdown-volatility``, ``episode-altcoins-10-21-nov``).
+``episode-btc-drawdown-volatility``, ``episode-altcoins-10-21-nov``) and their drawings
+(:func:`draw_indexed_closes`, :func:`draw_drawdown_vol`, :func:`draw_altcoins`), so that
+``mktlib.charts.figure("<name>")`` gives the chapter's figure in a fresh session.
 """
 
 from __future__ import annotations
@@ -102,6 +104,10 @@ __all__ = [
     "indexed_closes_chart",
     "drawdown_vol_chart",
     "altcoins_chart",
+    "INDEXED_CLOSES_TOP",
+    "draw_indexed_closes",
+    "draw_drawdown_vol",
+    "draw_altcoins",
 ]
 
 OHLC = ("open", "high", "low", "close")
@@ -1262,3 +1268,239 @@ def altcoins_chart() -> pd.DataFrame:
     st = ve.k5_stats(coins, *s["window"])
     h = ve._window_returns(coins, int((z - a) / DAY) + 1)
     return altcoin_panels(st["own"], st["btc"], h.loc[h.index < a], coins)
+
+
+# the drawings of the charts (mktlib.charts.figure("<name>")): each from its chart's data alone, plus the
+# annotations the chapter puts on it (turning points, phases, the commentaries' dates, the ledger's values)
+
+#: The cut of the indexed-closes chart's scale: gold's December-January climb is off it (the comparison is
+#: crypto against the rest).
+INDEXED_CLOSES_TOP = 130.0
+
+
+@charts.drawer("episode-indexed-closes")
+def draw_indexed_closes(df: pd.DataFrame):
+    """The chapter's main chart: :func:`indexed_closes_chart` as lines, the phases of :func:`find_episode`
+    as numbered bands, BTC's turning points as dotted lines and the commentaries' dates as triangles."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import claims, plotting
+    from mktlib.book import fmt_day
+    from mktlib.verdicts import episode as ve
+
+    plotting.set_theme()
+    ep = ve.the_episode()
+    K, PH, ARTS = ep.key_dates, ep.phases, claims.articles()
+    w0, w1 = df.index[0], df.index[-1]
+    low_day = ep.day("low")
+    at_low = df.loc[:low_day].ffill().iloc[-1] - 100  # index points = % change since 1 Sep
+    TOP = INDEXED_CLOSES_TOP
+    gold = df["Gold"].dropna()
+    gold_off = gold.index[gold > TOP][0]
+
+    fig, ax = plt.subplots(figsize=(8.6, 5.0))
+    for i, r in PH.iterrows():
+        a, z = max(r["start"], w0), min(r["end"], w1 + pd.Timedelta("1D"))
+        if z > a:
+            ax.axvspan(a, z, color="#000000", alpha=0.05 if i % 2 == 0 else 0.0, lw=0)
+            ax.text(
+                a + (z - a) / 2,
+                0.035,
+                str(i + 1),
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                fontsize=8,
+                color="#666666",
+            )
+    ax.axhline(100, color="#999999", lw=0.8)
+    ends = {label: min(float(df[label].dropna().iloc[-1]), TOP - 10) for label in df.columns}
+    label_y, last = {}, None
+    for label, y in sorted(ends.items(), key=lambda kv: -kv[1]):  # end labels at least 5 points apart
+        label_y[label] = y if last is None else min(y, last - 5)
+        last = label_y[label]
+    for label, (_, key) in CHART_ASSETS.items():
+        s = df[label].dropna()
+        text = f"{label} {s.iloc[-1]:.0f}" + (f"\n(off scale from {gold_off:%d %b})" if s.iloc[-1] > TOP else "")
+        ax.plot(s.index, s, color=plotting.PALETTE[key], lw=2.2 if key in ("btc", "eth") else 1.5)
+        ax.annotate(
+            text,
+            (s.index[-1], min(s.iloc[-1], TOP)),
+            xytext=(s.index[-1] + pd.Timedelta("2D"), label_y[label]),
+            textcoords="data",
+            va="center",
+            fontsize=8.5,
+            color=plotting.PALETTE[key],
+            fontweight="bold",
+        )
+    ax.set_xlim(w0, w1 + pd.Timedelta("24D"))
+    ax.set_ylim(min(40.0, float(df.min().min()) - 5), TOP)
+    plotting.mark_dates(
+        ax,
+        {
+            f"peak {K.loc['peak', 'price']:,.0f}": K.loc["peak", "time"],
+            "cascade": K.loc["cascade", "time"],
+            f"low {K.loc['low', 'price']:,.0f}": K.loc["low", "time"],
+            "close > 90k": K.loc["recovery", "time"],
+            f"Jan high {K.loc['rally_peak', 'price']:,.0f}": K.loc["rally_peak", "time"],
+        },
+    )
+    art_days = {a: pd.Timestamp(ARTS[a]["date"], tz="UTC") for a in ("003", "001", "000", "002")}
+    ax.plot(
+        list(art_days.values()),
+        [0.0] * len(art_days),
+        "^",
+        ms=8,
+        color="#6a3d9a",
+        transform=ax.get_xaxis_transform(),
+        clip_on=False,
+        zorder=5,
+    )
+    ax.set_ylabel(f"index, last close on or before {fmt_day(w0)} = 100")
+    ax.set_xlabel("date (UTC days for crypto; each market's own session for the others)")
+    plotting.month_axis(ax, "%b %Y")
+    ax.set_title(
+        f"From {fmt_day(w0)} to the day of the low ({fmt_day(low_day)}), BTC moved {at_low['BTC']:+.0f}% and "
+        f"ETH {at_low['ETH']:+.0f}%;\nthe Nasdaq-100 {at_low['Nasdaq-100']:+.0f}%, the Hang Seng "
+        f"{at_low['Hang Seng']:+.0f}%, gold {at_low['Gold']:+.0f}% (closes)"
+    )
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        "Source: Binance spot BTCUSDT, ETHUSDT (USDT, UTC daily closes); Nasdaq-100 and Hang Seng "
+        "(Yahoo Finance, official closes); LBMA Gold Price PM (USD). Numbered bands: the phases "
+        f"(table below). Scale cut at {TOP:.0f}: gold's climb after {fmt_day(gold_off)} is off it. "
+        "Purple triangles: the commentaries' dates ("
+        + "; ".join(f"{ARTS[a]['short']}, {fmt_day(t)}" for a, t in art_days.items())
+        + ").",
+    )
+    return fig
+
+
+@charts.drawer("episode-btc-drawdown-volatility")
+def draw_drawdown_vol(df: pd.DataFrame):
+    """D14's chart: :func:`drawdown_vol_chart` in two panels, the fall from the running high against the
+    equities' bear-market line and Bitcoin's past bull-market corrections (top, with the hindsight horizon
+    shaded), and the realised volatility against the 'high' line (bottom); 21 Nov 2025 marked."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import claims, plotting
+    from mktlib.book import fmt_day
+    from mktlib.verdicts import episode as ve
+
+    plotting.set_theme()
+    spec0 = dict(claims.specifications("D14")[0])
+    h0, h1 = ve.hindsight_window(spec0["article"])
+    rv30_pct = claims.evaluate("D14").values["D14.rv30_percentile"]
+    dd, rv, troughs = df["fall from the highest so far"], df["realised volatility"], df["bull-market correction trough"]
+    t21 = pd.Timestamp(spec0["at_day"], tz="UTC")
+    deep_day = troughs.idxmin()
+    high_line = float(np.quantile(rv.loc[:t21].dropna(), spec0["high_q"]))
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8.6, 4.6), sharex=True, height_ratios=[3, 2])
+    ax1.fill_between(dd.index, dd, 0, color=plotting.PALETTE["btc"], alpha=0.35, lw=0)
+    ax1.plot(dd.index, dd, color=plotting.PALETTE["btc"], lw=0.8)
+    ax1.plot(troughs.dropna().index, troughs.dropna(), "o", ms=3.5, color="black")
+    ax1.axhline(spec0["bear_line"], color="#c62828", lw=1, ls="--")
+    ax1.text(dd.index[0], spec0["bear_line"], " equities' bear-market line", va="bottom", fontsize=7.5, color="#c62828")
+    ax1.axhline(troughs.min(), color="black", lw=1, ls=":")
+    ax1.text(
+        dd.index[0],
+        troughs.min(),
+        f" deepest bull-market correction (trough {deep_day:%b %Y})",
+        va="bottom",
+        fontsize=7.5,
+    )
+    ax1.axvspan(h0, h1, color="#6a3d9a", alpha=0.15, lw=0)
+    ax1.text(h0, -0.97, "horizon ", rotation=90, va="bottom", ha="right", fontsize=7.5, color="#6a3d9a")
+    ax1.plot([t21], [dd.loc[t21]], "v", color="#c62828", ms=7)
+    ax1.set_ylim(-1, 0.02)
+    plotting.percent(ax1)
+    ax1.set_ylabel("close below the\nhighest high so far")
+    inside = dd.loc[t21] > troughs.min()
+    ax1.set_title(
+        f"21 Nov 2025 (triangle): close {-dd.loc[t21]:.1%} below the highest high, "
+        f"{'inside' if inside else 'beyond'}\n"
+        f"Bitcoin's bull-market corrections (dots); 30-day volatility at percentile {rv30_pct:.0%}"
+    )
+    ax2.plot(rv.index, rv, color=plotting.PALETTE["neutral"], lw=0.8)
+    ax2.axhline(high_line, color="#555555", lw=1, ls="--")
+    ax2.plot([t21], [rv.loc[t21]], "v", color="#c62828", ms=7)
+    ax2.set_ylim(0, None)
+    plotting.percent(ax2)
+    ax2.set_ylabel(f"{spec0['vol_window']}-day realised\nvolatility (a year)")
+    ax2.set_xlabel(f"date (UTC); dashed: the 'high' line (upper third of the history to {fmt_day(t21)})")
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        f"Source: Binance spot BTCUSDT daily bars (USDT), {fmt_day(df.index[0])} to {fmt_day(df.index[-1])}. "
+        "Dots: the troughs of falls from a new high that ended in a new high within a year.",
+    )
+    return fig
+
+
+@charts.drawer("episode-altcoins-10-21-nov")
+def draw_altcoins(df: pd.DataFrame):
+    """K5's chart: :func:`altcoins_chart` as the coins' returns over 10-21 Nov 2025 (left, bars) and the
+    histories of the basket's median return, in dollars and against BTC, with this window's medians
+    (right, the values and percentiles of the ledger's K5)."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import claims, plotting
+    from mktlib.book import fmt_day
+
+    plotting.set_theme()
+    v = claims.evaluate("K5").values
+    now = df.loc[df["panel"] == "10-21 Nov 2025"].set_index("series")["value"]
+    hist = df.loc[df["panel"] == "earlier windows"]
+    n_coins, n_fell = len(now) - 1, int((now.drop("BTC") < 0).sum())
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.6, 3.4), width_ratios=[1.1, 1])
+    ax1.barh(
+        now.index,
+        now,
+        color=[plotting.PALETTE["btc"] if k == "BTC" else plotting.PALETTE["neutral"] for k in now.index],
+    )
+    for y, (_, r) in enumerate(now.items()):
+        ax1.text(
+            r - 0.004,
+            y,
+            f"{r:.1%}",
+            va="center",
+            ha="right",
+            fontsize=7.5,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3},
+        )
+    ax1.set_xlim(now.min() - 0.09, 0)
+    plotting.percent(ax1, "x")
+    ax1.set_xlabel("return, open 10 Nov to close 21 Nov 2025")
+    lines = {
+        "median altcoin, in dollars": ("#c62828", v["K5.median_alt_return"], v["K5.median_alt_return_percentile"]),
+        "median altcoin, against BTC": (
+            plotting.PALETTE["ndx"],
+            v["K5.median_alt_vs_btc"],
+            v["K5.median_alt_vs_btc_percentile"],
+        ),
+    }
+    for name, (color, value, pct) in lines.items():
+        ax2.hist(
+            hist.loc[hist["series"] == name, "value"],
+            bins=40,
+            color=color,
+            alpha=0.45,
+            label=f"{name.removeprefix('median altcoin, ')}: percentile {pct:.0%}",
+        )
+        ax2.axvline(value, color=color, lw=1.6)
+    ax2.legend(fontsize=7.5, loc="upper right")
+    plotting.percent(ax2, "x")
+    ax2.set_xlabel(f"median altcoin, earlier 12-day windows\n(since {fmt_day(hist['window end'].min())})")
+    ax2.set_yticks([])
+    fig.suptitle(
+        f"{n_fell} of {n_coins} altcoins fell; the median {v['K5.median_alt_vs_btc'] * 100:+.1f} pp "
+        f"against BTC, {v['K5.median_alt_return']:+.1%} in dollars,\nworse than "
+        f"{1 - v['K5.median_alt_return_percentile']:.0%} of earlier 12-day windows",
+        x=0.01,
+        ha="left",
+        fontsize=11.5,
+        fontweight="bold",
+    )
+    fig.tight_layout()
+    plotting.source_note(fig, "Source: Binance spot USDT pairs, daily bars (USDT). Lines: 10-21 Nov 2025.")
+    return fig

@@ -51,6 +51,7 @@ __all__ = [
     "window_sum",
     "regression_table",
     "btc_and_flows_chart",
+    "draw_btc_and_flows",
 ]
 
 _utc = utc  # mktlib.timeutil: naive arguments are read as UTC
@@ -553,3 +554,44 @@ def btc_and_flows_chart() -> pd.DataFrame:
     out = pd.DataFrame({"BTC at NY close (USDT)": btc.reindex(f.index), "ETF net flow (US$ m)": f})
     out.index.name = "session"
     return out
+
+
+@charts.drawer("flows-btc-and-etf-flows")
+def draw_btc_and_flows(df: pd.DataFrame):
+    """The chapter's first figure: BTC at the NY close (top) and the ETFs' daily net flow (bottom), with
+    the episode's key dates (:func:`mktlib.keynumbers.key_dates`) and the largest outflow annotated.
+    ``df`` = :func:`btc_and_flows_chart`. Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import keynumbers, plotting
+    from mktlib.book import fmt_day
+
+    plotting.set_theme()
+    kd = keynumbers.key_dates()
+    key_dates = {name: kd.loc[key, "day"] for key, name in (("peak", "peak"), ("cascade", "cascade"), ("low", "low"))}
+    px, fw = df["BTC at NY close (USDT)"], df["ETF net flow (US$ m)"]
+    low_day = fw.idxmin()
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 4.8), sharex=True)
+    ax1.plot(px.index, px, color=plotting.PALETTE["btc"], lw=1.6)
+    plotting.thousands(ax1)
+    ax1.set_ylabel("BTC at NY close\n(USDT)")
+    ax1.set_title(f"The largest daily ETF outflow from September to January came on {fmt_day(low_day)}")
+    plotting.mark_dates(ax1, key_dates)
+    ax2.bar(fw.index, fw, color=np.where(fw < 0, "#c62828", "#2e7d32"), width=0.9)
+    ax2.axhline(0, color="black", lw=0.6)
+    ax2.set_ylabel("ETF net flow\n(US$ m)")
+    ax2.annotate(
+        f"{fmt_day(low_day)}: {fw.min():,.0f}",
+        (low_day, fw.min()),
+        xytext=(low_day + pd.Timedelta(days=18), fw.min() * 0.8),
+        fontsize=8,
+        arrowprops={"arrowstyle": "->", "lw": 0.7},
+    )
+    plotting.mark_dates(ax2, key_dates, labels=False)
+    plotting.month_axis(ax2)
+    plotting.source_note(
+        fig,
+        "Source: US spot-bitcoin ETF net flows per fund (kittycapital, Farside/Bitbo data), summed; "
+        "Binance spot BTCUSDT sampled at each NY close.",
+    )
+    return fig

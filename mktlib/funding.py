@@ -129,6 +129,7 @@ __all__ = [
     "cme_basis_usd",
     "coinglass_oiw",
     "history_chart",
+    "history_percentiles",
     "k33_grid",
     "key_date_means",
     "neutral_line",
@@ -1305,6 +1306,22 @@ def binance_7d_daily() -> pd.Series:
     return r7.groupby(r7.index.normalize()).last().rename("funding_ann_7d")
 
 
+@cache
+def _history_percentiles() -> pd.DataFrame:
+    from mktlib import data
+
+    r7 = rolling_funding(data.load("btc_funding_binance_8h"), "7D")
+    pct = expanding_percentile(r7)  # each value ranked only against the past
+    return pd.DataFrame({"r7": r7, "pct": pct}).groupby(r7.index.normalize()).last()
+
+
+def history_percentiles() -> pd.DataFrame:
+    """Per UTC day, the last trailing 7-day mean of annualised Binance BTCUSDT funding (``r7``,
+    :func:`rolling_funding`) and its percentile rank among all earlier settlements' values (``pct``,
+    :func:`expanding_percentile`: no look-ahead)."""
+    return _history_percentiles().copy()
+
+
 def k33_grid(
     close: pd.Series,
     oi: Mapping[str, pd.Series],
@@ -1397,6 +1414,57 @@ def venues_chart() -> pd.DataFrame:
     return out
 
 
+@charts.drawer("funding-venues")
+def _draw_venues(df: pd.DataFrame):
+    """Daily annualised funding per venue over the study window, the neutral rate dashed, the key dates
+    marked and OKX's post-cascade low (below the axis) pointed at."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    styles = {
+        "Binance BTCUSDT (settled)": {"color": plotting.PALETTE["btc"], "lw": 1.8},
+        "OKX BTC-USD-SWAP (estimated settlements)": {"color": plotting.PALETTE["ndx"], "lw": 1.0},
+        "Hyperliquid BTC (settled)": {"color": "#2ca02c", "lw": 1.0},
+        "CoinGlass OI-weighted (not settled)": {"color": "#8c564b", "lw": 1.0, "ls": "-."},
+    }
+    bin_ = df["Binance BTCUSDT (settled)"]
+    okx = df["OKX BTC-USD-SWAP (estimated settlements)"]
+    share_below = bin_.lt(NEUTRAL_ANNUAL).astype(float).where(bin_.notna()).mean()
+    ylim = (-0.12, 0.26)
+    fig, ax = plt.subplots(figsize=(8, 5.0))
+    fig.subplots_adjust(bottom=0.25)
+    for col, st in styles.items():
+        ax.plot(df.index, df[col], label=col, **st)
+    neutral_line(ax)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_ylim(*ylim)
+    plotting.percent(ax)
+    ax.set_ylabel("funding, % a year (annualised)")
+    per_8h_axis(ax)
+    plotting.mark_dates(ax, KEY_DATES)
+    plotting.month_axis(ax)
+    ax.annotate(
+        f"OKX {okx.min():.0%} on {okx.idxmin():%-d %b} (below the axis)",
+        xy=(okx.idxmin(), ylim[0]),
+        xytext=(14, 14),
+        textcoords="offset points",
+        fontsize=7.5,
+        arrowprops={"arrowstyle": "->", "lw": 0.7},
+    )
+    below = "every day" if share_below == 1 else f"{share_below:.0%} of days"
+    ax.set_title(f"Binance BTC funding was below the neutral rate on {below} of the crash and rebound", pad=18)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), fontsize=7.5, ncol=2)
+    plotting.source_note(
+        fig,
+        "Daily means of annualised rates, UTC days. Source: Binance USDT-M settled funding; OKX public API snapshots "
+        "(olzhas070701/BTC-Futures-Data); Hyperliquid info API (yuchengzhang966/funding-rate-efficient-frontier); "
+        "CoinGlass API snapshot of 14 Nov 2025.",
+    )
+    return fig
+
+
 @charts.register(
     "funding-history",
     sources=["btc_funding_binance_8h"],
@@ -1409,6 +1477,40 @@ def history_chart() -> pd.DataFrame:
     out = binance_7d_daily().rename("7-day mean funding, annualised").to_frame()
     out.index.name = "day"
     return out
+
+
+@charts.drawer("funding-history")
+def _draw_history(df: pd.DataFrame):
+    """The 7-day mean of Binance funding since 2020 with the study window shaded; the title gives the
+    highest percentile rank the 7-day mean reached in the window (:func:`history_percentiles`)."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    w0, w1 = STUDY_WINDOW
+    pct_max = float(history_percentiles().loc[w0:w1, "pct"].max())
+    s = df["7-day mean funding, annualised"]
+    ylim = (-0.2, 0.8)
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    ax.plot(s.index, s, color=plotting.PALETTE["btc"], lw=0.9, label="7-day mean, Binance BTCUSDT")
+    neutral_line(ax)
+    ax.axhline(0, color="black", lw=0.6)
+    plotting.shade_window(ax, w0, w1, label="study window")
+    ax.set_ylim(*ylim)
+    plotting.percent(ax)
+    ax.set_ylabel("funding, % a year")
+    per_8h_axis(ax)
+    ax.set_title(f"In the episode, funding never ranked above the {pct_max:.0%} percentile of its past")
+    ax.legend(loc="upper right", fontsize=8)
+    plotting.source_note(
+        fig,
+        "Trailing 7-day (21-settlement) time-weighted mean, last value of each UTC day. The y axis is cut at "
+        f"{ylim[0]:.0%} and {ylim[1]:.0%} a year: it clips the 2021 peaks (up to {s.max():.0%}) and the March 2020 "
+        f"low ({s.min():.0%}). Source: Binance USDT-M BTCUSDT settled funding (data.binance.vision via "
+        "pierre-cheneau/funding-data).",
+    )
+    return fig
 
 
 @charts.register(
@@ -1439,6 +1541,57 @@ def basis_chart() -> pd.DataFrame:
     return out
 
 
+@charts.drawer("funding-basis")
+def _draw_basis(df: pd.DataFrame):
+    """CME's annualised basis per settlement (dots) and its trailing medians against dollar and USDT
+    spot, with Binance's 7-day funding; the title gives the median basis against dollar spot in the
+    study window and in November 2024."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    w0, w1 = STUDY_WINDOW
+    fig, ax = plt.subplots(figsize=(8, 4.0))
+    one = df["CME basis vs dollar spot (one settlement)"].dropna()
+    ax.plot(
+        one.index,
+        one,
+        "o",
+        ms=2.2,
+        color=plotting.PALETTE["ndx"],
+        alpha=0.45,
+        label="CME basis vs dollar spot (one settlement)",
+    )
+    for col, st in {
+        "CME basis vs dollar spot (trailing median)": {"color": plotting.PALETTE["ndx"], "lw": 1.5},
+        "CME basis vs USDT spot (trailing median)": {"color": plotting.PALETTE["ndx"], "lw": 0.9, "ls": ":"},
+        "Binance funding, 7-day mean": {"color": plotting.PALETTE["btc"], "lw": 1.0},
+    }.items():
+        x = df[col].dropna()
+        ax.plot(x.index, x, label=col, **st)
+    neutral_line(ax, label=f"neutral funding rate, {NEUTRAL_ANNUAL:.2%} a year")
+    ax.axhline(0, color="black", lw=0.6)
+    plotting.shade_window(ax, w0, w1, label=None)
+    ylim = (-0.15, 0.35)
+    ax.set_ylim(*ylim)
+    plotting.percent(ax)
+    ax.set_ylabel("% a year (annualised)")
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 4, 7, 10]))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    med_window, med_nov24 = one.loc[w0:w1].median(), one.loc["2024-11"].median()
+    ax.set_title(f"CME basis: median {med_window:.0%} a year in the study window (shaded), {med_nov24:.0%} in Nov 2024")
+    ax.legend(loc="upper right", fontsize=7, ncol=2)
+    plotting.source_note(
+        fig,
+        "CME front month (Yahoo BTC=F, kittycapital/btc_cme_basis) at its 15:00 Chicago settlement against Binance "
+        "BTCUSDT at the same instant, in dollars with the day's USDT/USD rate; settlements under 7 days from expiry "
+        f"dropped; y axis cut at {ylim[0]:.0%} and {ylim[1]:.0%}. Binance funding: USDT-M settled rates.",
+    )
+    return fig
+
+
 @charts.register(
     "funding-rally-days",
     sources=["btc_spot_1d_fullcols", "etf_flows_by_fund", "etf_flows_farside", "btc_okx_swap_1h"],
@@ -1465,3 +1618,40 @@ def rally_days_chart() -> pd.DataFrame:
     )
     out.index.name = "day"
     return out
+
+
+@charts.drawer("funding-rally-days")
+def _draw_rally_days(df: pd.DataFrame):
+    """Three panels over ``RALLY_DAYS``: Binance spot net taker buy and US spot-ETF net flow (bars, green
+    when positive, red when negative) and OKX positions (line), the window 1-5 January shaded."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    flow = df["Binance spot net taker buy"]
+    etf = df["US spot-ETF net flow (US$ m)"].dropna()
+    pos = df["OKX positions (US$ bn face)"]
+    green, red = plotting.VERDICT_COLORS["supported"], plotting.VERDICT_COLORS["contradicted"]
+    fig, axes = plt.subplots(3, 1, figsize=(8, 5.2), sharex=True)
+    axes[0].bar(flow.index, flow, color=np.where(flow > 0, green, red), width=0.8)
+    axes[0].set_ylabel("Binance spot\nnet taker buy")
+    plotting.percent(axes[0])
+    axes[1].bar(etf.index, etf, color=np.where(etf > 0, green, red), width=0.8)
+    axes[1].set_ylabel("US spot ETFs,\nnet flow, $m")
+    axes[2].plot(pos.index, pos, "o-", color=plotting.PALETTE["ndx"], ms=3)
+    axes[2].set_ylabel("OKX positions,\n$bn face value")
+    axes[2].set_ylim(0, None)
+    for ax in axes:
+        ax.axhline(0, color="black", lw=0.6)
+        plotting.shade_window(ax, "2025-12-31 12:00", "2026-01-05 12:00", label=None, color="#999999", alpha=0.18)
+    axes[2].set_xticks(df.index[::2])
+    axes[2].xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+    axes[0].set_title("Spot and ETF buying on 1-5 January (shaded), selling after; OKX positions flat")
+    plotting.source_note(
+        fig,
+        "Binance spot BTCUSDT daily bars (taker volumes); US spot-bitcoin ETF flows (the book's reconciled series; "
+        "no bar: no US session); OKX public API snapshots (contracts x 100 USD, last reading of the UTC day).",
+    )
+    return fig

@@ -7,7 +7,9 @@ highest close, the lowest close after the January rally and the fall between the
 :func:`headline` recomputes them from the BTC daily series with :func:`path_after` and raises if any
 disagrees.
 
-Charts: ``epilogue-btc-path`` (:func:`btc_path_chart`) and ``epilogue-g6-btc-eth`` (:func:`g6_chart`).
+Charts: ``epilogue-btc-path`` (data :func:`btc_path_chart`, drawing :func:`draw_btc_path`) and
+``epilogue-g6-btc-eth`` (data :func:`g6_chart`, drawing :func:`draw_g6`): ``mktlib.charts.figure(name)``
+returns the figure the page shows.
 """
 
 from __future__ import annotations
@@ -189,6 +191,94 @@ def btc_path_chart() -> pd.DataFrame:
     return d.rename(columns={"close": "BTC daily close", "low": "BTC daily low"})
 
 
+@charts.drawer("epilogue-btc-path")
+def draw_btc_path(df: pd.DataFrame):
+    """The epilogue's BTC chart from ``df`` (:func:`btc_path_chart`): daily close and low, the
+    forecasts' levels (the November low, A1's and G6's levels, A8's recovery level), a band per
+    commentary for its hindsight horizon, the undercut day and the lowest close (:func:`headline`)."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from mktlib import claims, plotting
+    from mktlib.book import fmt_day, fmt_num
+    from mktlib.verdicts import episode as ve
+
+    plotting.set_theme()
+    H, arts = headline(), claims.articles()
+    A1, G6 = claims.specifications("A1")[0], claims.specifications("G6")[0]
+    recovery = claims.evaluate("A8").values["A8.recovery_level"]
+    close, low = df["BTC daily close"], df["BTC daily low"]
+    fig, ax = plt.subplots(figsize=(8.6, 4.6))
+    ax.fill_between(df.index, low, close, color=plotting.PALETTE["btc"], alpha=0.25, lw=0, label="daily low")
+    ax.plot(df.index, close, color=plotting.PALETTE["btc"], lw=1.6, label="daily close")
+    nov = H["prior_low_day"]
+    levels = (
+        (H["prior_low"], f" November low {fmt_num(H['prior_low'])} ({nov.day} {nov:%b})", "top", "left"),
+        (A1["level"], fmt_num(A1["level"]), "top", "right"),
+        (G6["level"], fmt_num(G6["level"]), "bottom", "right"),
+        (recovery, f"A8 recovery level {fmt_num(recovery)}", "bottom", "right"),
+    )
+    for lvl, txt, va, ha in levels:
+        ax.axhline(lvl, color="#555555", lw=0.8, ls=":")
+        ax.text(df.index[0 if ha == "left" else -1], lvl, txt, ha=ha, va=va, fontsize=7.5, color="#333333")
+    ymin = float(low.min()) * 0.93
+    bands = (("003", "D12b, D14c"), ("000", "A7b, A8a"), ("002", "G6a, G6b"))
+    for k, (art, parts) in enumerate(bands):
+        h0, h1 = ve.hindsight_window(art)
+        y = ymin * (1 + 0.05 * k)
+        ax.plot([h0, h1], [y, y], color="#6a3d9a", lw=5, alpha=0.55, solid_capstyle="butt")
+        ax.text(
+            h0 - pd.Timedelta("3D"),
+            y,
+            f"\u201c{arts[art]['short']}\u201d: {parts}",
+            ha="right",
+            va="center",
+            fontsize=7.5,
+            color="#6a3d9a",
+        )
+    u = H["undercut_day"]
+    ax.plot([u], [low.loc[u]], "o", color="black", ms=4)
+    ax.annotate(
+        f"first trade below the November low\n{fmt_day(u)}",
+        (u, low.loc[u]),
+        xytext=(-25, -30),
+        textcoords="offset points",
+        fontsize=8,
+        ha="right",
+        arrowprops={"arrowstyle": "-", "lw": 0.5},
+    )
+    m = H["low_close_day"]
+    ax.plot([m], [close.loc[m]], "o", color="black", ms=4)
+    ax.annotate(
+        f"lowest close {fmt_num(close.loc[m])}\n{fmt_day(m)}",
+        (m, close.loc[m]),
+        xytext=(12, -26),
+        textcoords="offset points",
+        fontsize=8,
+        ha="left",
+        arrowprops={"arrowstyle": "-", "lw": 0.5},
+    )
+    ax.set_ylim(ymin * 0.96, float(close.max()) * 1.04)
+    plotting.thousands(ax)
+    ax.set_ylabel("BTCUSDT (USDT)")
+    ax.set_xlabel("date (UTC); bands: the horizon after each commentary's date")
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 3, 5, 7, 10, 12]))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(
+        f"BTC broke below its November low on {fmt_day(u)} and fell further:\n"
+        f"its lowest close, {fmt_num(close.loc[m])} on {fmt_day(m)}, was {H['fall_close']:.0%} "
+        f"below its October high close"
+    )
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        f"Source: Binance spot BTCUSDT daily bars (USDT, UTC days), {fmt_day(df.index[0])} "
+        f"to {fmt_day(df.index[-1])}. Fall: close-to-close.",
+    )
+    return fig
+
+
 def g6_window() -> tuple[pd.Timestamp, pd.Timestamp]:
     """The span of the G6 chart: from G6's ``lookback_days`` before the article's date to the end of
     its hindsight horizon."""
@@ -217,6 +307,70 @@ def g6_chart() -> pd.DataFrame:
             "ETH daily close": ve.spot_daily("eth").loc[a:z, "close"],
         }
     )
+
+
+@charts.drawer("epilogue-g6-btc-eth")
+def draw_g6(df: pd.DataFrame):
+    """The G6 chart from ``df`` (:func:`g6_chart`): BTC's closes (those above G6's level in the
+    horizon dotted) over ETH's, G6's level and ETH's pre-question high dotted, the horizon shaded
+    (ledger values of G6)."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from mktlib import claims, plotting
+    from mktlib.book import fmt_num
+    from mktlib.verdicts import episode as ve
+
+    plotting.set_theme()
+    G6, V = claims.specifications("G6")[0], claims.evaluate("G6").values
+    h0, h1 = ve.hindsight_window(G6["article"])
+    btc, ethc = df["BTC daily close"], df["ETH daily close"]
+    share, eth_hi = float(V["G6.share_close_above_92k_horizon"]), float(V["G6.eth_range_high_pre"])
+    inh = (df.index >= h0) & (df.index <= h1)
+    above = inh & (btc > G6["level"]).to_numpy()
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8.0, 4.8), sharex=True)
+    ax1.plot(df.index, btc, color=plotting.PALETTE["btc"], lw=1.6)
+    ax1.scatter(
+        df.index[above],
+        btc[above],
+        color=plotting.PALETTE["btc"],
+        s=14,
+        zorder=3,
+        label=f"close above {fmt_num(G6['level'])} in the horizon ({share:.0%} of its days)",
+    )
+    ax1.axhline(G6["level"], color="#555555", lw=0.8, ls=":")
+    ax1.set_ylabel("BTC close (USDT)")
+    plotting.thousands(ax1)
+    ax1.legend(loc="lower left", fontsize=8)
+    ax2.plot(df.index, ethc, color=plotting.PALETTE["eth"], lw=1.6)
+    ax2.axhline(eth_hi, color="#555555", lw=0.8, ls=":")
+    ax2.text(
+        df.index[-1],
+        eth_hi,
+        f"ETH's high of the {G6['lookback_days']} days to the question, {fmt_num(eth_hi)}",
+        ha="right",
+        va="bottom",
+        fontsize=7.5,
+    )
+    ax2.set_ylabel("ETH close (USDT)")
+    for ax in (ax1, ax2):
+        ax.axvspan(h0, h1, color="#6a3d9a", alpha=0.08, lw=0)
+    ax2.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+    ax2.set_xlabel(
+        f"date (UTC); shaded: the {claims.defaults()['hindsight_horizon_days']}-day horizon after the question"
+    )
+    fig.suptitle(
+        f"BTC closed above {fmt_num(G6['level'])} on {share:.0%} of the horizon's days;\n"
+        f"ETH's best close, {fmt_num(V['G6.eth_max_close_horizon'])}, stayed below its pre-question high "
+        f"{fmt_num(eth_hi)}",
+        x=0.01,
+        ha="left",
+        fontsize=11.5,
+        fontweight="bold",
+    )
+    fig.tight_layout()
+    plotting.source_note(fig, "Source: Binance spot BTCUSDT and ETHUSDT daily bars (USDT, UTC days).")
+    return fig
 
 
 def splice_agreement(a: pd.DataFrame, b: pd.DataFrame, cols: list[str]) -> tuple[pd.Timestamp, float]:

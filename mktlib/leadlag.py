@@ -618,6 +618,40 @@ def selloff_chart() -> pd.DataFrame:
     return indexed_closes(bars, *SELLOFF_SPAN, "15min").rename_axis("time")
 
 
+@charts.drawer("transmission-selloff-20nov")
+def draw_selloff(df: pd.DataFrame):
+    """The figure ``transmission-selloff-20nov`` from its data (``df = charts.data(...)``): the three
+    indexed series, the NYSE sessions of 20 and 21 Nov shaded, and the BTC and NQ peak bars of the D10
+    ledger (``claims.evaluate("D10")``) dotted."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from mktlib import claims, plotting
+    from mktlib.timeutil import utc
+
+    plotting.set_theme()
+    P = plotting.PALETTE
+    V = claims.evaluate("D10").values
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    for col, c in zip(df.columns, (P["btc"], P["ndx"], P["spx"]), strict=True):
+        s = df[col].dropna()
+        ax.plot(s.index, s, label=col, color=c, lw=1.2)
+    for d in ("2025-11-20", "2025-11-21"):
+        ax.axvspan(utc(d) + pd.Timedelta("14h30min"), utc(d) + pd.Timedelta("21h"), color="grey", alpha=0.12, lw=0)
+    plotting.mark_dates(ax, {"BTC peak": V["D10.btc_peak_time_20nov"], "NQ peak": V["D10.nq_peak_time_20nov"]})
+    ax.set_ylabel("index, NY close 19 Nov = 100")
+    ax.xaxis.set_major_locator(mdates.HourLocator(byhour=[0, 12]))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b\n%H:%M"))
+    ax.set_title("On 20 Nov BTC was already falling when US futures peaked after the open")
+    ax.legend(loc="lower left", fontsize=8)
+    plotting.source_note(
+        fig,
+        "15-minute closes (UTC, at the bar's end); grey: NYSE sessions (14:30-21:00 UTC); dotted: each series' "
+        "peak bar between the 19 and 20 Nov NY closes. Source: Binance BTCUSDT, Yahoo Finance NQ=F and ES=F.",
+    )
+    return fig
+
+
 @charts.register(
     "transmission-ccf-15min",
     sources=["btc_spot_15m", "nq_fut_15m"],
@@ -635,3 +669,46 @@ def ccf_chart() -> pd.DataFrame:
     s = ccf_summary(cc, len(intr))
     out = pd.DataFrame({"correlation": cc.to_numpy(), "band (±1.96/√n)": s["band"]}, index=15 * cc.index)
     return out.rename_axis("lag (minutes)")
+
+
+def ccf_chart_nobs(df: pd.DataFrame, z: float = 1.96) -> int:
+    """The number of paired returns behind ``transmission-ccf-15min``, read back from its band
+    ``z / sqrt(n)`` (:func:`ccf_summary`).
+
+    >>> ccf_chart_nobs(pd.DataFrame({"band (±1.96/√n)": [1.96 / np.sqrt(2718)]}))
+    2718
+    """
+    return int(round((z / float(df["band (±1.96/√n)"].iloc[0])) ** 2))
+
+
+@charts.drawer("transmission-ccf-15min")
+def draw_ccf(df: pd.DataFrame):
+    """The figure ``transmission-ccf-15min`` from its data (``df = charts.data(...)``): one bar per lag
+    (BTC-leads lags in BTC's colour, NQ-leads lags in NQ's) and the white-noise band in grey."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    P = plotting.PALETTE
+    fig, ax = plt.subplots(figsize=(8, 3.0))
+    lag = df.index.to_numpy()
+    ax.bar(
+        lag,
+        df["correlation"],
+        width=11,
+        color=[P["btc"] if k > 0 else P["ndx"] if k < 0 else P["neutral"] for k in lag],
+    )
+    ax.axhspan(-df["band (±1.96/√n)"].iloc[0], df["band (±1.96/√n)"].iloc[0], color="grey", alpha=0.2, lw=0)
+    ax.set_xticks(lag)
+    ax.set_xticklabels([f"{k:+d}" for k in lag], fontsize=8)
+    ax.set_xlabel("lag in minutes: corr(BTC at t, NQ at t + lag); positive = BTC leads")
+    ax.set_ylabel("correlation")
+    ax.set_title("BTC and Nasdaq-100 futures move in the same 15 minutes; neither leads")
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        f"15-minute log returns on {ccf_chart_nobs(df):,} bars where both trade, 19 Oct-3 Dec 2025 (UTC); grey "
+        "band ±1.96/√n. Source: Binance BTCUSDT, Yahoo Finance NQ=F.",
+    )
+    return fig

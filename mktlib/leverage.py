@@ -1665,6 +1665,49 @@ def oi_share_chart() -> pd.DataFrame:
     return _long([(p, n, _between(s, x0, x1)) for p, n, s in parts])
 
 
+@charts.drawer("leverage-oi-share-of-supply")
+def _draw_oi_share(df: pd.DataFrame):
+    """The overview chart: four panels (price; all venues, Binance, OKX as % of supply), A7's window
+    shaded and the chapter's :data:`KEY_DATES` marked."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    a7w = a7_window()
+    panels = {
+        "BTC price": [{"color": plotting.PALETTE["btc"]}],
+        "All venues": [{"color": "#333333"}],
+        "Binance": [{"color": plotting.PALETTE["ndx"]}, {"color": plotting.PALETTE["spx"], "marker": "o", "ms": 2}],
+        "OKX": [{"color": plotting.PALETTE["hsi"]}, {"color": plotting.PALETTE["neutral"], "ls": "--", "lw": 0.8}],
+    }
+    fig, axes = plt.subplots(4, 1, figsize=(8.0, 6.6), sharex=True, gridspec_kw={"height_ratios": [1.1, 1, 1, 1]})
+    for ax, (panel, styles) in zip(axes, panels.items(), strict=True):
+        for (name, g), st in zip(df[df["panel"] == panel].groupby("series", sort=False), styles, strict=True):
+            ax.plot(g.index, g["value"], label=name, **{"lw": 1.0, **st})
+    axes[0].set_ylabel("BTC price\n(USDT)")
+    plotting.thousands(axes[0])
+    for ax, label in zip(axes[1:], ["All venues", "Binance", "OKX"], strict=True):
+        ax.set_ylabel(f"{label}\n(% of supply)")
+        ax.set_ylim(bottom=0)
+        ax.axvspan(_utc(a7w[0]), _utc(a7w[1]) + pd.Timedelta("1D"), color=plotting.PALETTE["btc"], alpha=0.2, lw=0)
+    axes[2].legend(fontsize=8, loc="lower left")
+    axes[3].legend(fontsize=8, loc="lower left")
+    axes[0].set_xlim(df.index.min(), df.index.max())
+    for i, ax in enumerate(axes):
+        plotting.mark_dates(ax, KEY_DATES, labels=(i == 0))
+    plotting.month_axis(axes[-1])
+    axes[0].set_title("One cliff on 10 October; positions rebuilt while the price kept falling")
+    axes[-1].set_xlabel("UTC day (shaded: 24-30 November, the window of claim A7); open-interest axes start at zero")
+    plotting.source_note(
+        fig,
+        "Source: Binance spot BTCUSDT; CoinGlass (all-venue and Binance USDT-M open interest, to 14 Nov 2025), "
+        "Binance (BTCUSDT perpetual), OKX (BTC-USD-SWAP hourly snapshots), CoinGecko (supply = market cap / price). "
+        "Daily means of the readings; OKX positions = contracts x 100 USD at its mean price of 24-30 Nov.",
+    )
+    return fig
+
+
 @charts.register(
     "leverage-cascade-10oct",
     sources=[
@@ -1718,6 +1761,80 @@ def cascade_chart() -> pd.DataFrame:
     )
 
 
+@charts.drawer("leverage-cascade-10oct")
+def _draw_cascade(df: pd.DataFrame):
+    """The cascade chart: price (the 1-min mark low annotated), Binance liquidations per 4h bar and open
+    interest rebased to 12:00 UTC; titled with the fall of Binance's USDT-M book in the 20:00 bar."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from mktlib import data, plotting
+
+    plotting.set_theme()
+    red, green = plotting.VERDICT_COLORS["contradicted"], plotting.VERDICT_COLORS["supported"]
+    t_low, v_low = price_low(data.load("btc_mark_coinm_1m"), "2025-10-10 20:00", "2025-10-11 00:00")
+    s4 = binance_cascade_split("2025-10-10 20:00", "2025-10-11 00:00")
+    fig, axes = plt.subplots(3, 1, figsize=(8.0, 6.2), sharex=True, gridspec_kw={"height_ratios": [1.2, 1, 1]})
+    price = df[df["panel"] == "price"]
+    for (name, g), st in zip(
+        price.groupby("series", sort=False),
+        [{"color": plotting.PALETTE["btc"], "lw": 0.8}, {"color": "#333333", "lw": 1.0, "drawstyle": "steps-pre"}],
+        strict=True,
+    ):
+        axes[0].plot(g.index, g["value"], label=name, **st)
+    axes[0].annotate(
+        f"{v_low:,.0f} at {t_low:%H:%M}",
+        (t_low, v_low),
+        xytext=(30, -5),
+        textcoords="offset points",
+        fontsize=8,
+        arrowprops={"arrowstyle": "->", "lw": 0.7},
+    )
+    axes[0].set_ylabel("price (USDT)")
+    plotting.thousands(axes[0])
+    axes[0].legend(fontsize=8, loc="upper right")
+    lq = df[df["panel"] == "liquidations"].pivot(columns="series", values="value")
+    axes[1].bar(lq.index, lq["longs liquidated"], width=pd.Timedelta("3.6h"), align="edge", color=red, label="longs")
+    axes[1].bar(
+        lq.index,
+        -lq["shorts liquidated"],
+        width=pd.Timedelta("3.6h"),
+        align="edge",
+        color=green,
+        label="shorts (drawn down)",
+    )
+    axes[1].axhline(0, color="#333333", lw=0.6)
+    axes[1].set_ylabel("USD million per 4h\n(Binance only)")
+    axes[1].legend(fontsize=8, loc="upper left")
+    oi_styles = [
+        {"color": "#333333", "marker": "o", "ms": 4, "ls": ":"},
+        {"color": plotting.PALETTE["ndx"], "marker": "o", "ms": 4, "ls": ":"},
+        {"color": plotting.PALETTE["hsi"], "marker": ".", "ms": 3, "lw": 0.8},
+        {"color": plotting.PALETTE["neutral"], "marker": ".", "ms": 3, "lw": 0.8},
+    ]
+    for (name, g), st in zip(df[df["panel"] == "open interest"].groupby("series", sort=False), oi_styles, strict=True):
+        axes[2].plot(g.index, g["value"], label=name, **st)
+    axes[2].set_ylabel("open interest\n(12:00 UTC = 100)")
+    axes[2].set_ylim(45, None)
+    axes[2].legend(fontsize=7.5, loc="lower left", ncol=2)
+    axes[0].set_xlim(df.index.min(), df.index.max())
+    for i, ax in enumerate(axes):
+        plotting.mark_dates(ax, {"tariff post": "2025-10-10 20:50"}, labels=(i == 0))
+    axes[-1].xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, 3)))
+    axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    axes[-1].set_xlabel("UTC, 10 October 12:00 to 11 October 12:00, 2025")
+    usdtm_fall = s4["usdtm_coin_end"] / s4["usdtm_coin_start"] - 1
+    axes[0].set_title(
+        f"10 October: Binance's USDT-M book lost {-usdtm_fall:.0%} of its BTC open interest in one 4h bar"
+    )
+    plotting.source_note(
+        fig,
+        "Source: Binance (COIN-M mark price 1 min, spot 15 min, at bar closes), CoinGlass (liquidations, Binance only, "
+        "per 4h bar; open interest 4h, at bar ends), OKX hourly snapshots.",
+    )
+    return fig
+
+
 @charts.register(
     "leverage-amplification",
     sources=["coinglass_liq_btc_4h", "btc_spot_4h"],
@@ -1749,6 +1866,59 @@ def amplification_chart() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@charts.drawer("leverage-amplification")
+def _draw_amplification(df: pd.DataFrame):
+    """Two panels (long, short liquidations): the local-projection effect by horizon with its 95% band,
+    and the effect without the bars of 10-12 October."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    red, green = plotting.VERDICT_COLORS["contradicted"], plotting.VERDICT_COLORS["supported"]
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.2), sharey=True)
+    for ax, side, color in ((axes[0], "long", red), (axes[1], "short", green)):
+        r = df[df["liquidations"] == side]
+        ax.fill_between(
+            r["hours ahead"],
+            r["95% band, low (%)"],
+            r["95% band, high (%)"],
+            color=color,
+            alpha=0.2,
+            lw=0,
+            label="95% band",
+        )
+        ax.plot(r["hours ahead"], r["effect (%)"], "o-", ms=3, color=color, label="all bars")
+        ax.plot(
+            r["hours ahead"],
+            r["effect without 10-12 Oct (%)"],
+            "s--",
+            ms=3,
+            color="#333333",
+            lw=0.9,
+            label="without 10-12 Oct",
+        )
+        ax.axhline(0, color="#333333", lw=0.6)
+        ax.set_title(f"{side} liquidations", fontsize=10)
+        ax.set_xlabel("hours after the bar")
+    axes[0].set_ylabel("cumulative return, % per\nUSD 100m liquidated")
+    axes[1].legend(fontsize=8, loc="lower right")
+    fig.suptitle(
+        "Long liquidations predict a small further fall; short liquidations predict nothing",
+        fontsize=11,
+        fontweight="bold",
+        x=0.01,
+        ha="left",
+    )
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        "Source: CoinGlass liquidations (Binance only, 4h), Binance spot BTCUSDT 4h. Local projections with the bar's "
+        "return, 6 lagged returns and 6 lags of both liquidation series; Newey-West errors.",
+    )
+    return fig
+
+
 @charts.register(
     "leverage-wave-proxy",
     sources=["btc_spot_1d_fullcols"],
@@ -1770,6 +1940,52 @@ def wave_proxy_chart() -> pd.DataFrame:
     return pd.DataFrame(
         {"return (%)": 100 * p["ret"], "volume ratio": p["volume_ratio"], "proxy day": p["flag"]}, index=p.index
     )
+
+
+@charts.drawer("leverage-wave-proxy")
+def _draw_wave_proxy(df: pd.DataFrame):
+    """Two panels (daily return, volume ratio) with A7's primary thresholds dashed, the proxy days in red
+    and dated, the hindsight horizon after the article shaded and the bounce day (A1) marked."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import claims, plotting
+    from mktlib.book import fmt_day
+    from mktlib.verdicts import leverage as verdicts
+
+    plotting.set_theme()
+    red = plotting.VERDICT_COLORS["contradicted"]
+    pr = claims.protocol()["claims"]["A7"]
+    h0, h1 = verdicts.article_horizon("000")
+    colors = df["proxy day"].map({True: red, False: "#9e9e9e"})
+    fig, axes = plt.subplots(2, 1, figsize=(8.0, 3.9), sharex=True)
+    axes[0].bar(df.index, df["return (%)"], width=0.8, color=colors)
+    axes[0].axhline(100 * pr["primary"]["max_return"], color="#555555", ls="--", lw=0.8)
+    axes[0].set_ylabel("BTC daily\nreturn (%)")
+    axes[1].bar(df.index, df["volume ratio"], width=0.8, color=colors)
+    axes[1].axhline(pr["primary"]["volume_multiple"], color="#555555", ls="--", lw=0.8)
+    axes[1].set_ylim(bottom=0)
+    axes[1].set_ylabel(f"volume / median of\nprevious {pr['thresholds']['volume_window_days']} days")
+    for ax in axes:
+        ax.axvspan(h0, h1, color=plotting.PALETTE["btc"], alpha=0.12, lw=0)
+    axes[0].set_xlim(df.index.min(), df.index.max())
+    for i, ax in enumerate(axes):
+        plotting.mark_dates(ax, {"bounce (A1)": verdicts.bounce_day()}, labels=(i == 0))
+    for t in df.index[df["proxy day"]]:
+        axes[0].annotate(
+            fmt_day(t), (t, df.loc[t, "return (%)"]), xytext=(4, -2), textcoords="offset points", fontsize=8
+        )
+    plotting.month_axis(axes[-1])
+    axes[0].set_title("Liquidation-wave proxy days (red): both dashed lines crossed")
+    axes[-1].set_xlabel(
+        f"UTC day (shaded: the {claims.defaults()['hindsight_horizon_days']} days after the article's date)"
+    )
+    fig.subplots_adjust(bottom=0.25)
+    plotting.source_note(
+        fig,
+        "Source: Binance spot BTCUSDT daily bars (close to close). Liquidation totals after "
+        f"{fmt_day(verdicts.liquidation_end())} are not in the data.",
+    )
+    return fig
 
 
 @charts.register(
@@ -1794,3 +2010,34 @@ def okx_january_chart() -> pd.DataFrame:
         },
         index=o.index.rename("time"),
     )
+
+
+@charts.drawer("leverage-okx-january")
+def _draw_okx_january(df: pd.DataFrame):
+    """OKX's swap around G3's window: open interest in BTC, contracts and the swap price, indexed to
+    the last snapshot of 31 Dec; G3's window (:func:`oi_change_okx` of :data:`G3_DAYS`) shaded."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+    from mktlib.book import fmt_time
+
+    plotting.set_theme()
+    g3 = oi_change_okx(*G3_DAYS)
+    fig, ax = plt.subplots(figsize=(8.0, 3.0))
+    colors = [plotting.PALETTE["neutral"], plotting.PALETTE["hsi"], plotting.PALETTE["btc"]]
+    for name, color in zip(df.columns, colors, strict=True):
+        ax.plot(df.index, df[name], lw=1, color=color, label=name)
+    ax.axvspan(g3["t0"], g3["t1"], color=plotting.PALETTE["btc"], alpha=0.12, lw=0, label="G3 window")
+    ax.axhline(100, color="#333333", lw=0.6)
+    ax.set_ylabel(f"{fmt_time(g3['t0'])}\n= 100", fontsize=9)
+    ax.legend(fontsize=8, loc="upper center", ncol=4, bbox_to_anchor=(0.5, -0.14))
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=2))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    ax.set_title("Early January: OKX's BTC open interest fell as the price rose; its contracts did not")
+    plotting.source_note(
+        fig,
+        "Source: OKX BTC-USD-SWAP hourly snapshots at UTC hours; BTC open interest = contracts x 100 USD / swap price.",
+    )
+    fig.subplots_adjust(bottom=0.24)
+    return fig

@@ -25,7 +25,8 @@ The pieces:
 5. **The chapter's tables and charts** (notebooks/05-rates-ai.ipynb): :func:`window_partial_r2` and
    :func:`a5_windows` (the horse race on each window the chapter shows, one model per window),
    :func:`horse_race_table`, :func:`a5_grid_table`, :func:`event_window_table`, :func:`fed_2pm_summary`,
-   and the data of the charts ``rates-cut-odds`` and ``rates-added-variable`` (:mod:`mktlib.charts`).
+   and the data and drawings of the charts ``rates-cut-odds`` and ``rates-added-variable``
+   (:mod:`mktlib.charts`).
 
 The CME worked example (methods M16): EFFR 5.33%, futures-implied 5.21%, 13 of 30 days before the
 meeting. The post-meeting rate is 5.1182%, CME prints it rounded to 5.118 and then gets 84.8%:
@@ -88,6 +89,8 @@ __all__ = [
     "fed_2pm_summary",
     "cut_odds_chart",
     "added_variable_chart",
+    "draw_cut_odds",
+    "draw_added_variable",
 ]
 
 _BUCKET = re.compile(r"^(\d+)-(\d+)$")
@@ -1079,3 +1082,102 @@ def added_variable_chart() -> pd.DataFrame:
         av = added_variable(f["btc"], X, col)
         parts.append(pd.DataFrame({"panel": panel, "x": av["x_resid"] * scale, "y": av["y_resid"] * 100.0}))
     return pd.concat(parts)
+
+
+# ----------------------------------------------------------------------------- the chapter's drawings
+
+
+@charts.drawer("rates-cut-odds")
+def draw_cut_odds(df: pd.DataFrame):
+    """The figure ``rates-cut-odds`` from its data (``df = charts.data("rates-cut-odds")``): FedWatch and
+    Kalshi cut odds (left axis) and the 2-year yield (dashed, right axis), with the rate-news dates marked."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    fwd = df["FedWatch cut probability"].dropna()
+    kal = df["Kalshi cut probability"].dropna()
+    y2 = df["2-year Treasury yield (%)"].dropna()
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    ax.plot(fwd.index, fwd, color=plotting.PALETTE["ndx"], lw=2, label="CME FedWatch (end of day)")
+    ax.plot(kal.index, kal, color=plotting.PALETTE["btc"], lw=1.3, marker=".", ms=3, label="Kalshi: 1 - P(no change)")
+    ax.set_ylim(0, 1.2)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    plotting.percent(ax)
+    ax.set_ylabel("odds of a cut on 10 Dec")
+    ax2 = ax.twinx()
+    ax2.plot(
+        y2.index, y2, color=plotting.PALETTE["neutral"], lw=1.1, ls="--", label="2-year Treasury yield (right axis)"
+    )
+    ax2.set_ylabel("2-year yield (% a year)")
+    ax2.grid(False)
+    plotting.month_axis(ax, fmt="%b %Y")
+    plotting.mark_dates(
+        ax,
+        {
+            "FOMC cut": "2025-10-29",
+            "13 Nov": "2025-11-13",
+            "minutes": "2025-11-19",
+            "Williams": "2025-11-21",
+            "FOMC cut ": "2025-12-10",
+        },
+    )
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, loc="lower left", fontsize=8)
+    ax.set_title(
+        "December-cut odds fell from near-certainty to below a third, then recovered within a week", fontsize=11
+    )
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        "Source: CME FedWatch history for the 10 Dec 2025 meeting (ends 25 Nov); Kalshi Dec-2025 "
+        "'no change' daily candles; FRED DGS2. Dates are US Eastern days.",
+    )
+    return fig
+
+
+@charts.drawer("rates-added-variable")
+def draw_added_variable(df: pd.DataFrame):
+    """The figure ``rates-added-variable`` from its data (``df = charts.data("rates-added-variable")``): one
+    scatter per panel with the ledger's multiple-regression slope (``A5.beta_*``) and partial R2 with its
+    interval (``A5.partial_r2_*``) in the panel title."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import claims, plotting
+
+    plotting.set_theme()
+    ev = claims.evaluate("A5")
+    v, iv = ev.values, ev.intervals
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.0), sharey=True)
+    panels = [
+        ("Nasdaq-100 return (%)", "A5.beta_ndx", "A5.partial_r2_ndx"),
+        ("2-year yield change (bp)", "A5.beta_dgs2", "A5.partial_r2_dgs2"),
+    ]
+    for ax, (panel, m_beta, m_pr2) in zip(axes, panels, strict=True):
+        p = df[df["panel"] == panel]
+        ax.scatter(p["x"], p["y"], s=12, color=plotting.PALETTE["btc"], alpha=0.75, edgecolor="none")
+        xx = np.linspace(p["x"].min(), p["x"].max(), 10)
+        ax.plot(xx, v[m_beta] * xx, color=plotting.PALETTE["ndx"], lw=1.2)  # the multiple-regression slope
+        ax.axhline(0, color="#bbbbbb", lw=0.6)
+        ax.axvline(0, color="#bbbbbb", lw=0.6)
+        ax.set_xlabel(f"{panel}, net of the other factor", fontsize=8.5)
+        ax.set_title(f"partial R² {v[m_pr2]:.1%} (90% interval {iv[m_pr2][0]:.1%} to {iv[m_pr2][1]:.1%})", fontsize=9)
+    axes[0].set_ylabel("BTC return at the NY close (%),\nnet of the other factor")
+    fig.suptitle(
+        "1 Oct-31 Dec 2025: net of the other factor, bitcoin's daily returns line up with the Nasdaq-100, "
+        "not with the 2-year yield",
+        x=0.01,
+        ha="left",
+        fontweight="bold",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        "Added-variable (Frisch-Waugh-Lovell) plots of the registered model: each axis net of the "
+        "other factor; the line's slope is the regression coefficient. Source: Binance BTCUSDT at "
+        "16:00 ET, Yahoo ^NDX, FRED DGS2; US trading days.",
+    )
+    return fig

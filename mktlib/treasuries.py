@@ -62,6 +62,10 @@ __all__ = [
     "msci_study",
     "msci_chart",
     "msci_checks_table",
+    "draw_dat_rebased",
+    "draw_premium_proxies",
+    "draw_msci",
+    "DAT_COLOURS",
 ]
 
 _utc = utc  # mktlib.timeutil: naive arguments are read as UTC
@@ -659,6 +663,43 @@ def dat_rebased_chart() -> pd.DataFrame:
     return rebase(p, K4_BASE)
 
 
+#: The line colours of the four named treasury stocks in the chapter's figures.
+DAT_COLOURS = {"MSTR": "#1f4e79", "SQNS": "#c44e52", "BMNR": "#4c72b0", "FGNX": "#8c1c13"}
+
+
+@charts.drawer("flows-dat-stocks-vs-coins")
+def draw_dat_rebased(df: pd.DataFrame):
+    """Two panels (BTC holders, ETH holders), each coin and its stocks rebased to 100 on ``K4_BASE``, on
+    a log scale. ``df`` = :func:`dat_rebased_chart`. Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker as mticker
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), sharey=True)
+    groups = {"BTC holders": ("BTC", ["MSTR", "SQNS"]), "ETH holders": ("ETH", ["BMNR", "FGNX"])}
+    for ax, (ttl, (coin, tks)) in zip(axes, groups.items(), strict=True):
+        ax.plot(df.index, df[coin], color=plotting.PALETTE[coin.lower()], lw=2.2, label=f"{coin} (NY close)")
+        for tk in tks:
+            ax.plot(df.index, df[tk], color=DAT_COLOURS[tk], lw=1.2, label=tk)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(mticker.FixedLocator([50, 100, 200]))
+        ax.yaxis.set_major_formatter(mticker.ScalarFormatter())
+        ax.yaxis.set_minor_formatter(mticker.NullFormatter())
+        plotting.mark_dates(ax, {"30 Sep": K4_BASE, "21 Nov": "2025-11-21"})
+        plotting.month_axis(ax)
+        ax.set_title(ttl, fontsize=10)
+        ax.legend(fontsize=7, loc="lower left")
+    axes[0].set_ylabel("30 Sep 2025 = 100 (log scale)")
+    fig.suptitle("The treasury stocks fell further than the coins they hold", x=0.01, ha="left", fontweight="bold")
+    fig.tight_layout()
+    plotting.source_note(
+        fig, "Source: adjusted NY closes (us_close_panel); Binance BTCUSDT and ETHUSDT sampled at the same NY closes."
+    )
+    return fig
+
+
 @charts.register(
     "flows-dat-premium-proxies",
     sources=["us_close_panel", "treasury_btc_holdings_1d", *_COIN_SOURCES],
@@ -680,6 +721,38 @@ def premium_proxies_chart() -> pd.DataFrame:
     for tk in ("SQNS", "BMNR", "FGNX"):
         out[f"{tk}, constant coins per share"] = premium_proxy(p[tk], p[DAT_COIN[tk]], base=K4_BASE)["per_coin"]
     return out
+
+
+@charts.drawer("flows-dat-premium-proxies")
+def draw_premium_proxies(df: pd.DataFrame):
+    """One line per premium proxy (MSTR under both assumptions dashed and solid, the others solid), the
+    MSCI dates and 21 Nov marked. ``df`` = :func:`premium_proxies_chart`. Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    styles = {
+        "MSTR, constant BTC per share": (DAT_COLOURS["MSTR"], 1.8, "-"),
+        "MSTR, constant share count": (DAT_COLOURS["MSTR"], 1.2, "--"),
+    }
+    for c in df.columns:
+        color, lw, ls = styles.get(c, (DAT_COLOURS[c.split(",")[0]], 1.0, "-"))
+        ax.plot(df.index, df[c], color=color, lw=lw, ls=ls, label=c)
+    ax.axhline(1, color="black", lw=0.6)
+    plotting.mark_dates(ax, {"MSCI consultation": "2025-10-10", "21 Nov": "2025-11-21", "MSCI reprieve": "2026-01-06"})
+    ax.set_ylabel("mNAV relative to 30 Sep 2025")
+    ax.set_title("By 21 November every named stock's premium over its coins had shrunk")
+    ax.legend(fontsize=7, loc="lower left")
+    plotting.month_axis(ax)
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        "Source: adjusted NY closes; Binance spot at the NY close; Strategy's BTC holdings from daily "
+        "Bitbo snapshots. Each line equals mNAV relative to 30 Sep 2025 only under its stated assumption.",
+    )
+    return fig
 
 
 @lru_cache(maxsize=1)
@@ -736,6 +809,55 @@ def msci_chart() -> pd.DataFrame:
     for ev, r in s["events"].items():
         rows.append({"panel": "placebo", "label": ev.split(" (")[0], "t": float(r.t)})
     return pd.DataFrame(rows, columns=["panel", "label", "day", "car", "band_low", "band_high", "t"])
+
+
+@charts.drawer("flows-msci-event-study")
+def draw_msci(df: pd.DataFrame):
+    """Three panels: MSTR's CAR against BTC with its 95% model band around each MSCI event, and the
+    histogram of the placebo t-statistics with the two events' t marked. ``df`` = :func:`msci_chart`.
+    Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    from mktlib import plotting
+
+    plotting.set_theme()
+    fig, axes = plt.subplots(1, 3, figsize=(8.4, 3.3), width_ratios=[1, 1, 1.1])
+    for ax, ev in zip(axes[:2], ("MSCI consultation", "MSCI reprieve"), strict=True):
+        t = df[df["panel"] == ev]
+        ax.fill_between(
+            t["day"],
+            100 * t["band_low"],
+            100 * t["band_high"],
+            color="#1f4e79",
+            alpha=0.15,
+            lw=0,
+            label="95% band (model)",
+        )
+        ax.plot(t["day"], 100 * t["car"], "o-", color="#1f4e79", ms=3, label="CAR against BTC")
+        ax.axhline(0, color="black", lw=0.6)
+        ax.axvline(0, color="#555555", lw=0.7, ls=":")
+        ax.set_title(f"{ev}\n{t['label'].iloc[0]}", fontsize=9)
+        ax.set_xlabel("NY session from day 0")
+    axes[0].set_ylabel("MSTR CAR, %")
+    axes[0].legend(fontsize=7, loc="upper left")
+    pl = df[(df["panel"] == "placebo") & df["label"].str.startswith("window")]
+    evt = df[(df["panel"] == "placebo") & df["label"].str.startswith("MSCI")]
+    ax = axes[2]
+    ax.hist(pl["t"], bins=40, color=plotting.PALETTE["neutral"], alpha=0.7, label="placebo windows")
+    for (_, r), c in zip(evt.iterrows(), ["#c62828", "#2e7d32"], strict=False):
+        ax.axvline(r["t"], color=c, lw=1.6, label=r["label"].replace("MSCI ", ""))
+    ax.set_xlabel("CAR t-statistic (7 sessions)")
+    ax.set_ylabel("windows")
+    ax.set_title("MSTR placebo distribution", fontsize=9)
+    ax.legend(fontsize=6.5, loc="upper left")
+    fig.suptitle("No MSCI shock in MSTR stands out from its ordinary weeks", x=0.01, ha="left", fontweight="bold")
+    fig.tight_layout()
+    plotting.source_note(
+        fig,
+        "Source: MSTR adjusted NY closes; Binance BTCUSDT at the NY close. Market model on BTC, "
+        "120-session estimation, 10-session gap; placebo: every other 7-session window of MSTR.",
+    )
+    return fig
 
 
 def msci_checks_table(*, seed: int = 0) -> pd.DataFrame:

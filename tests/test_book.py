@@ -97,3 +97,22 @@ def test_every_chapter_opens_with_its_bottom_line():
             if c["cell_type"] == "code" and "remove-cell" not in c.get("metadata", {}).get("tags", [])
         ]
         assert shown and "book.bottom_line(" in shown[0], name
+
+
+def test_every_figure_on_the_site_is_reproduced_by_one_line():
+    """Every figure the notebooks publish (``<figure id="fig-NAME">`` in their outputs) has its data and its
+    drawing in mktlib, and its download bar gives the line ``mktlib.charts.figure("NAME")``."""
+    import re
+
+    from mktlib import charts
+
+    found = {}
+    for nb in _notebooks().values():
+        for c in nb["cells"]:
+            for o in c.get("outputs", []):
+                h = "".join(o.get("data", {}).get("text/html", []))
+                for name in re.findall(r'<figure class="mktlib-figure" id="fig-([a-z0-9-]+)"', h):
+                    found[name] = h
+    assert len(found) >= 65  # 30 in the chapters, front page and appendix, 39 specification curves
+    assert sorted(n for n in found if not charts.has_drawing(n)) == []
+    assert sorted(n for n, h in found.items() if f"mktlib.charts.figure(&quot;{n}&quot;)" not in h) == []

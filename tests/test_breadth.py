@@ -187,3 +187,22 @@ def test_chapter_chart_data_snapshot(snapshot):
         assert etf[t.upper()] == pytest.approx(a6[f"A6.{t}_return_21nov_5dec"], rel=1e-9)
     names = seg[seg["panel"] != "segment ETFs"]
     assert len(names) == 13 and (names["return"] > 0).all()
+
+
+def test_chapter_drawing_segment_returns(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts, claims
+
+    seg = charts.data("rates-segment-returns")
+    etf, names = seg[seg["panel"] == "segment ETFs"], seg[seg["panel"] != "segment ETFs"]
+    fig = charts.figure("rates-segment-returns")
+    assert len(fig.axes) == 2 and fig.get_suptitle().startswith("21 Nov-5 Dec 2025")
+    ax1, ax2 = fig.axes
+    for ax, part in ((ax1, etf), (ax2, names)):  # bars bottom-up: the data's rows reversed
+        assert [b.get_width() for b in ax.patches] == part["return"].tolist()[::-1]
+        assert [t.get_text() for t in ax.get_yticklabels()] == part["name"].tolist()[::-1]
+    ndx = claims.evaluate("A6").values["A6.ndx_return_21nov_5dec"]
+    assert any(tuple(ln.get_xdata()) == (ndx, ndx) for ln in ax2.lines)  # the index's own return, dashed
+    assert ax2.get_legend().get_texts()[0].get_text().startswith("Nasdaq-100 index +")
+    plt.close("all")

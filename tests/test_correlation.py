@@ -521,3 +521,74 @@ def test_transmission_chart_data_on_the_snapshot(snapshot):
     assert ep == pytest.approx(float(peaks.loc["hsi", "episode_max"]))
     mt = C.market_correlation_table()
     assert mt["market"].tolist()[:2] == ["Nasdaq-100", "S&P 500"] and len(mt) == 8
+
+
+# ---------------------------------------------------------------------------------------------
+# The chapter's drawings (mktlib.charts.figure) are drawn from the charts' data
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.snapshot
+def test_btc_ndx_correlation_figure_is_drawn_from_its_data(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts
+
+    df = charts.data("transmission-btc-ndx-correlation")
+    fig = charts.figure("transmission-btc-ndx-correlation")
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "BTC-Nasdaq-100 correlation rose in the episode but stayed below its 2022 peak"
+    cols = ["30-day window", "60-day window", "60-day, mean over the regime"]
+    for line, col in zip(ax.lines[:3], cols, strict=True):
+        assert line.get_label() == col
+        np.testing.assert_array_equal(line.get_ydata(), df[col].to_numpy())
+    star = ax.collections[0].get_offsets()
+    assert len(star) == 1 and star[0][1] == df["Bloomberg 30-day, published"].dropna().iloc[0] == C.BLOOMBERG_17NOV
+    labels = {t.get_text() for t in ax.texts}
+    for name in ("2020-21", "2022-23", "ETF era"):
+        m = df.loc[pd.Timestamp(C.REGIMES[name][0], tz="UTC") :, "60-day, mean over the regime"].iloc[0]
+        assert f"{name}: {m:.2f}" in labels
+    plt.close("all")
+
+
+@pytest.mark.snapshot
+def test_asia_correlation_figure_is_drawn_from_its_data(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts
+
+    df = charts.data("transmission-asia-correlation")
+    fig = charts.figure("transmission-asia-correlation")
+    assert len(fig.axes) == 2
+    assert fig._suptitle.get_text() == "BTC's Asian correlations rose in the episode to about their earlier highs"
+    hi = C.asia_chart_highs(df)
+    etf = slice(*(pd.Timestamp(x, tz="UTC") for x in C.REGIMES["ETF era"]))
+    for ax, col in zip(fig.axes, ("Hang Seng", "Shanghai Composite"), strict=True):
+        nd, mkt, etf_high = ax.lines[:3]
+        np.testing.assert_array_equal(nd.get_ydata(), df["Nasdaq-100"].dropna().to_numpy())
+        np.testing.assert_array_equal(mkt.get_ydata(), df[col].dropna().to_numpy())
+        assert mkt.get_label() == col
+        assert etf_high.get_ydata()[0] == hi[col][1] == df.loc[etf, col].max()
+    assert hi["Hang Seng"][0] == df.loc[pd.Timestamp(C.REGIMES["episode"][0], tz="UTC") :, "Hang Seng"].max()
+    plt.close("all")
+
+
+@pytest.mark.snapshot
+def test_two_session_returns_figure_is_drawn_from_its_data(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts
+
+    df = charts.data("transmission-two-session-returns")
+    fig = charts.figure("transmission-two-session-returns")
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    nov, mar = df.columns
+    bars = ax.patches
+    assert len(bars) == 2 * len(df)
+    assert [b.get_width() for b in bars] == pytest.approx(df[nov].tolist() + df[mar].tolist())
+    assert [t.get_text() for t in ax.get_yticklabels()] == df.index.tolist()
+    assert [t.get_text() for t in ax.texts] == [f"{v:.1f}%" for v in df[nov].tolist() + df[mar].tolist()]
+    assert ax.get_xlim()[0] == pytest.approx(df[mar].min() * 1.15)
+    plt.close("all")

@@ -152,3 +152,26 @@ def test_segments_on_the_snapshot(snapshot):
     # every observation of the one validation dataset falls in exactly one run
     assert set(s["dataset"]) == {"dy2012"} and s["observations"].sum() == len(data.load("dy2012"))
     assert str(s["start"].dt.tz) == "UTC" and (s["end"] >= s["start"]).all()
+
+
+@pytest.mark.parametrize("name", list(coverage.PANELS))
+def test_coverage_drawing_plots_every_run_of_the_chart_data(snapshot, name):
+    import matplotlib.pyplot as plt
+
+    df = charts.data(name)
+    fig = charts.figure(name)
+    try:
+        assert len(fig.axes) == 1
+        ax = fig.axes[0]
+        assert ax.get_title(loc="left") == coverage.PANELS[name][0]
+        # one row per dataset, the first dataset of the data at the top
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        assert labels == list(dict.fromkeys(df["dataset"]))[::-1]
+        # one horizontal segment per run of observations
+        assert sum(len(c.get_segments()) for c in ax.collections if hasattr(c, "get_segments")) == len(df)
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend[:-1] == [coverage.GROUP_NAMES[g] for g in dict.fromkeys(df["group"])]
+        x0, x1 = coverage.x_range()
+        assert x0 <= df["start"].min() and x0.month == x0.day == 1
+    finally:
+        plt.close("all")

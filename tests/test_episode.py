@@ -774,3 +774,109 @@ def test_chapter_chart_data_on_the_snapshot(snapshot):
     assert now.idxmin() == "ADA" and now["ADA"] == pytest.approx(-0.293, abs=5e-4)
     hist = alt[alt["series"] == "median altcoin, in dollars"]
     assert hist["window end"].max() < pd.Timestamp("2025-11-10", tz=UTC)
+
+
+# --------------------------------------------------------------------------------------------------
+# the drawings (mktlib.charts.figure): each tied to its chart's data
+
+
+def _ydata(line) -> np.ndarray:
+    return np.asarray(line.get_ydata(), dtype="float64")
+
+
+def test_drawing_indexed_closes(snapshot):
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts, plotting
+
+    name = "episode-indexed-closes"
+    df = charts.data(name)
+    fig = charts.figure(name)
+    try:
+        assert charts.has_drawing(name) and len(fig.axes) == 1
+        ax = fig.axes[0]
+        # one line per market, in CHART_ASSETS order, its y-data exactly the market's column, its colour the palette's
+        lines = [ln for ln in ax.get_lines() if len(ln.get_ydata()) > 2 and ln.get_marker() == "None"]
+        assert len(lines) == len(ep.CHART_ASSETS) == len(df.columns)
+        for ln, (label, (_, key)) in zip(lines, ep.CHART_ASSETS.items(), strict=True):
+            np.testing.assert_array_equal(_ydata(ln), df[label].dropna().to_numpy())
+            assert mcolors.same_color(ln.get_color(), plotting.PALETTE[key])
+        # the end labels carry the last values; the scale is cut at the published top
+        texts = [t.get_text() for t in ax.texts]
+        assert f"BTC {df['BTC'].dropna().iloc[-1]:.0f}" in texts
+        assert ax.get_ylim()[1] == ep.INDEXED_CLOSES_TOP
+        at_low = df.loc[: ve.the_episode().day("low")].ffill().iloc[-1] - 100
+        title = ax.get_title(loc="left")
+        assert title.startswith("From 1 Sep 2025 to the day of the low (21 Nov 2025)")
+        assert f"BTC moved {at_low['BTC']:+.0f}%" in title and f"gold {at_low['Gold']:+.0f}%" in title
+        # a different data frame gives a different drawing: the lines come from df, not from elsewhere
+        fig2 = ep.draw_indexed_closes(df * 0.9)
+        btc2 = [ln for ln in fig2.axes[0].get_lines() if ln.get_marker() == "None" and len(ln.get_ydata()) > 2][0]
+        np.testing.assert_allclose(_ydata(btc2), df["BTC"].dropna().to_numpy() * 0.9)
+    finally:
+        plt.close("all")
+
+
+def test_drawing_drawdown_volatility(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts
+
+    name = "episode-btc-drawdown-volatility"
+    df = charts.data(name)
+    fig = charts.figure(name)
+    try:
+        assert charts.has_drawing(name) and len(fig.axes) == 2
+        ax1, ax2 = fig.axes
+        dd, rv = df["fall from the highest so far"], df["realised volatility"]
+        troughs = df["bull-market correction trough"].dropna()
+        full = [ln for ln in ax1.get_lines() if len(ln.get_ydata()) == len(df)]
+        assert len(full) == 1
+        np.testing.assert_array_equal(_ydata(full[0]), dd.to_numpy())
+        dots = [ln for ln in ax1.get_lines() if ln.get_marker() == "o"]
+        assert len(dots) == 1
+        np.testing.assert_array_equal(_ydata(dots[0]), troughs.to_numpy())
+        vol = [ln for ln in ax2.get_lines() if len(ln.get_ydata()) == len(df)]
+        assert len(vol) == 1
+        np.testing.assert_array_equal(_ydata(vol[0]), rv.to_numpy())  # NaN before the history starts, too
+        t21 = pd.Timestamp("2025-11-21", tz=UTC)
+        tri = [ln for ln in ax2.get_lines() if ln.get_marker() == "v"]
+        assert len(tri) == 1 and _ydata(tri[0]).tolist() == [rv.loc[t21]]
+        title = ax1.get_title(loc="left")
+        assert title.startswith(f"21 Nov 2025 (triangle): close {-dd.loc[t21]:.1%} below the highest high, inside")
+        assert f"deepest bull-market correction (trough {troughs.idxmin():%b %Y})" in " ".join(
+            t.get_text() for t in ax1.texts
+        )
+    finally:
+        plt.close("all")
+
+
+def test_drawing_altcoins(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts
+
+    name = "episode-altcoins-10-21-nov"
+    df = charts.data(name)
+    fig = charts.figure(name)
+    try:
+        assert charts.has_drawing(name) and len(fig.axes) == 2
+        ax1, ax2 = fig.axes
+        now = df.loc[df["panel"] == "10-21 Nov 2025"].set_index("series")["value"]
+        # one bar per coin and BTC, in the data's order, its length the return
+        assert [p.get_width() for p in ax1.patches] == pytest.approx(now.tolist(), abs=0)
+        assert [t.get_text() for t in ax1.get_yticklabels()] == now.index.tolist()
+        assert [t.get_text() for t in ax1.texts] == [f"{r:.1%}" for r in now]
+        # the histograms count every earlier window of each series (40 bins each)
+        bars = ax2.patches
+        assert len(bars) == 80
+        for k, series in enumerate(["median altcoin, in dollars", "median altcoin, against BTC"]):
+            n = int((df["series"] == series).sum())
+            assert sum(p.get_height() for p in bars[40 * k : 40 * (k + 1)]) == n
+        n_fell = int((now.drop("BTC") < 0).sum())
+        assert fig.get_suptitle().startswith(f"{n_fell} of {len(now) - 1} altcoins fell")
+        legend = [t.get_text() for t in ax2.get_legend().get_texts()]
+        assert [x.split(":")[0] for x in legend] == ["in dollars", "against BTC"]
+    finally:
+        plt.close("all")

@@ -312,3 +312,33 @@ def test_snapshot_flows_chart(snapshot):
 
     h = data.load("btc_spot_1h")
     assert df.loc["2025-11-20", "BTC at NY close (USDT)"] == pytest.approx(h.loc["2025-11-20 20:00", "close"])
+
+
+def test_snapshot_flows_chart_drawing(snapshot):
+    """charts.figure draws the chart's own data: the BTC line and the flow bars are its two columns."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts
+
+    try:
+        df = charts.data("flows-btc-and-etf-flows")
+        fig = charts.figure("flows-btc-and-etf-flows")
+        ax1, ax2 = fig.axes
+        line = ax1.lines[0]  # then the key dates' vertical lines
+        np.testing.assert_allclose(line.get_ydata(), df["BTC at NY close (USDT)"].to_numpy())
+        bars = ax2.patches
+        assert len(bars) == len(df)
+        np.testing.assert_allclose([b.get_height() for b in bars], df["ETF net flow (US$ m)"].to_numpy())
+        neg = [tuple(b.get_facecolor()) for b, v in zip(bars, df["ETF net flow (US$ m)"], strict=True) if v < 0]
+        assert neg and all(c == matplotlib.colors.to_rgba("#c62828") for c in neg)
+        assert ax1.get_title(loc="left").endswith("came on 20 Nov 2025")
+        (ann,) = ax2.texts
+        assert ann.get_text() == f"20 Nov 2025: {df['ETF net flow (US$ m)'].min():,.0f}"
+        assert pd.Timestamp(ann.xy[0]) == pd.Timestamp("2025-11-20", tz="UTC")
+        # the episode's key dates are marked in the top panel
+        assert {t.get_text().strip() for t in ax1.texts} == {"peak", "cascade", "low"}
+    finally:
+        plt.close("all")

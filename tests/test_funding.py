@@ -643,3 +643,98 @@ def test_snapshot_funding_charts(snapshot):
     assert b["CME basis vs dollar spot (one settlement)"].loc["2025-09-01":"2026-01-31"].median() == pytest.approx(
         0.0619, abs=1e-3
     )
+
+
+# ------------------------------------------------------------------------ the chapter's drawings
+def _line(ax, label):
+    (line,) = [x for x in ax.get_lines() if x.get_label() == label]
+    return line
+
+
+def test_snapshot_history_percentiles(snapshot):
+    from mktlib import charts
+
+    h = fu.history_percentiles()
+    assert h["pct"].between(0, 1, inclusive="right").all()
+    s = charts.data("funding-history")["7-day mean funding, annualised"]
+    np.testing.assert_allclose(h["r7"].reindex(s.index).to_numpy(), s.to_numpy(), rtol=0, atol=1e-15)
+    assert h.loc["2026-01-05", "pct"] == pytest.approx(0.417, abs=1e-3)  # the chapter's 5 January rank
+
+
+def test_snapshot_draw_venues(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts
+
+    df = charts.data("funding-venues")
+    fig = charts.figure("funding-venues")
+    (ax,) = fig.axes
+    for col in df.columns:  # one line per venue, its y values the chart's column
+        np.testing.assert_array_equal(_line(ax, col).get_ydata(), df[col].to_numpy())
+    assert _line(ax, fu.NEUTRAL_LABEL).get_ydata()[0] == fu.NEUTRAL_ANNUAL
+    assert ax.get_title(loc="left").startswith("Binance BTC funding was below the neutral rate on every day")
+    okx = df["OKX BTC-USD-SWAP (estimated settlements)"]
+    (note,) = [t for t in ax.texts if t.get_text().startswith("OKX ")]
+    assert note.get_text() == f"OKX {okx.min():.0%} on {okx.idxmin():%-d %b} (below the axis)"
+    assert [t.get_text().strip() for t in ax.texts if t is not note] == list(fu.KEY_DATES)
+    plt.close("all")
+
+
+def test_snapshot_draw_history(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts
+
+    s = charts.data("funding-history")["7-day mean funding, annualised"]
+    fig = charts.figure("funding-history")
+    (ax,) = fig.axes
+    np.testing.assert_array_equal(_line(ax, "7-day mean, Binance BTCUSDT").get_ydata(), s.to_numpy())
+    assert ax.get_ylim() == (-0.2, 0.8)
+    pct_max = fu.history_percentiles().loc["2025-09-01":"2026-01-31", "pct"].max()
+    assert ax.get_title(loc="left") == (
+        f"In the episode, funding never ranked above the {pct_max:.0%} percentile of its past"
+    )
+    assert f"(up to {s.max():.0%})" in fig.texts[0].get_text()
+    plt.close("all")
+
+
+def test_snapshot_draw_basis(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts
+
+    df = charts.data("funding-basis")
+    fig = charts.figure("funding-basis")
+    (ax,) = fig.axes
+    for col in df.columns:  # the dots and the three lines: the chart's columns without their gaps
+        np.testing.assert_array_equal(_line(ax, col).get_ydata(), df[col].dropna().to_numpy())
+    assert _line(ax, "CME basis vs dollar spot (one settlement)").get_linestyle() == "None"
+    one = df["CME basis vs dollar spot (one settlement)"]
+    assert ax.get_title(loc="left") == (
+        f"CME basis: median {one.loc['2025-09-01':'2026-01-31'].median():.0%} a year in the study window (shaded), "
+        f"{one.loc['2024-11'].median():.0%} in Nov 2024"
+    )
+    plt.close("all")
+
+
+def test_snapshot_draw_rally_days(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts, plotting
+
+    df = charts.data("funding-rally-days")
+    fig = charts.figure("funding-rally-days")
+    assert len(fig.axes) == 3
+    flow_ax, etf_ax, pos_ax = fig.axes
+    flow = df["Binance spot net taker buy"]
+    bars = flow_ax.containers[0]
+    np.testing.assert_allclose([b.get_height() for b in bars], flow.to_numpy())
+    green = plt.matplotlib.colors.to_rgba(plotting.VERDICT_COLORS["supported"])
+    assert [b.get_facecolor() == green for b in bars] == (flow > 0).tolist()
+    etf = df["US spot-ETF net flow (US$ m)"].dropna()
+    np.testing.assert_allclose([b.get_height() for b in etf_ax.containers[0]], etf.to_numpy())
+    pos = pos_ax.get_lines()[0]
+    np.testing.assert_allclose(pos.get_ydata(), df["OKX positions (US$ bn face)"].to_numpy())
+    assert pos_ax.get_ylim()[0] == 0
+    assert flow_ax.get_title(loc="left").startswith("Spot and ETF buying on 1-5 January")
+    plt.close("all")

@@ -95,3 +95,55 @@ def test_chart_data_on_the_snapshot(snapshot):
     assert (a, z) == (pd.Timestamp("2025-12-05", tz="UTC"), pd.Timestamp("2026-04-04", tz="UTC"))
     assert g.index[0] == a and g.index[-1] == z and len(g) == (z - a).days + 1
     assert not g.isna().any().any()
+
+
+def test_btc_path_drawing_plots_the_chart_data(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib.book import fmt_day
+
+    df = charts.data("epilogue-btc-path")
+    fig = charts.figure("epilogue-btc-path")
+    try:
+        assert len(fig.axes) == 1
+        ax = fig.axes[0]
+        close = next(ln for ln in ax.lines if ln.get_label() == "daily close")
+        np.testing.assert_array_equal(close.get_ydata(), df["BTC daily close"].to_numpy())
+        # the shaded band runs from the daily low up to the close: its lowest point is the lowest low
+        band = ax.collections[0].get_paths()[0].vertices[:, 1]
+        assert band.min() == pytest.approx(df["BTC daily low"].min())
+        h = hindsight.headline()
+        title = ax.get_title(loc="left")
+        assert fmt_day(h["undercut_day"]) in title and fmt_day(h["low_close_day"]) in title
+        # the undercut marker sits on that day's low, the lowest-close marker on that day's close
+        marks = [ln for ln in ax.lines if ln.get_marker() == "o"]
+        assert [float(ln.get_ydata()[0]) for ln in marks] == [
+            df.loc[h["undercut_day"], "BTC daily low"],
+            df.loc[h["low_close_day"], "BTC daily close"],
+        ]
+        assert ax.get_ylim()[1] == pytest.approx(df["BTC daily close"].max() * 1.04)
+    finally:
+        plt.close("all")
+
+
+def test_g6_drawing_plots_the_chart_data(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import claims
+    from mktlib.verdicts.episode import hindsight_window
+
+    df = charts.data("epilogue-g6-btc-eth")
+    fig = charts.figure("epilogue-g6-btc-eth")
+    try:
+        ax1, ax2 = fig.axes
+        np.testing.assert_array_equal(ax1.lines[0].get_ydata(), df["BTC daily close"].to_numpy())
+        np.testing.assert_array_equal(ax2.lines[0].get_ydata(), df["ETH daily close"].to_numpy())
+        # one dot per close above G6's level inside the horizon
+        s = claims.specifications("G6")[0]
+        h0, h1 = hindsight_window(s["article"])
+        btc = df["BTC daily close"]
+        n_above = int(((df.index >= h0) & (df.index <= h1) & (btc > s["level"]).to_numpy()).sum())
+        assert len(ax1.collections[0].get_offsets()) == n_above > 0
+        assert fig._suptitle.get_text().startswith("BTC closed above")
+    finally:
+        plt.close("all")

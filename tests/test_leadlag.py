@@ -355,3 +355,53 @@ def test_transmission_leadlag_charts_on_the_snapshot(snapshot):
     intr = T.d10_intraday_returns()
     assert c.loc[0, "correlation"] == pytest.approx(float(np.corrcoef(intr["btc"], intr["nq"])[0, 1]), abs=1e-9)
     assert c["band (±1.96/√n)"].iloc[0] == pytest.approx(1.96 / np.sqrt(len(intr)))
+
+
+@pytest.mark.snapshot
+def test_selloff_figure_is_drawn_from_its_data(snapshot):
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts, claims
+    from mktlib.timeutil import utc
+
+    df = charts.data("transmission-selloff-20nov")
+    fig = charts.figure("transmission-selloff-20nov")
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "On 20 Nov BTC was already falling when US futures peaked after the open"
+    for line, col in zip(ax.lines[:3], df.columns, strict=True):  # one line per column, NaN bars skipped
+        s = df[col].dropna()
+        assert line.get_label() == col
+        np.testing.assert_array_equal(line.get_ydata(), s.to_numpy())
+        assert mdates.date2num(line.get_xdata()[0]) == pytest.approx(mdates.date2num(s.index[0]))
+    # the dotted peak markers sit at the ledger's peak bars, which are the series' highs of 20 Nov
+    V = claims.evaluate("D10").values
+    marks = [pd.Timestamp(ln.get_xdata()[0]) for ln in ax.lines[3:]]
+    day = df.loc[: pd.Timestamp("2025-11-20 21:00", tz="UTC")]
+    assert utc(V["D10.btc_peak_time_20nov"]) == day["BTC (Binance spot)"].idxmax()
+    assert marks == [utc(V["D10.btc_peak_time_20nov"]), utc(V["D10.nq_peak_time_20nov"])]
+    assert [t.get_text() for t in ax.texts] == [" BTC peak", " NQ peak"]
+    plt.close("all")
+
+
+@pytest.mark.snapshot
+def test_ccf_figure_is_drawn_from_its_data(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts
+    from mktlib.verdicts import transmission as T
+
+    df = charts.data("transmission-ccf-15min")
+    fig = charts.figure("transmission-ccf-15min")
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if p.get_width() == 11]
+    assert [p.get_x() + p.get_width() / 2 for p in bars] == pytest.approx(df.index.tolist())
+    assert [p.get_height() for p in bars] == pytest.approx(df["correlation"].tolist(), abs=1e-12)
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"{k:+d}" for k in df.index]
+    # the band's half-width and the count of bars in the source note both come from the data
+    n = len(T.d10_intraday_returns())
+    assert L.ccf_chart_nobs(df) == n
+    assert any(f"on {n:,} bars" in t.get_text() for t in fig.texts)
+    plt.close("all")

@@ -638,3 +638,120 @@ def test_snapshot_chapter_charts(snapshot):
     allv = s[s["panel"] == "All venues"]["value"]
     assert allv.index.max() == pd.Timestamp("2025-11-14", tz="UTC")
     assert 2.0 < allv.median() < 5.0  # percent of supply
+
+
+# ------------------------------------------------------------------ the chapter's drawings
+
+
+@pytest.fixture
+def plt_agg():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield plt
+    plt.close("all")
+
+
+def _lines(ax) -> dict:
+    return {ln.get_label(): ln for ln in ax.get_lines() if not ln.get_label().startswith("_")}
+
+
+def test_snapshot_drawing_oi_share_of_supply(snapshot, plt_agg):
+    from mktlib import charts
+
+    name = "leverage-oi-share-of-supply"
+    df = charts.data(name)
+    fig = charts.figure(name)
+    axes = fig.axes
+    assert len(axes) == 4
+    assert axes[0].get_title("left") == "One cliff on 10 October; positions rebuilt while the price kept falling"
+    # every series of the data is one line, in its panel, with the data's values
+    for ax, panel in zip(axes, ["BTC price", "All venues", "Binance", "OKX"], strict=True):
+        sub = df[df["panel"] == panel]
+        lines = _lines(ax)
+        assert sorted(lines) == sorted(sub["series"].unique())
+        for series_name, line in lines.items():
+            assert line.get_ydata() == pytest.approx(sub.loc[sub["series"] == series_name, "value"].to_numpy())
+    assert [ax.get_ylim()[0] for ax in axes[1:]] == [0, 0, 0]
+
+
+def test_snapshot_drawing_cascade(snapshot, plt_agg):
+    from matplotlib.text import Annotation
+
+    from mktlib import charts, data
+
+    name = "leverage-cascade-10oct"
+    df = charts.data(name)
+    fig = charts.figure(name)
+    axes = fig.axes
+    assert len(axes) == 3
+    lq = df[df["panel"] == "liquidations"].pivot(columns="series", values="value")
+    longs, shorts = axes[1].containers
+    assert [b.get_height() for b in longs] == pytest.approx(lq["longs liquidated"].tolist())
+    assert [b.get_height() for b in shorts] == pytest.approx((-lq["shorts liquidated"]).tolist())
+    oi = df[df["panel"] == "open interest"]
+    for series_name, line in _lines(axes[2]).items():
+        assert line.get_ydata() == pytest.approx(oi.loc[oi["series"] == series_name, "value"].to_numpy())
+    assert len(_lines(axes[2])) == oi["series"].nunique() == 4
+    # the annotated low is the 1-minute mark low; the title's fall is Binance USDT-M's in the 20:00 bar
+    t_low, v_low = L.price_low(data.load("btc_mark_coinm_1m"), "2025-10-10 20:00", "2025-10-11 00:00")
+    (note,) = [t for t in axes[0].texts if isinstance(t, Annotation)]
+    assert note.get_text() == f"{v_low:,.0f} at {t_low:%H:%M}"
+    s4 = L.binance_cascade_split("2025-10-10 20:00", "2025-10-11 00:00")
+    fall = 1 - s4["usdtm_coin_end"] / s4["usdtm_coin_start"]
+    assert f"lost {fall:.0%} of its BTC open interest" in axes[0].get_title("left")
+
+
+def test_snapshot_drawing_amplification(snapshot, plt_agg):
+    from mktlib import charts
+
+    name = "leverage-amplification"
+    df = charts.data(name)
+    fig = charts.figure(name)
+    assert len(fig.axes) == 2
+    assert fig._suptitle.get_text().startswith("Long liquidations predict a small further fall")
+    for ax, side in zip(fig.axes, ["long", "short"], strict=True):
+        r = df[df["liquidations"] == side]
+        assert ax.get_title("left") == f"{side} liquidations"
+        lines = _lines(ax)
+        assert lines["all bars"].get_ydata() == pytest.approx(r["effect (%)"].to_numpy())
+        assert lines["without 10-12 Oct"].get_ydata() == pytest.approx(r["effect without 10-12 Oct (%)"].to_numpy())
+        assert list(lines["all bars"].get_xdata()) == r["hours ahead"].tolist()
+
+
+def test_snapshot_drawing_wave_proxy(snapshot, plt_agg):
+    from matplotlib.colors import to_hex
+    from matplotlib.text import Annotation
+
+    from mktlib import charts, plotting
+    from mktlib.book import fmt_day
+
+    name = "leverage-wave-proxy"
+    df = charts.data(name)
+    fig = charts.figure(name)
+    axes = fig.axes
+    assert len(axes) == 2
+    (ret_bars,) = axes[0].containers
+    (vol_bars,) = axes[1].containers
+    assert [b.get_height() for b in ret_bars] == pytest.approx(df["return (%)"].tolist())
+    assert [b.get_height() for b in vol_bars] == pytest.approx(df["volume ratio"].tolist())
+    red = to_hex(plotting.VERDICT_COLORS["contradicted"])
+    assert [to_hex(b.get_facecolor()) == red for b in ret_bars] == df["proxy day"].tolist()
+    notes = [t.get_text() for t in axes[0].texts if isinstance(t, Annotation)]
+    assert notes == [fmt_day(t) for t in df.index[df["proxy day"]]]
+
+
+def test_snapshot_drawing_okx_january(snapshot, plt_agg):
+    from mktlib import charts
+
+    name = "leverage-okx-january"
+    df = charts.data(name)
+    fig = charts.figure(name)
+    (ax,) = fig.axes
+    lines = _lines(ax)
+    assert sorted(lines) == sorted(df.columns)
+    for col in df.columns:
+        assert lines[col].get_ydata() == pytest.approx(df[col].to_numpy())
+    assert ax.get_title("left").startswith("Early January: OKX's BTC open interest fell")

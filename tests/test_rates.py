@@ -543,3 +543,42 @@ def test_chapter_chart_data(snapshot):
         assert len(p) == hr.nobs
         slope = float((p["x"] @ p["y"]) / (p["x"] @ p["x"]))  # FWL: the multiple-regression coefficient
         assert slope * xscale / 100.0 == pytest.approx(hr.coef(col), rel=1e-9)
+
+
+def test_chapter_drawings_plot_the_chart_data(snapshot):
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts, claims
+
+    odds = charts.data("rates-cut-odds")
+    fig = charts.figure("rates-cut-odds")
+    assert len(fig.axes) == 2  # odds (left) and the 2-year yield (right, twin)
+    ax, ax2 = fig.axes
+    assert ax.get_title(loc="left").startswith("December-cut odds fell")
+    for line, col in zip(ax.lines[:2], ("FedWatch cut probability", "Kalshi cut probability"), strict=True):
+        s = odds[col].dropna()
+        assert np.array_equal(np.asarray(line.get_ydata(), dtype=float), s.to_numpy())
+        assert len(line.get_xdata()) == len(s)
+    y2 = odds["2-year Treasury yield (%)"].dropna()
+    assert np.array_equal(np.asarray(ax2.lines[0].get_ydata(), dtype=float), y2.to_numpy())
+    assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "2-year Treasury yield (right axis)"
+
+    av = charts.data("rates-added-variable")
+    a5 = claims.evaluate("A5")
+    fig = charts.figure("rates-added-variable")
+    assert len(fig.axes) == 2 and fig.get_suptitle().startswith("1 Oct-31 Dec 2025")
+    for ax, panel, beta, pr2 in zip(
+        fig.axes,
+        ("Nasdaq-100 return (%)", "2-year yield change (bp)"),
+        ("A5.beta_ndx", "A5.beta_dgs2"),
+        ("A5.partial_r2_ndx", "A5.partial_r2_dgs2"),
+        strict=True,
+    ):
+        p = av[av["panel"] == panel]
+        assert np.array_equal(ax.collections[0].get_offsets(), p[["x", "y"]].to_numpy())
+        xx, yy = ax.lines[0].get_data()
+        assert xx[0] == p["x"].min() and xx[-1] == p["x"].max()
+        assert yy == pytest.approx(a5.values[beta] * xx, rel=1e-12)  # the ledger's regression slope
+        assert ax.get_title(loc="left").startswith(f"partial R² {a5.values[pr2]:.1%} (90% interval")
+        assert ax.get_xlabel() == f"{panel}, net of the other factor"
+    plt.close("all")

@@ -317,3 +317,54 @@ def test_snapshot_chapter_charts(snapshot):
         assert tab.loc[("MSTR", name, "BTC at NY close"), "CAR"] == pytest.approx(led.loc[key, "car"])
         assert tab.loc[("MSTR", name, "BTC at NY close"), "placebo p"] == pytest.approx(led.loc[key, "p_placebo"])
     assert (ev["panel"] == "placebo").sum() == led["n_placebo"].iloc[0] + 2
+
+
+def test_snapshot_chapter_drawings(snapshot):
+    """charts.figure draws each chart's own data: line y-data are its columns, titles as the book shows."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mktlib import charts
+
+    try:
+        reb = charts.data("flows-dat-stocks-vs-coins")
+        fig = charts.figure("flows-dat-stocks-vs-coins")
+        assert len(fig.axes) == 2 and fig._suptitle.get_text().startswith("The treasury stocks fell further")
+        for ax, ttl, cols in zip(
+            fig.axes, ("BTC holders", "ETH holders"), (["BTC", "MSTR", "SQNS"], ["ETH", "BMNR", "FGNX"]), strict=True
+        ):
+            assert ax.get_title(loc="left") == ttl and ax.get_yscale() == "log"
+            data_lines = ax.lines[:3]  # then the marked dates' vertical lines
+            assert [ln.get_label() for ln in data_lines] == [f"{cols[0]} (NY close)", *cols[1:]]
+            for ln, c in zip(data_lines, cols, strict=True):
+                np.testing.assert_allclose(ln.get_ydata(), reb[c].to_numpy())
+
+        pp = charts.data("flows-dat-premium-proxies")
+        fig = charts.figure("flows-dat-premium-proxies")
+        (ax,) = fig.axes
+        lines = [ln for ln in ax.lines if ln.get_label() in pp.columns]
+        assert [ln.get_label() for ln in lines] == list(pp.columns)
+        for ln in lines:
+            np.testing.assert_allclose(ln.get_ydata(), pp[ln.get_label()].to_numpy())
+        assert lines[1].get_linestyle() == "--"  # MSTR, constant share count
+        assert ax.get_title(loc="left") == "By 21 November every named stock's premium over its coins had shrunk"
+
+        ev = charts.data("flows-msci-event-study")
+        fig = charts.figure("flows-msci-event-study")
+        assert len(fig.axes) == 3
+        for ax, name in zip(fig.axes[:2], ("MSCI consultation", "MSCI reprieve"), strict=True):
+            t = ev[ev["panel"] == name]
+            (car,) = [ln for ln in ax.lines if ln.get_label() == "CAR against BTC"]
+            np.testing.assert_allclose(car.get_ydata(), 100 * t["car"].to_numpy())
+            np.testing.assert_array_equal(car.get_xdata(), t["day"].to_numpy())
+            assert ax.get_title(loc="left") == f"{name}\n{t['label'].iloc[0]}"
+        hist = fig.axes[2]
+        n_placebo = int(((ev["panel"] == "placebo") & ev["label"].str.startswith("window")).sum())
+        assert sum(p.get_height() for p in hist.patches) == n_placebo  # every placebo window is counted once
+        evt = ev[(ev["panel"] == "placebo") & ev["label"].str.startswith("MSCI")]
+        marks = [ln for ln in hist.lines if ln.get_label() in ("consultation", "reprieve")]
+        assert [ln.get_xdata()[0] for ln in marks] == pytest.approx(evt["t"].tolist())
+    finally:
+        plt.close("all")
