@@ -567,8 +567,7 @@ def draw_btc_and_flows(df: pd.DataFrame):
     from mktlib.book import fmt_day
 
     plotting.set_theme()
-    kd = keynumbers.key_dates()
-    key_dates = {name: kd.loc[key, "day"] for key, name in (("peak", "peak"), ("cascade", "cascade"), ("low", "low"))}
+    key_dates = keynumbers.episode_marks(dated=False)
     px, fw = df["BTC at NY close (USDT)"], df["ETF net flow (US$ m)"]
     low_day = fw.idxmin()
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 4.8), sharex=True)

@@ -119,7 +119,7 @@ from mktlib.errors import DataError
 from mktlib.timeutil import utc
 
 __all__ = [
-    "KEY_DATES",
+    "key_dates",
     "NEUTRAL_LABEL",
     "RALLY_DAYS",
     "STUDY_WINDOW",
@@ -1184,17 +1184,23 @@ def load_inputs(oi_column: str = "oi_coin") -> dict[str, pd.DataFrame | pd.Serie
 # The funding chapter (notebooks/03-funding) draws every chart from the functions registered below
 # (mktlib.charts) and formats nothing itself; the helpers here are the computations it used to define.
 
-#: The study window (UTC days) of the chapter's episode charts (= mktlib.plotting.STUDY_WINDOW).
+#: The study window (UTC days) of the chapter's episode charts (= mktlib.plotting.STUDY_WINDOW, not imported
+#: here so that the statistics do not load matplotlib).
 STUDY_WINDOW = ("2025-09-01", "2026-01-31")
 #: How the neutral rate is labelled on the chapter's charts.
 NEUTRAL_LABEL = "neutral rate: 0.01% per 8 hours = 10.95% a year"
-#: The dates the chapter marks on its time charts (label -> UTC day), for mktlib.plotting.mark_dates.
-KEY_DATES = {
-    "6 Oct peak": "2025-10-06",
-    "10 Oct cascade": "2025-10-10",
-    "21 Nov low": "2025-11-21",
-    "5 Jan": "2026-01-05",
-}
+
+
+def key_dates() -> dict:
+    """The dates the chapter marks on its time charts (label -> UTC day), for
+    :func:`mktlib.plotting.mark_dates`: the episode's peak, cascade and low (found from the data,
+    :func:`mktlib.keynumbers.episode_marks`) and the end of G1's registered window (the protocol)."""
+    from mktlib import claims, keynumbers
+
+    end = pd.Timestamp(claims.specifications("G1")[0]["window_end"], tz="UTC")
+    return {**keynumbers.episode_marks(), f"{end.day} {end:%b}": end}
+
+
 #: The window of days around the January rally that the G1 chart shows.
 RALLY_DAYS = ("2025-12-27", "2026-01-10")
 
@@ -1443,7 +1449,7 @@ def _draw_venues(df: pd.DataFrame):
     plotting.percent(ax)
     ax.set_ylabel("funding, % a year (annualised)")
     per_8h_axis(ax)
-    plotting.mark_dates(ax, KEY_DATES)
+    plotting.mark_dates(ax, key_dates())
     plotting.month_axis(ax)
     ax.annotate(
         f"OKX {okx.min():.0%} on {okx.idxmin():%-d %b} (below the axis)",

@@ -68,8 +68,7 @@ def own_close_return(closes: pd.Series, first, last) -> float:
 @functools.lru_cache(maxsize=1)
 def table() -> pd.DataFrame:
     """The key numbers (see the module docstring for the columns)."""
-    ep = episode.find_episode(episode.load_btc_bars())
-    k = ep.key_dates
+    k = key_dates()
     closes = episode.load_key_closes()
     btc = closes["BTC (UTC day)"][0]
     from mktlib import data
@@ -298,13 +297,24 @@ def for_people() -> pd.DataFrame:
 def key_dates() -> pd.DataFrame:
     """The episode's turning points as found by :func:`mktlib.episode.find_episode` (``label, time, day,
     bar, price, fall``), indexed by key (peak, cascade, low, recovery, rally_start, rally_peak, after_low,
-    end)."""
-    return _episode().key_dates
+    end): the chapters' one episode (``mktlib.verdicts.episode.the_episode()``, computed once)."""
+    from mktlib.verdicts import episode as ve
+
+    return ve.the_episode().key_dates
 
 
-@functools.lru_cache(maxsize=1)
-def _episode():
-    return episode.find_episode(episode.load_btc_bars())
+def episode_marks(*, at: str = "day", dated: bool = True) -> dict[str, pd.Timestamp]:
+    """The episode's peak, cascade and low for :func:`mktlib.plotting.mark_dates`: label -> UTC instant,
+    found by :func:`mktlib.episode.find_episode` (never typed). ``at="day"`` marks the UTC day,
+    ``at="time"`` the hourly bar; ``dated`` writes the day into the label ("6 Oct peak", else "peak")."""
+    if at not in ("day", "time"):
+        raise ValueError(f"episode_marks: at must be 'day' or 'time', not {at!r}")
+    k = key_dates()
+    out = {}
+    for key in ("peak", "cascade", "low"):
+        t = k.loc[key, at]
+        out[f"{t.day} {t:%b} {key}" if dated else key] = t
+    return out
 
 
 def timeline() -> pd.DataFrame:

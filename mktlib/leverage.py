@@ -129,7 +129,7 @@ __all__ = [
     "waves_between",
     "AMPLIFICATION_EXCLUDE",
     "CASCADE_WINDOW",
-    "KEY_DATES",
+    "key_dates",
     "a7_window",
     "amplification_results",
     "amplification_summary",
@@ -1453,13 +1453,17 @@ def bitfinex_margin(coin: str = "btc", file: str = "1y") -> pd.DataFrame:
 
 # ------------------------------------------------------------------- the chapter's figures and tables
 
-#: The chapter's key dates, for :func:`mktlib.plotting.mark_dates` (label -> UTC instant).
-KEY_DATES = {
-    "6 Oct peak": "2025-10-06",
-    "10 Oct": "2025-10-10 21:00",
-    "21 Nov": "2025-11-21",
-    "5 Jan": "2026-01-05",
-}
+
+def key_dates() -> dict:
+    """The chapter's key dates for :func:`mktlib.plotting.mark_dates` (label -> UTC instant): the
+    episode's peak, cascade and low at their hourly bars (found from the data,
+    :func:`mktlib.keynumbers.episode_marks`) and the end of G3's window (``G3_DAYS``)."""
+    from mktlib import keynumbers
+
+    end = pd.Timestamp(G3_DAYS[1], tz="UTC")
+    return {**keynumbers.episode_marks(at="time"), f"{end.day} {end:%b}": end}
+
+
 #: The span of the chapter's overview chart (UTC days).
 OVERVIEW_SPAN = ("2025-05-15", "2026-01-25")
 #: The 24 hours around the 10 October cascade shown at fine resolution (UTC).
@@ -1668,7 +1672,7 @@ def oi_share_chart() -> pd.DataFrame:
 @charts.drawer("leverage-oi-share-of-supply")
 def _draw_oi_share(df: pd.DataFrame):
     """The overview chart: four panels (price; all venues, Binance, OKX as % of supply), A7's window
-    shaded and the chapter's :data:`KEY_DATES` marked."""
+    shaded and the chapter's :func:`key_dates` marked."""
     import matplotlib.pyplot as plt
 
     from mktlib import plotting
@@ -1695,7 +1699,7 @@ def _draw_oi_share(df: pd.DataFrame):
     axes[3].legend(fontsize=8, loc="lower left")
     axes[0].set_xlim(df.index.min(), df.index.max())
     for i, ax in enumerate(axes):
-        plotting.mark_dates(ax, KEY_DATES, labels=(i == 0))
+        plotting.mark_dates(ax, key_dates(), labels=(i == 0))
     plotting.month_axis(axes[-1])
     axes[0].set_title("One cliff on 10 October; positions rebuilt while the price kept falling")
     axes[-1].set_xlabel("UTC day (shaded: 24-30 November, the window of claim A7); open-interest axes start at zero")

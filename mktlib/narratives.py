@@ -28,7 +28,7 @@ import yaml
 
 PATH = Path(__file__).with_name("narratives.yaml")
 DECIDED = ("supported", "partly supported", "contradicted")
-_FIELD = re.compile(r"\{([A-Z]\d+[a-z]?\.\w+)(\|abs)?(?::([^}]*))?\}")
+_FIELD = re.compile(r"\{([A-Z]\d+[a-z]?\.\w+|defaults\.\w+)(\|abs)?(?::([^}]*))?\}")
 
 
 def narrative_verdict(core: list[str]) -> str:
@@ -113,7 +113,8 @@ def fill(sentence: str, values: dict) -> str:
 
 def _values() -> dict:
     """Ledger values by measure id, plus what the sentences cite from the framework: each forecast part's
-    base rate (``A8a.base_rate``), the Holm-adjusted p-values (``D10.holm_<test>``) and the rates
+    base rate (``A8a.base_rate``), the Holm-adjusted p-values (``D10.holm_<test>``), the protocol's
+    settings (``defaults.<name>``), each claim's primary choices (``D11.spec_window``) and the rates
     chapter's bounce-only model (``A5.bounce_gap_low``/``_high``)."""
     from mktlib import claims, rates
 
@@ -127,6 +128,12 @@ def _values() -> dict:
     for test_id, r in claims.family().iterrows():
         claim, name = test_id.split(".", 1)
         values[f"{claim}.holm_{name}"] = float(r["p_holm"])
+    for name, v in claims.defaults().items():
+        values[f"defaults.{name}"] = v
+    for n in definitions():
+        for cid in n["claims"]:
+            for name, v in claims.specifications(cid)[0].items():
+                values[f"{cid}.spec_{name}"] = v
     w = rates.a5_windows()
     bounce = w[w["status"] == "context"].iloc[0]
     values["A5.bounce_gap_low"], values["A5.bounce_gap_high"] = float(bounce["gap_low"]), float(bounce["gap_high"])

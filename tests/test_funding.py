@@ -676,7 +676,7 @@ def test_snapshot_draw_venues(snapshot):
     okx = df["OKX BTC-USD-SWAP (estimated settlements)"]
     (note,) = [t for t in ax.texts if t.get_text().startswith("OKX ")]
     assert note.get_text() == f"OKX {okx.min():.0%} on {okx.idxmin():%-d %b} (below the axis)"
-    assert [t.get_text().strip() for t in ax.texts if t is not note] == list(fu.KEY_DATES)
+    assert [t.get_text().strip() for t in ax.texts if t is not note] == list(fu.key_dates())
     plt.close("all")
 
 

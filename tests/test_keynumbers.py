@@ -48,3 +48,15 @@ def test_value_names_the_known_ids():
     with pytest.raises(KeyError, match="btc_fall_close"):
         keynumbers.value("btc_fall")
     assert set(keynumbers.for_people().columns) >= {"quantity", "value", "basis", "window"}
+
+
+def test_episode_marks_are_the_found_turning_points():
+    k = keynumbers.key_dates()
+    days = keynumbers.episode_marks()
+    assert list(days.values()) == [k.loc[x, "day"] for x in ("peak", "cascade", "low")]
+    assert list(days) == [f"{t.day} {t:%b} {x}" for t, x in zip(days.values(), ("peak", "cascade", "low"), strict=True)]
+    hours = keynumbers.episode_marks(at="time", dated=False)
+    assert list(hours) == ["peak", "cascade", "low"]
+    assert hours["cascade"] == k.loc["cascade", "time"] and hours["cascade"].hour != 0
+    with pytest.raises(ValueError, match="at must be"):
+        keynumbers.episode_marks(at="week")
